@@ -1,6 +1,35 @@
-"""Convolution Explorer: entry point (placeholder until the app lands)."""
+"""Convolution Explorer: the entry point. Sets the page up and routes; nothing else.
+
+Run with ``streamlit run app.py``. The pages are listed in teaching order in
+``ui/navigation.py``; a page whose script does not exist yet is simply not routed.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="Convolution Explorer", page_icon="🔍", layout="wide")
-st.title("Convolution Explorer")
+from ui.navigation import existing_pages
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.markdown("### 🔍 Convolution Explorer")
+        st.caption("See what a convolutional layer computes, one number at a time. Every "
+                   "number is computed by convcore, a small NumPy engine checked against "
+                   "PyTorch.")
+        with st.expander("How to read the grids"):
+            st.markdown(
+                "- Rows and columns are numbered like a matrix: **(0, 0) is top-left**.\n"
+                "- **Blue** is positive, **red** negative, **white** zero; pictures are "
+                "black (0) to white (1).\n"
+                "- **Hatched grey** cells inside a dashed border are **padding**.\n"
+                "- The **black frame** is the kernel's window; hover a cell for its value.")
+
+
+st.set_page_config(page_title="Convolution Explorer", page_icon="🔍", layout="wide",
+                   initial_sidebar_state="expanded")
+navigation = st.navigation([
+    st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path,
+            default=page.path == "app_pages/home.py")
+    for page in existing_pages()
+])
+sidebar()
+navigation.run()

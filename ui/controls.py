@@ -1,0 +1,569 @@
+"""Reusable widgets: each draws its Streamlit widgets and returns plain values.
+
+- :func:`kernel_editor` — a preset kernel or an editable grid (1×1 to 7×7), numbers only;
+  an invalid entry gets a message and the last valid kernel stays.
+- :func:`input_picker` — the seeds' inputs, a typed grid, or a patch of a photo.
+- :func:`image_source` — a bundled sample or an uploaded photo, as grayscale in [0, 1].
+- :func:`conv_settings` — padding (valid / same / full / each side), stride, dilation and
+  padding mode.
+
+Widget keys are ``f"{prefix}_..."`` so that a page can use a widget family once per prefix
+and tests can find every widget by key. The parsing and array-building helpers at the top
+need no Streamlit session and are unit-tested on their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from convcore.image import ImageLoadError, crop_patch, downsample, load_image, to_uint8
+from convcore.kernels import get_kernel, kernel_names
+from convcore.padding import PADDING_MODES
+from convcore.trace import format_number
+from ui import state
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp")
+#: Bundled samples in the order they are offered (other images in assets/ follow).
+SAMPLE_ORDER = ("landscape.png", "house.png", "checkerboard.png", "digit.png")
+UPLOAD = "Upload your own…"
+CUSTOM = "custom"
+
+KERNEL_MAX_SIDE = 7
+GRID_MAX_SIDE = 32
+#: Most cells a side of an image patch is shrunk to for the animation.
+PATCH_MAX_CELLS = 32
+MAX_UPLOAD_MB = 50
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+# ------------------------------------------------------------------------------ parsing
+
+
+def parse_grid(text: str, *, max_side: int = KERNEL_MAX_SIDE, what: str = "kernel") -> np.ndarray:
+    """Read a grid of numbers typed by a user.
+
+    Rows go on separate lines (or are separated by ``;``), numbers by spaces or commas.
+    A pasted nested list (``[[0, 1], [2, 3]]``) works too, as do fractions (``1/9``) and the
+    typographic minus (``−1``).
+
+    Parameters
+    ----------
+    text : str
+    max_side : int
+        Most rows and most columns allowed.
+    what : str
+        What the grid is ("kernel", "input"), for the messages.
+
+    Returns
+    -------
+    np.ndarray
+        float64 ``(rows, cols)``.
+
+    Raises
+    ------
+    ValueError
+        With one sentence saying what to fix: an entry that is not a number, rows of
+        different lengths, an empty grid, or a grid larger than ``max_side``.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"The {what} must be typed as text.")
+    cleaned = text.replace("−", "-").replace("\u2212", "-").strip()
+    if "[" in cleaned or "]" in cleaned:
+        rows_text = re.findall(r"\[([^\[\]]*)\]", cleaned)
+    else:
+        rows_text = re.split(r"[\n;]+", cleaned)
+    rows = [[tok for tok in re.split(r"[,\s]+", row.strip()) if tok] for row in rows_text]
+    rows = [row for row in rows if row]
+    if not rows:
+        raise ValueError(f"The {what} is empty: type at least one number.")
+    values = []
+    for r, row in enumerate(rows, start=1):
+        values.append([_parse_number(tok, r, c, what) for c, tok in enumerate(row, start=1)])
+    widths = {len(row) for row in values}
+    if len(widths) > 1:
+        first = len(values[0])
+        bad = next(r for r, row in enumerate(values, start=1) if len(row) != first)
+        raise ValueError(
+            f"Row {bad} of the {what} has {len(values[bad - 1])} numbers but row 1 has "
+            f"{first}: every row needs the same count.")
+    arr = np.array(values, dtype=np.float64)
+    if max(arr.shape) > max_side:
+        raise ValueError(f"The {what} is {arr.shape[0]}×{arr.shape[1]}; it can be at most "
+                         f"{max_side}×{max_side}.")
+    return arr
+
+
+def _parse_number(token: str, row: int, col: int, what: str) -> float:
+    where = f"Row {row}, entry {col} of the {what}"
+    parts = token.split("/")
+    if len(parts) <= 2 and all(_NUMBER.match(p) for p in parts):
+        num = float(parts[0])
+        if len(parts) == 2:
+            den = float(parts[1])
+            if den == 0:
+                raise ValueError(f"{where} divides by zero ({token}).")
+            num /= den
+        if not np.isfinite(num):
+            raise ValueError(f"{where} ({token}) is too large.")
+        return num
+    raise ValueError(f'{where} is "{token}", which is not a number. Use digits, a decimal '
+                     f"point, a minus sign or a fraction such as 1/9.")
+
+
+def format_grid(values) -> str:
+    """A grid as the editor shows it: one row per line, numbers separated by two spaces."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"format_grid takes a 2-D array, got shape {arr.shape}")
+    rows = ["  ".join(format_number(v, digits=6).replace("−", "-") for v in row) for row in arr]
+    return "\n".join(rows)
+
+
+# ------------------------------------------------------------------------------ input presets
+
+
+DIGIT_TWO = """
+0 0 0 0 0 0 0 0
+0 0 1 1 1 1 0 0
+0 1 1 0 0 1 1 0
+0 0 0 0 0 1 1 0
+0 0 0 0 1 1 0 0
+0 0 0 1 1 0 0 0
+0 0 1 1 0 0 0 0
+0 1 1 0 0 0 0 0
+0 1 1 1 1 1 1 0
+0 0 0 0 0 0 0 0
+"""
+
+
+def arange_grid(rows: int = 3, cols: int = 3) -> np.ndarray:
+    """``0, 1, 2, …`` row by row: the seeds' 3×3 input ``[[0, 1, 2], [3, 4, 5], [6, 7, 8]]``."""
+    return np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+
+
+def edge_image(rows: int = 6, cols: int = 8) -> np.ndarray:
+    """The seeds' edge image: white (1) with a black (0) band in columns 2–5."""
+    x = np.ones((rows, cols))
+    x[:, 2:6] = 0.0
+    return x
+
+
+def random_grid(rows: int, cols: int, low: int, high: int, seed: int) -> np.ndarray:
+    """Integers drawn uniformly from ``low..high`` (both included), reproducibly."""
+    if high < low:
+        low, high = high, low
+    rng = np.random.default_rng(seed)
+    return rng.integers(low, high + 1, size=(rows, cols)).astype(np.float64)
+
+
+def checkerboard(size: int = 8, square: int = 2) -> np.ndarray:
+    """``size × size`` squares of ``square`` cells, 1 in the top-left corner."""
+    idx = np.arange(size) // square
+    return ((idx[:, None] + idx[None, :]) % 2 == 0).astype(np.float64)
+
+
+def digit_pattern() -> np.ndarray:
+    """A 10×8 pixel-font digit 2 (1 = ink)."""
+    return parse_grid(DIGIT_TWO, max_side=GRID_MAX_SIDE, what="digit")
+
+
+INPUT_PRESETS: dict[str, str] = {
+    "arange": "3×3 numbers 0…8 (d2l: 19, 25, 37, 43)",
+    "edge": "6×8 white / black / white (d2l edge image)",
+    "random": "Random integers",
+    "checkerboard": "Checkerboard",
+    "digit": "Digit 2, 10×8 pixel font",
+    "mnist": "Digit 2, 28×28 sample image",
+}
+
+#: Presets whose values are intensities of a picture (shown black to white).
+IMAGE_PRESETS = frozenset({"edge", "checkerboard", "digit", "mnist"})
+
+
+# ------------------------------------------------------------------------------ images
+
+
+@dataclass(frozen=True, eq=False)
+class ImageChoice:
+    """A grayscale image the user chose.
+
+    Attributes
+    ----------
+    label : str
+    key : str
+        Identifies the image for caching (``"sample:house.png"``, ``"upload:<md5>"``).
+    gray : np.ndarray
+        float64 ``(H, W)`` in [0, 1], read-only.
+    """
+
+    label: str
+    key: str
+    gray: np.ndarray
+
+
+def sample_files() -> list[Path]:
+    """The bundled sample images, in display order."""
+    if not ASSETS.is_dir():
+        return []
+    found = {p.name: p for p in ASSETS.iterdir() if p.suffix.lower().lstrip(".") in IMAGE_TYPES}
+    ordered = [found.pop(name) for name in SAMPLE_ORDER if name in found]
+    return ordered + [found[name] for name in sorted(found)]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _load_gray_file(path: str, mtime: float) -> np.ndarray:
+    img = load_image(path, mode="gray")
+    img.flags.writeable = False
+    return img
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the image…")
+def _load_gray_bytes(digest: str, _data: bytes) -> np.ndarray:
+    img = load_image(_data, mode="gray")
+    img.flags.writeable = False
+    return img
+
+
+def load_sample(name: str) -> np.ndarray:
+    """A bundled sample as grayscale float64 in [0, 1] (cached, read-only)."""
+    path = ASSETS / name
+    return _load_gray_file(str(path), path.stat().st_mtime)
+
+
+def image_source(prefix: str, *, label: str = "Image", default: str = "house.png"
+                 ) -> ImageChoice | None:
+    """Pick a bundled sample or upload a photo.
+
+    A bad upload gets one sentence (``st.error``) and the previous good upload, if any,
+    stays in use. Returns None when no image is available.
+    """
+    samples = sample_files()
+    options = [p.name for p in samples] + [UPLOAD]
+    key = f"{prefix}_image"
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default if default in options else options[0]
+    choice = st.selectbox(label, options, key=key)
+    if choice != UPLOAD:
+        gray = load_sample(choice)
+        return ImageChoice(f"sample {choice}", f"sample:{choice}", gray)
+    upload = st.file_uploader("Photo (PNG, JPEG, GIF, BMP, TIFF, WebP)", type=list(IMAGE_TYPES),
+                              key=f"{prefix}_upload", max_upload_size=MAX_UPLOAD_MB)
+    if upload is not None:
+        data = upload.getvalue()
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        try:
+            _load_gray_bytes(digest, data)
+        except ImageLoadError as err:
+            st.error(f"{upload.name}: {err}")
+        else:
+            st.session_state[state.UPLOADED_IMAGE] = {"name": upload.name, "data": data,
+                                                      "digest": digest}
+    previous = st.session_state.get(state.UPLOADED_IMAGE)
+    if not previous:
+        st.info("Upload a photo, or pick one of the samples above.")
+        return None
+    gray = _load_gray_bytes(previous["digest"], previous["data"])
+    return ImageChoice(previous["name"], f"upload:{previous['digest']}", gray)
+
+
+def patch_preview(gray: np.ndarray, top: int, left: int, size: int, *,
+                  max_side: int = 240) -> np.ndarray:
+    """A small RGB thumbnail of ``gray`` with the ``size × size`` patch outlined in orange."""
+    thumb = downsample(gray, (max_side, max_side))
+    scale_h = thumb.shape[0] / gray.shape[0]
+    scale_w = thumb.shape[1] / gray.shape[1]
+    rgb = np.repeat(to_uint8(thumb)[:, :, None], 3, axis=2)
+    t = int(np.clip(round(top * scale_h), 0, thumb.shape[0] - 1))
+    b = int(np.clip(round((top + size) * scale_h) - 1, t, thumb.shape[0] - 1))
+    le = int(np.clip(round(left * scale_w), 0, thumb.shape[1] - 1))
+    r = int(np.clip(round((left + size) * scale_w) - 1, le, thumb.shape[1] - 1))
+    color = np.array([230, 159, 0], dtype=np.uint8)
+    for line in (slice(t, t + 2), slice(max(b - 1, t), b + 1)):
+        rgb[line, le:r + 1] = color
+    for line in (slice(le, le + 2), slice(max(r - 1, le), r + 1)):
+        rgb[t:b + 1, line] = color
+    return rgb
+
+
+# ------------------------------------------------------------------------------ input picker
+
+
+@dataclass(frozen=True, eq=False)
+class InputChoice:
+    """The input grid of a page.
+
+    Attributes
+    ----------
+    values : np.ndarray
+        float64 ``(H, W)``.
+    label : str
+        What it is, for captions.
+    image : bool
+        The values are a picture's intensities in [0, 1] (drawn black to white).
+    source : {"preset", "typed", "patch"}
+    photo : ImageChoice or None
+        The photo a patch was cut from.
+    note : str
+        How the grid was made (e.g. the patch's position and shrink factor), or "".
+    """
+
+    values: np.ndarray
+    label: str
+    image: bool
+    source: str
+    photo: ImageChoice | None = None
+    note: str = ""
+
+
+SOURCES = {"preset": "Preset", "typed": "Type numbers", "patch": "Image patch"}
+
+
+def input_state_values(prefix: str, preset: str) -> dict:
+    """Session-state values that select input preset ``preset`` (for button callbacks)."""
+    return {f"{prefix}_source": "preset", f"{prefix}_preset": preset}
+
+
+def input_picker(prefix: str, *, default: str = "arange") -> InputChoice:
+    """Choose the input grid: a preset, numbers typed in, or a patch of a photo."""
+    source_key = f"{prefix}_source"
+    st.session_state.setdefault(source_key, "preset")
+    source = st.radio("Source", list(SOURCES), key=source_key, horizontal=True,
+                      format_func=SOURCES.get, label_visibility="collapsed")
+    if source == "typed":
+        return _typed_input(prefix)
+    if source == "patch":
+        choice = _patch_input(prefix)
+        if choice is not None:
+            return choice
+        source = "preset"
+    return _preset_input(prefix, default)
+
+
+def _preset_input(prefix: str, default: str) -> InputChoice:
+    key = f"{prefix}_preset"
+    st.session_state.setdefault(key, default)
+    name = st.selectbox("Input", list(INPUT_PRESETS), key=key, format_func=INPUT_PRESETS.get)
+    note = ""
+    if name == "arange":
+        values = arange_grid()
+    elif name == "edge":
+        values = edge_image()
+    elif name == "random":
+        c1, c2, c3 = st.columns(3)
+        rows = c1.number_input("Rows", 1, 16, 6, key=f"{prefix}_rand_rows")
+        cols = c2.number_input("Columns", 1, 16, 6, key=f"{prefix}_rand_cols")
+        seed = c3.number_input("Seed", 0, 10_000, 0, key=f"{prefix}_rand_seed")
+        low, high = st.slider("Values from … to", -9, 9, (0, 9), key=f"{prefix}_rand_range")
+        values = random_grid(int(rows), int(cols), int(low), int(high), int(seed))
+        note = f"seed {seed}, integers {low}…{high}"
+    elif name == "checkerboard":
+        c1, c2 = st.columns(2)
+        size = c1.number_input("Size", 2, 16, 8, key=f"{prefix}_board_size")
+        square = c2.number_input("Square", 1, 8, 2, key=f"{prefix}_board_square")
+        values = checkerboard(int(size), int(square))
+    elif name == "digit":
+        values = digit_pattern()
+    else:
+        values = _mnist_digit()
+    return InputChoice(values, INPUT_PRESETS[name], name in IMAGE_PRESETS, "preset", note=note)
+
+
+def _mnist_digit() -> np.ndarray:
+    if (ASSETS / "digit.png").is_file():
+        return np.array(load_sample("digit.png"))
+    st.warning("The sample assets/digit.png is missing; showing the pixel-font digit instead.")
+    return digit_pattern()
+
+
+def _typed_input(prefix: str) -> InputChoice:
+    text_key, valid_key = f"{prefix}_text", f"{prefix}_valid"
+    st.session_state.setdefault(text_key, format_grid(arange_grid(4, 4)))
+    st.session_state.setdefault(valid_key, arange_grid(4, 4))
+    text = st.text_area(f"Input values (rows on lines; up to {GRID_MAX_SIDE}×{GRID_MAX_SIDE})",
+                        key=text_key, height=130)
+    try:
+        values = parse_grid(text, max_side=GRID_MAX_SIDE, what="input")
+    except ValueError as err:
+        last = st.session_state[valid_key]
+        st.error(f"{err} Using the last valid input ({last.shape[0]}×{last.shape[1]}).")
+        values = last
+    else:
+        st.session_state[valid_key] = values
+    return InputChoice(values, "typed grid", False, "typed")
+
+
+def _patch_input(prefix: str) -> InputChoice | None:
+    photo = image_source(f"{prefix}_patch")
+    if photo is None:
+        return None
+    height, width = photo.gray.shape
+    smallest = min(height, width)
+    size_key, top_key, left_key = (f"{prefix}_patch_size", f"{prefix}_patch_top",
+                                   f"{prefix}_patch_left")
+    size = _bounded_slider("Patch size (pixels)", size_key, 2, smallest, min(smallest, 64))
+    c1, c2 = st.columns(2)
+    with c1:  # by default a little up and left of the centre: more edges there
+        top = _bounded_slider("Top row", top_key, 0, height - size, (height - size) * 3 // 10)
+    with c2:
+        left = _bounded_slider("Left column", left_key, 0, width - size,
+                               (width - size) * 3 // 10)
+    cells = st.slider("Grid cells per side (the patch is shrunk to fit)", 2, PATCH_MAX_CELLS,
+                      16, key=f"{prefix}_patch_cells")
+    patch = downsample(crop_patch(photo.gray, top, left, size, size), (cells, cells))
+    st.image(patch_preview(photo.gray, top, left, size), output_format="PNG",
+             caption="The orange square is the patch.")
+    note = (f"{size}×{size} pixels at row {top}, column {left} of {photo.label}, averaged "
+            f"down to {patch.shape[0]}×{patch.shape[1]} cells")
+    return InputChoice(patch, f"patch of {photo.label}", True, "patch", photo, note)
+
+
+def _bounded_slider(label: str, key: str, low: int, high: int, default: int) -> int:
+    """An integer slider whose remembered value is pulled back into ``low..high`` first
+    (the range changes with the image and the patch size); no slider when it is one value."""
+    if high <= low:
+        st.session_state[key] = low
+        return low
+    current = st.session_state.get(key, default)
+    st.session_state[key] = int(min(max(current, low), high))
+    return int(st.slider(label, low, high, key=key))
+
+
+# ------------------------------------------------------------------------------ kernel editor
+
+
+@dataclass(frozen=True, eq=False)
+class KernelChoice:
+    """The kernel a user chose.
+
+    Attributes
+    ----------
+    values : np.ndarray
+        float64 ``(kh, kw)``.
+    name : str
+        Preset name or ``"custom"``.
+    label, description : str
+    error : str
+        The message shown for an invalid entry ("" when the entry is valid).
+    """
+
+    values: np.ndarray
+    name: str
+    label: str
+    description: str = ""
+    error: str = ""
+
+
+def kernel_state_values(prefix: str, name: str) -> dict:
+    """Session-state values that select preset kernel ``name`` (for button callbacks)."""
+    kernel = get_kernel(name)
+    return {f"{prefix}_preset": name, f"{prefix}_text": format_grid(kernel.array),
+            f"{prefix}_valid": np.array(kernel.array)}
+
+
+def _load_preset(prefix: str) -> None:
+    name = st.session_state[f"{prefix}_preset"]
+    if name != CUSTOM:
+        for key, value in kernel_state_values(prefix, name).items():
+            st.session_state[key] = value
+
+
+def _mark_custom(prefix: str) -> None:
+    st.session_state[f"{prefix}_preset"] = CUSTOM
+
+
+def kernel_editor(prefix: str, *, default: str = "d2l", label: str = "Kernel") -> KernelChoice:
+    """A preset kernel, editable as a grid of numbers (1×1 up to 7×7).
+
+    Editing the numbers switches the preset to "custom". Anything that is not a grid of
+    numbers gets an ``st.error`` sentence and the last valid kernel stays in use.
+    """
+    preset_key, text_key, valid_key = (f"{prefix}_preset", f"{prefix}_text",
+                                       f"{prefix}_valid")
+    if preset_key not in st.session_state:
+        for key, value in kernel_state_values(prefix, default).items():
+            st.session_state.setdefault(key, value)
+    names = [*kernel_names(), CUSTOM]
+    name = st.selectbox(
+        label, names, key=preset_key, on_change=_load_preset, args=(prefix,),
+        format_func=lambda n: "Custom (edit the numbers)" if n == CUSTOM else get_kernel(n).label)
+    text = st.text_area(
+        f"Weights (rows on lines, numbers separated by spaces; up to "
+        f"{KERNEL_MAX_SIDE}×{KERNEL_MAX_SIDE})", key=text_key, height=110,
+        on_change=_mark_custom, args=(prefix,))
+    error = ""
+    try:
+        values = parse_grid(text, max_side=KERNEL_MAX_SIDE, what="kernel")
+    except ValueError as err:
+        values = np.asarray(st.session_state[valid_key], dtype=np.float64)
+        error = f"{err} Keeping the last valid {values.shape[0]}×{values.shape[1]} kernel."
+        st.error(error)
+    else:
+        st.session_state[valid_key] = values
+    if name == CUSTOM:
+        return KernelChoice(values, CUSTOM, "custom kernel", "", error)
+    preset = get_kernel(name)
+    return KernelChoice(values, name, preset.label, preset.description, error)
+
+
+# ------------------------------------------------------------------------------ geometry
+
+
+@dataclass(frozen=True)
+class ConvSettings:
+    """Padding, stride, dilation and padding mode, in ``convcore.conv2d``'s terms.
+
+    Attributes
+    ----------
+    padding : str or ((int, int), (int, int))
+        "valid", "same", "full", or ``((top, bottom), (left, right))``.
+    stride, dilation : (int, int)
+    padding_mode : str
+    """
+
+    padding: str | tuple[tuple[int, int], tuple[int, int]] = "valid"
+    stride: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+    padding_mode: str = "zeros"
+
+
+PADDING_CHOICES = {"valid": "valid", "same": "same", "full": "full", "custom": "each side"}
+
+
+def conv_settings(prefix: str, *, modes: bool = True) -> ConvSettings:
+    """Padding (named or per side), stride and dilation per axis, and padding mode."""
+    kind = st.radio("Padding", list(PADDING_CHOICES), key=f"{prefix}_padding",
+                    horizontal=True, format_func=PADDING_CHOICES.get,
+                    help="valid: no padding. same: output as large as the input (stride 1; "
+                         "PyTorch puts the extra row/column of an even kernel at the bottom/"
+                         "right). full: every partial overlap.")
+    padding: str | tuple = kind
+    if kind == "custom":
+        cols = st.columns(4)
+        sides = [cols[k].number_input(side, 0, 20, 1, key=f"{prefix}_pad_{side.lower()}")
+                 for k, side in enumerate(("Top", "Bottom", "Left", "Right"))]
+        padding = ((int(sides[0]), int(sides[1])), (int(sides[2]), int(sides[3])))
+    c1, c2 = st.columns(2)
+    stride = (int(c1.number_input("Stride ↓", 1, 8, 1, key=f"{prefix}_stride_h",
+                                  help="Rows the window moves down per step")),
+              int(c2.number_input("Stride →", 1, 8, 1, key=f"{prefix}_stride_w",
+                                  help="Columns the window moves right per step")))
+    c3, c4 = st.columns(2)
+    dilation = (int(c3.number_input("Dilation ↓", 1, 5, 1, key=f"{prefix}_dilation_h",
+                                    help="Spacing of kernel rows (1: no gap)")),
+                int(c4.number_input("Dilation →", 1, 5, 1, key=f"{prefix}_dilation_w",
+                                    help="Spacing of kernel columns (1: no gap)")))
+    mode = "zeros"
+    if modes:
+        mode = st.selectbox("Padding values", PADDING_MODES, key=f"{prefix}_padding_mode",
+                            help="zeros; reflect (mirror, edge not repeated); replicate (repeat "
+                                 "the edge); circular (wrap around), as torch.nn.Conv2d.")
+    return ConvSettings(padding, stride, dilation, mode)
