@@ -1,0 +1,177 @@
+"""The padding & stride page in a real browser: it opens clean, a seed preset changes the
+shape on screen and in the drawing, and clicking an output cell picks its window.
+
+Debian's Chromium (never a downloaded one) against ``streamlit run app.py`` on a free local
+port. The ``server`` and ``browser_page`` fixtures are local to this module until
+tests/e2e/conftest.py provides shared ones (same names, so they can simply be deleted then).
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+TIMEOUT_MS = 90_000
+CHART = ".js-plotly-plot"  # the padded-input figure is the page's first chart
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port; yields its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    if resp.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start on {base}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def _wait_idle(page) -> None:
+    time.sleep(0.4)  # let a rerun that a click started reach the page
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+
+def _open(page, server: str) -> None:
+    page.goto(f"{server}/padding_stride", timeout=TIMEOUT_MS)
+    _wait_idle(page)
+    page.locator(CHART).first.wait_for(timeout=TIMEOUT_MS)
+
+
+def _no_errors(page) -> None:
+    assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+
+
+OUTPUT_PANEL = """el => [el.layout.annotations[1].text, el.layout.xaxis2.range,
+                         el.layout.yaxis2.range]"""
+
+#: Page coordinates of the centre of output cell (row, col), from Plotly's own axes.
+CELL_XY = """(el, [row, col]) => {
+    const xa = el._fullLayout.xaxis2, ya = el._fullLayout.yaxis2;
+    const svg = el.querySelector('.main-svg').getBoundingClientRect();
+    return [svg.left + xa._offset + xa.l2p(col), svg.top + ya._offset + ya.l2p(row)];
+}"""
+
+
+def _output_panel(page) -> tuple[str, list, list]:
+    return page.locator(CHART).first.evaluate(OUTPUT_PANEL)
+
+
+def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_page):
+    page = browser_page
+    _open(page, server)
+    _no_errors(page)
+    page.get_by_text("8×8 → 8×8", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    title, x_range, y_range = _output_panel(page)
+    assert "output</b> 8×8" in title and x_range == [-0.5, 7.5] and y_range == [7.5, -0.5]
+
+    page.get_by_role("button", name="8×8 · k 3 · p 1 · s 2 → 4×4").click()
+    _wait_idle(page)
+    page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    deadline = time.monotonic() + 30
+    while "output</b> 4×4" not in _output_panel(page)[0]:
+        assert time.monotonic() < deadline, _output_panel(page)
+        time.sleep(0.3)
+    assert _output_panel(page)[1] == [-0.5, 3.5]
+    page.get_by_text("nn.Conv2d(1, 1, kernel_size=3, stride=2, padding=1)").first.wait_for(
+        timeout=TIMEOUT_MS)
+    _no_errors(page)
+
+    page.get_by_role("button", name="8×8 · k (3, 5) · p (0, 1) · s (3, 4) → 2×2").click()
+    _wait_idle(page)
+    page.get_by_text("8×8 → 2×2", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    warning = page.locator("[data-testid='stAlertContentWarning']").first
+    warning.wait_for(timeout=TIMEOUT_MS)
+    assert "Input rows 6–7 at the bottom are never reached" in warning.inner_text()
+    _no_errors(page)
+
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    time.sleep(1.0)
+    pixels = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB"), dtype=float)
+    vermillion = (np.abs(pixels - [213, 94, 0]).sum(axis=-1) < 60).sum()
+    purple = (np.abs(pixels - [204, 121, 167]).sum(axis=-1) < 60).sum()
+    assert vermillion > 50  # the picked window's frame is really drawn
+    assert purple > 50  # and the crosses on the unreached rows
+
+
+def test_clicking_an_output_cell_picks_its_window(server, browser_page):
+    page = browser_page
+    _open(page, server)
+    page.get_by_role("button", name="8×8 · k 3 · p 1 · s 2 → 4×4").click()
+    _wait_idle(page)
+    page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    time.sleep(1.5)
+    row_box = page.get_by_label("Picked window: output row")
+    col_box = page.get_by_label("output column")
+    assert (row_box.input_value(), col_box.input_value()) != ("3", "0")
+    x, y = chart.evaluate(CELL_XY, [3, 0])
+    page.mouse.click(x, y)
+    _wait_idle(page)
+    deadline = time.monotonic() + 30
+    while (row_box.input_value(), col_box.input_value()) != ("3", "0"):
+        assert time.monotonic() < deadline, (row_box.input_value(), col_box.input_value())
+        time.sleep(0.3)
+    page.get_by_text("picked window (3, 0)").first.wait_for(timeout=TIMEOUT_MS)
+    _no_errors(page)

@@ -1,0 +1,484 @@
+"""Figures and texts of the padding & stride page: arrays in, ``go.Figure`` or str out.
+
+Built on the shared panels of :mod:`ui.figures` (heatmaps, padding hatching, outlines);
+never imports Streamlit.
+
+- :func:`padding_figure` — the padded sample input with window positions (first, last, a
+  picked one, optionally all), the padded cells hatched (coloured by the values a non-zero
+  padding mode copies), the input cells no window reaches crossed out, and the output.
+- :func:`unreached_summary` — those unreached cells, explained in words.
+- :func:`same_conventions_figure` — "same" padding of an even kernel, PyTorch beside d2l.
+- :func:`transpose_figures` — a transposed convolution as the sum of the kernel-sized
+  patches each input cell scatters into the output.
+- :func:`stack_figure` — output size and receptive field after each layer of a stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from convcore.conv import conv2d, conv_transpose2d
+from convcore.padding import pad, resolve_padding, same_padding_d2l
+from convcore.shapes import as_tuple, size_text
+from convcore.stack import StackRow
+from convcore.trace import WindowTrace, format_number, window_trace
+from ui import figures as fig_lib
+from ui.figures import Panel
+
+#: Okabe–Ito colours, safe for colour-blind readers.
+FIRST_COLOR = "#0072b2"  # blue: the first window
+LAST_COLOR = "#009e73"  # bluish green: the last window
+PICK_COLOR = fig_lib.PICK_COLOR  # vermillion: the window the user picked
+ALL_COLOR = "rgba(17, 17, 17, 0.45)"
+UNREACHED_COLOR = "#cc79a7"  # reddish purple: input cells no window reaches
+#: Faded colours on padding cells of a non-zero padding mode.
+PADDING_OPACITY = 0.55
+#: Largest cell side (px) of this page's grids: a 10×10 padded input stays on one screen.
+MAX_CELL_PX = 44
+#: Beyond this many windows "all windows" shows the window centres only.
+MAX_ALL_OUTLINES = 150
+#: Most input cells whose scattered patches are drawn one by one.
+MAX_PATCHES = 16
+
+
+# ------------------------------------------------------------------------------ sample input
+
+
+def sample_input(in_hw) -> np.ndarray:
+    """The page's sample input: ``0, 1, 2, …`` row by row, float64 ``(H, W)``."""
+    h, w = as_tuple(in_hw, 2, "input size")
+    return np.arange(h * w, dtype=np.float64).reshape(h, w)
+
+
+def padded_sample(x: np.ndarray, pads, mode: str = "zeros") -> tuple[np.ndarray, np.ndarray]:
+    """``x`` padded as ``convcore.padding.pad`` does, and the ``(H', W')`` padding mask."""
+    padded = pad(x, pads, mode)
+    mask = np.ones(padded.shape, dtype=bool)
+    (top, _), (left, _) = pads
+    mask[top:top + x.shape[0], left:left + x.shape[1]] = False
+    return padded, mask
+
+
+def padding_sources_text(in_hw, pads, mode: str) -> list[str]:
+    """Which input rows/columns a padding mode copies into each side, in words.
+
+    ``["the 2 top padding rows copy input rows 2, 1", ...]`` (outermost first); empty for
+    zeros or no padding.
+    Computed by padding the coordinates with ``convcore.padding.pad``.
+    """
+    if mode == "zeros":
+        return []
+    hw = as_tuple(in_hw, 2, "input size")
+    texts = []
+    for axis, (unit, sides) in enumerate((("row", ("top", "bottom")),
+                                          ("column", ("left", "right")))):
+        before = pads[axis][0]
+        source = pad(np.arange(hw[axis]), (pads[axis],), mode)
+        parts = ((sides[0], source[:before]), (sides[1], source[before + hw[axis]:]))
+        for side, copied in parts:
+            n = len(copied)
+            if n == 1:
+                texts.append(f"the {side} padding {unit} copies input {unit} {int(copied[0])}")
+            elif n > 1:
+                texts.append(f"the {n} {side} padding {unit}s copy input {unit}s "
+                             f"{', '.join(str(int(k)) for k in copied)}")
+    return texts
+
+
+# ------------------------------------------------------------------------------ padding figure
+
+
+@dataclass(frozen=True)
+class WindowMarks:
+    """Which windows the padding figure outlines (output cells ``(i, j)``)."""
+
+    first: tuple[int, int]
+    last: tuple[int, int]
+    picked: tuple[int, int] | None = None
+    show_all: bool = False
+
+
+def default_marks(trace: WindowTrace, picked=None, show_all: bool = False) -> WindowMarks:
+    """First and last window of ``trace``, the picked one (clamped into the output)."""
+    oh, ow = trace.out_hw
+    if picked is not None:
+        picked = (int(np.clip(picked[0], 0, oh - 1)), int(np.clip(picked[1], 0, ow - 1)))
+    return WindowMarks((0, 0), (oh - 1, ow - 1), picked, show_all)
+
+
+def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
+                   marks: WindowMarks | None = None, x: np.ndarray | None = None,
+                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+    """The padded input with window positions, beside the output.
+
+    Parameters
+    ----------
+    trace : WindowTrace
+        The convolution's geometry (``convcore.trace.window_trace``).
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        Padding cells show the values this mode gives the sample input; for a non-zero
+        mode they are coloured like the cell they copy (faded, hatched).
+    marks : WindowMarks, optional
+        Defaults to the first and last window.
+    x : ndarray, optional
+        ``(H, W)`` input values; defaults to :func:`sample_input`.
+    available_px : float
+        Width the figure may take.
+
+    Returns
+    -------
+    go.Figure
+        Panel 0 is the padded input (click tags "input"/"padding", coordinates relative to
+        the input), panel 1 the output of a kernel of ones (each cell sums its window; click
+        tag "output"). Outlines are named ``window:first``, ``window:last``,
+        ``window:picked``, ``window:all`` (``window:centres``); output cells ``cell:first``
+        ...; with dilation the taps of the outlined windows ``taps:first`` ...; unreached
+        input cells ``unreached``.
+    """
+    x = sample_input(trace.in_hw) if x is None else np.asarray(x, dtype=np.float64)
+    if x.shape != trace.in_hw:
+        raise ValueError(f"x has shape {x.shape} but the trace is for a "
+                         f"{size_text(trace.in_hw)} input")
+    marks = marks or default_marks(trace)
+    padded, mask = padded_sample(x, trace.pads, padding_mode)
+    out = conv2d(x, np.ones(trace.kernel_size), stride=trace.stride, padding=trace.pads,
+                 dilation=trace.dilation, padding_mode=padding_mode)
+    (top, _), (left, _) = trace.pads
+    if mask.any():
+        in_title = (f"<b>padded input</b> {size_text(padded.shape)} "
+                    f"({size_text(trace.in_hw)}, {padding_mode} padding)")
+    else:
+        in_title = f"<b>input</b> {size_text(padded.shape)} (no padding)"
+    panels = [
+        Panel(padded, in_title,
+              pad_mask=mask, origin=(top, left), click="input", name="input"),
+        Panel(out, f"<b>output</b> {size_text(out.shape)}", click="output", name="output"),
+    ]
+    fig = _layout_figure(panels, available_px)
+    if padding_mode != "zeros" and mask.any():
+        _colour_padding(fig, panels[0])
+    _add_windows(fig, trace, marks)
+    _add_unreached(fig, trace)
+    return fig
+
+
+def _layout_figure(panels: Sequence[Panel], available_px: float,
+                   max_cell_px: float = MAX_CELL_PX, top_px: int = fig_lib.TITLE_PX + 8
+                   ) -> go.Figure:
+    """``grid_figure`` laid out for a given width (the shared builder assumes a default)."""
+    shapes = [p.shape for p in panels]
+    cols = sum(c for _, c in shapes) + fig_lib.GAP_CELLS * (len(shapes) - 1)
+    cell = (available_px - 2 * fig_lib.MARGIN_X_PX) / cols
+    fig = fig_lib.grid_figure(panels, top_px=top_px,
+                              max_cell_px=min(max_cell_px, max(cell, 1.0)))
+    # Each panel's axes carry their tick labels beside that panel (unanchored, Plotly draws
+    # every panel's row numbers at the first panel's left edge).
+    for k in range(len(panels)):
+        xref, yref = fig_lib.axis_refs(k)
+        suffix = "" if k == 0 else str(k + 1)
+        fig.layout[f"xaxis{suffix}"].anchor = yref
+        fig.layout[f"yaxis{suffix}"].anchor = xref
+    return fig
+
+
+def _colour_padding(fig: go.Figure, panel: Panel) -> None:
+    """Colour the padding cells by the values they copy (the shared panel greys them)."""
+    k = fig_lib.trace_index(fig, f"{panel.name}:padding")
+    scale = panel.color_scale()
+    values = np.asarray(panel.values, dtype=np.float64)
+    z = np.where(panel.real_mask(), np.nan, values).astype(np.float32)
+    fig.data[k].update(z=z, colorscale=scale.colorscale, zmin=scale.zmin, zmax=scale.zmax,
+                       opacity=PADDING_OPACITY)
+
+
+def _add_windows(fig: go.Figure, trace: WindowTrace, marks: WindowMarks) -> None:
+    if marks.show_all:
+        steps = trace.steps()
+        if len(steps) <= MAX_ALL_OUTLINES:
+            fig_lib.add_outline(fig, 0, [trace.window_box(i, j) for i, j in steps],
+                                color=ALL_COLOR, width=1.0, halo=False, name="window:all")
+        centres = [_box_centre(trace.window_box(i, j)) for i, j in steps]
+        cell_px = float(fig.layout.meta["cell_px"])
+        fig_lib.add_marks(fig, 0, centres, color=ALL_COLOR,
+                          size=max(3.0, min(8.0, 0.18 * cell_px)), name="window:centres")
+    named = [("first", marks.first, FIRST_COLOR, None), ("last", marks.last, LAST_COLOR, "dash"),
+             ("picked", marks.picked, PICK_COLOR, None)]
+    for name, cell, color, dash in named:
+        if cell is None:
+            continue
+        fig_lib.add_outline(fig, 0, [trace.window_box(*cell)], color=color, dash=dash,
+                            name=f"window:{name}")
+        if max(trace.dilation) > 1:  # the box spans the gaps: dot the cells the taps use
+            i, j = cell
+            taps = list(zip(trace.padded_rows[i, j].ravel().tolist(),
+                            trace.padded_cols[i, j].ravel().tolist(), strict=True))
+            fig_lib.add_marks(fig, 0, taps, color=color, name=f"taps:{name}")
+        fig_lib.add_outline(fig, 1, [(cell[0], cell[1], cell[0], cell[1])], color=color,
+                            dash=dash, name=f"cell:{name}")
+
+
+def _box_centre(box) -> tuple[float, float]:
+    top, left, bottom, right = box
+    return (top + bottom) / 2, (left + right) / 2
+
+
+def _add_unreached(fig: go.Figure, trace: WindowTrace) -> None:
+    rows, cols = np.nonzero(trace.unreached_input_cells())
+    if rows.size == 0:
+        return
+    (top, _), (left, _) = trace.pads
+    cell_px = float(fig.layout.meta["cell_px"])
+    cells = [(int(r) + top, int(c) + left) for r, c in zip(rows, cols, strict=True)]
+    fig_lib.add_marks(fig, 0, cells, color=UNREACHED_COLOR, name="unreached")
+    fig.update_traces(selector=dict(name="unreached"), marker=dict(
+        symbol="x-thin", size=max(5.0, 0.6 * cell_px), opacity=0.85,
+        line=dict(color=UNREACHED_COLOR, width=max(1.5, min(4.0, cell_px / 12)))))
+
+
+# ------------------------------------------------------------------------------ unreached text
+
+
+def unreached_along(trace: WindowTrace, axis: int) -> tuple[list[int], list[int]]:
+    """Input indices along ``axis`` that no tap reaches: ``(after the last window, between
+    taps)``."""
+    taps = (trace.padded_rows[:, 0, :, 0] if axis == 0 else trace.padded_cols[0, :, 0, :])
+    before = trace.pads[axis][0]
+    hit = set((taps.ravel() - before).tolist())
+    reach_end = int(taps.max()) - before
+    size = trace.in_hw[axis]
+    missed = [k for k in range(size) if k not in hit]
+    return [k for k in missed if k > reach_end], [k for k in missed if k < reach_end]
+
+
+def _index_text(indices: Sequence[int]) -> str:
+    if len(indices) > 1 and list(indices) == list(range(indices[0], indices[-1] + 1)):
+        return f"{indices[0]}–{indices[-1]}"
+    shown = [str(k) for k in indices[:8]]
+    return ", ".join(shown) + (", …" if len(indices) > 8 else "")
+
+
+def unreached_summary(trace: WindowTrace) -> list[str]:
+    """Sentences explaining which input rows/columns no window reaches, and why.
+
+    Returns an empty list when every input cell is under some window tap.
+    """
+    sentences = []
+    for axis, (unit, name, side) in enumerate((("row", "height", "bottom"),
+                                               ("column", "width", "right"))):
+        tail, gaps = unreached_along(trace, axis)
+        s, d = trace.stride[axis], trace.dilation[axis]
+        span = trace.kernel_span[axis]
+        padded = trace.padded_hw[axis]
+        last_start = (trace.out_hw[axis] - 1) * s
+        if tail:
+            n = len(tail)
+            leftover = padded - (last_start + span)
+            sentences.append(
+                f"Input {unit}{'s' if n > 1 else ''} {_index_text(tail)} at the {side} "
+                f"{'are' if n > 1 else 'is'} never reached: the last window along the {name} "
+                f"covers padded {unit}s {last_start}–{last_start + span - 1}, and one more "
+                f"stride of {s} would need {unit}s up to {last_start + s + span - 1}, past the "
+                f"padded input (0–{padded - 1}). The floor ⌊…/{s}⌋ drops the {leftover} "
+                f"{unit}{'s' if leftover > 1 else ''} left over.")
+        if gaps:
+            n = len(gaps)
+            them, fall = ("them", "they fall") if n > 1 else ("it", "it falls")
+            reasons = []
+            if s > span:
+                reasons.append(f"the stride ({s}) is longer than the window "
+                               f"({span} {unit}{'s' if span > 1 else ''}), so the window jumps "
+                               f"over {them}")
+            if d > 1:
+                reasons.append(f"{fall} in the dilation gaps: a window's taps are {d} {unit}s "
+                               f"apart and the windows, {s} {unit}{'s' if s > 1 else ''} apart, "
+                               "never put a tap there")
+            sentences.append(
+                f"Input {unit}{'s' if n > 1 else ''} {_index_text(gaps)} "
+                f"{'are' if n > 1 else 'is'} skipped: {'; or '.join(reasons)}.")
+    return sentences
+
+
+# ------------------------------------------------------------------------------ "same" conventions
+
+
+def same_conventions_figure(in_hw, kernel_size, dilation=1, *,
+                            available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+    """"same" padding of an even kernel two ways: PyTorch (extra cell bottom/right) and d2l
+    (⌈p/2⌉ on top/left), each with its first window and its output.
+
+    Panels: PyTorch padded input, PyTorch output, d2l padded input, d2l output (outputs of a
+    kernel of ones on the sample input; same shape, values shifted by one cell).
+    """
+    x = sample_input(in_hw)
+    ks = as_tuple(kernel_size, 2, "kernel_size")
+    ds = as_tuple(dilation, 2, "dilation")
+    panels, traces = [], []
+    conventions = (("PyTorch", resolve_padding("same", ks, dilation=ds)),
+                   ("d2l", same_padding_d2l(ks, ds)))
+    for label, pads in conventions:
+        trace = window_trace(x.shape, ks, 1, pads, ds)
+        padded, mask = padded_sample(x, pads)
+        out = conv2d(x, np.ones(ks), padding=pads, dilation=ds)
+        (top, bottom), (left, right) = pads
+        panels.append(Panel(padded, f"<b>{label}</b>: top {top}, bottom {bottom},<br>"
+                                    f"left {left}, right {right}", pad_mask=mask,
+                            origin=(top, left), name=f"{label.lower()}:input"))
+        panels.append(Panel(out, f"{label} output {size_text(out.shape)}",
+                            name=f"{label.lower()}:output"))
+        traces.append(trace)
+    fig = _layout_figure(panels, available_px, top_px=fig_lib.TITLE_PX + 30)
+    for k, trace in enumerate(traces):
+        fig_lib.add_outline(fig, 2 * k, [trace.window_box(0, 0)], color=FIRST_COLOR,
+                            name=f"window:first:{k}")
+        fig_lib.add_outline(fig, 2 * k + 1, [(0, 0, 0, 0)], color=FIRST_COLOR,
+                            name=f"cell:first:{k}")
+    return fig
+
+
+# ------------------------------------------------------------------------------ transposed
+
+
+@dataclass(frozen=True, eq=False)
+class TransposeParts:
+    """A transposed convolution taken apart.
+
+    Attributes
+    ----------
+    x, kernel : ndarray
+        ``(H, W)`` input and ``(kh, kw)`` kernel.
+    patches : dict
+        ``(r, c) -> (Hf, Wf)`` what input cell ``(r, c)`` scatters: ``x[r, c]·kernel``
+        placed ``stride`` cells apart, on the uncropped grid.
+    full : ndarray
+        ``(Hf, Wf)`` the sum of the patches (``padding = 0``, with ``output_padding``).
+    output : ndarray
+        ``(H_out, W_out)`` the result: ``full`` with ``padding`` cells cut from every side.
+    pad : (int, int)
+        Cells cut from the top/bottom and from the left/right.
+    """
+
+    x: np.ndarray
+    kernel: np.ndarray
+    patches: dict
+    full: np.ndarray
+    output: np.ndarray
+    pad: tuple[int, int]
+
+
+def transpose_parts(x, kernel, stride=1, padding=0, output_padding=0,
+                    dilation=1) -> TransposeParts:
+    """The patches, their sum and the cropped output of ``conv_transpose2d(x, kernel, ...)``.
+
+    All numbers come from ``convcore.conv_transpose2d``: a patch is the transposed
+    convolution of ``x`` with every other cell set to 0.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    ps = as_tuple(padding, 2, "padding", minimum=0)
+    output = conv_transpose2d(x, kernel, stride=stride, padding=ps,
+                              output_padding=output_padding, dilation=dilation)
+    full = conv_transpose2d(x, kernel, stride=stride, padding=0,
+                            output_padding=output_padding, dilation=dilation)
+    patches = {}
+    for r in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            one = np.zeros_like(x)
+            one[r, c] = x[r, c]
+            patches[(r, c)] = conv_transpose2d(one, kernel, stride=stride,
+                                               output_padding=output_padding,
+                                               dilation=dilation)
+    return TransposeParts(x, kernel, patches, full, output, ps)
+
+
+def patch_box(r: int, c: int, kernel_shape, stride, dilation) -> fig_lib.Box:
+    ss = as_tuple(stride, 2, "stride")
+    ds = as_tuple(dilation, 2, "dilation")
+    top, left = r * ss[0], c * ss[1]
+    return (top, left, top + ds[0] * (kernel_shape[0] - 1),
+            left + ds[1] * (kernel_shape[1] - 1))
+
+
+def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
+                      available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> list[go.Figure]:
+    """The transposed convolution as pictures.
+
+    Returns
+    -------
+    list of go.Figure
+        First: input, kernel, the sum of the patches (only when ``padding`` cuts cells off
+        it: those cells hatched) and the output. Then, when the input has at most
+        :data:`MAX_PATCHES` cells, one figure per input row: the patch each of its cells
+        scatters, outlined.
+    """
+    ph, pw = parts.pad
+    hf, wf = parts.full.shape
+    cut = np.ones((hf, wf), dtype=bool)
+    cut[ph:hf - ph, pw:wf - pw] = False
+    panels = [Panel(parts.x, "<b>input</b>", name="x"),
+              Panel(parts.kernel, "<b>kernel</b>", name="kernel")]
+    if cut.any():
+        panels.append(Panel(parts.full, f"<b>sum</b> {size_text((hf, wf))}", pad_mask=cut,
+                            origin=(ph, pw), name="full"))
+    panels.append(Panel(parts.output, f"<b>output</b> {size_text(parts.output.shape)}",
+                        name="output"))
+    figures = [_layout_figure(panels, available_px)]
+    if parts.x.size > MAX_PATCHES:
+        return figures
+    scale = fig_lib.color_scale_for(np.stack(list(parts.patches.values())))
+    for r in range(parts.x.shape[0]):
+        row_panels = []
+        for c in range(parts.x.shape[1]):
+            value = format_number(parts.x[r, c])
+            row_panels.append(Panel(parts.patches[(r, c)],
+                                    f"x[{r}, {c}] = {value} → {value}·K", scale=scale,
+                                    name=f"patch:{r}:{c}"))
+        fig = _layout_figure(row_panels, available_px)
+        for c in range(parts.x.shape[1]):
+            fig_lib.add_outline(fig, c, [patch_box(r, c, parts.kernel.shape, stride,
+                                                    dilation)],
+                                color=PICK_COLOR, width=2.5, name=f"patch:{r}:{c}:box")
+        figures.append(fig)
+    return figures
+
+
+# ------------------------------------------------------------------------------ layer stack
+
+
+def stack_figure(in_hw, rows: Sequence[StackRow]) -> go.Figure:
+    """Output size and receptive field after each layer (layer 0: the input).
+
+    Lines: ``output height``, ``output width``, ``receptive field height`` and ``... width``
+    (the width lines only when they differ from the height ones).
+    """
+    h, w = as_tuple(in_hw, 2, "input size")
+    layers = list(range(len(rows) + 1))
+    series = {
+        "output height": [h] + [r.out_hw[0] for r in rows],
+        "output width": [w] + [r.out_hw[1] for r in rows],
+        "receptive field height": [1] + [r.field.size[0] for r in rows],
+        "receptive field width": [1] + [r.field.size[1] for r in rows],
+    }
+    styles = {"output height": (FIRST_COLOR, None), "output width": (FIRST_COLOR, "dot"),
+              "receptive field height": (PICK_COLOR, None),
+              "receptive field width": (PICK_COLOR, "dot")}
+    fig = go.Figure()
+    for name, values in series.items():
+        if name.endswith("width") and values == series[name.replace("width", "height")]:
+            continue
+        color, dash = styles[name]
+        fig.add_trace(go.Scatter(x=layers, y=values, mode="lines+markers", name=name,
+                                 line=dict(color=color, dash=dash, width=2.5),
+                                 hovertemplate="layer %{x}: %{y}<extra>" + name + "</extra>"))
+    fig.update_layout(
+        height=340, margin=dict(l=64, r=16, t=36, b=52), paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff", font=dict(family=fig_lib.SANS, color=fig_lib.TEXT_COLOR),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=dict(title="layer", dtick=1 if len(rows) <= 20 else None, gridcolor="#e5e7eb",
+                   zeroline=False, automargin=True),
+        yaxis=dict(title="cells", gridcolor="#e5e7eb", rangemode="tozero", zeroline=False,
+                   automargin=True))
+    return fig
