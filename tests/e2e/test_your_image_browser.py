@@ -1,0 +1,186 @@
+"""The "Your image" page in a real browser: upload a photo through the file chooser, see its
+feature maps; upload a text file, read one sentence, keep the photo.
+
+Debian's Chromium (never a downloaded one) against ``streamlit run app.py`` on a free local
+port. The server and browser fixtures are local to this module until tests/e2e/conftest.py
+provides shared ones.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+TIMEOUT_MS = 90_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port; yields its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    if resp.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start on {base}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    """A 600×800 JPEG with edges in both directions."""
+    rows, cols = np.mgrid[0:600, 0:800]
+    rgb = np.stack([(rows // 75 % 2) * 200 + 30, (cols // 100 % 2) * 180 + 40,
+                    np.full((600, 800), 120)], axis=-1).astype(np.uint8)
+    path = tmp_path / "holiday.jpg"
+    Image.fromarray(rgb).save(path, "JPEG", quality=92)
+    return path
+
+
+def _wait_idle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+
+def _choose_file(page, path: Path) -> None:
+    """Click the uploader's button ("Upload", or "Add files" once a file is there) and answer
+    the browser's file chooser, as a user does."""
+    uploader = page.get_by_test_id("stFileUploader")
+    button = uploader.locator("[data-testid='stBaseButton-secondary'], "
+                              "button[aria-label='Add files']").first
+    with page.expect_file_chooser(timeout=TIMEOUT_MS) as chooser:
+        button.click()
+    chooser.value.set_files(str(path))
+
+
+def test_upload_shows_feature_maps_and_a_bad_file_keeps_the_photo(server, browser_page, photo,
+                                                                  tmp_path):
+    page = browser_page
+    page.goto(f"{server}/your_image", timeout=TIMEOUT_MS)
+    _wait_idle(page)
+    page.get_by_text("Showing landscape.png", exact=False).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("Computed 4 feature maps", exact=False).wait_for(timeout=TIMEOUT_MS)
+
+    _choose_file(page, photo)
+    page.get_by_text("Showing holiday.jpg · upload · 600×800 pixels",
+                     exact=False).wait_for(timeout=TIMEOUT_MS)
+    _wait_idle(page)
+    timing = page.get_by_text("Computed 4 feature maps on 600×800 pixels", exact=False)
+    timing.wait_for(timeout=TIMEOUT_MS)
+    maps = page.get_by_text("conv 598×798", exact=False)
+    maps.first.wait_for(timeout=TIMEOUT_MS)
+    assert maps.count() >= 3  # Sobel x, Sobel y, Laplacian (the 5×5 blur gives 596×796)
+    images = page.locator("[data-testid='stImage'] img")
+    assert images.count() >= 9  # gray, R, G, B, four maps, the picture with the patch
+    loaded = images.evaluate_all("imgs => imgs.filter(i => i.complete && i.naturalWidth > 0)"
+                                 ".length")
+    assert loaded == images.count()
+    assert page.locator("[data-testid='stException']").count() == 0
+
+    bad = tmp_path / "shopping.png"
+    bad.write_bytes(b"eggs, milk, bread\n" * 10)
+    _choose_file(page, bad)
+    alert = page.get_by_text("This file is not an image", exact=False)
+    alert.wait_for(timeout=TIMEOUT_MS)
+    _wait_idle(page)
+    assert "Still showing holiday.jpg." in page.locator("[data-testid='stAlert']").inner_text()
+    assert page.get_by_text("Showing holiday.jpg · upload", exact=False).count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_screenshot_of_the_page_is_not_blank(server, browser_page):
+    """The feature maps are really drawn: the page's pixels are not one flat colour."""
+    page = browser_page
+    page.goto(f"{server}/your_image", timeout=TIMEOUT_MS)
+    _wait_idle(page)
+    page.get_by_text("Computed", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    first_map = page.locator("[data-testid='stImage'] img").nth(4)
+    first_map.scroll_into_view_if_needed()
+    shot = Image.open(io.BytesIO(first_map.screenshot(timeout=TIMEOUT_MS))).convert("L")
+    pixels = np.asarray(shot, dtype=float)
+    assert pixels.std() > 5
+
+
+def test_downloads_the_gif_and_a_full_resolution_feature_map(server, browser_page, tmp_path):
+    """The buttons build their files on the click: a GIF with one frame per output cell of
+    the patch, and the full-resolution map as .npy."""
+    page = browser_page
+    page.goto(f"{server}/your_image", timeout=TIMEOUT_MS)
+    _wait_idle(page)
+    page.get_by_text("Computed", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+
+    page.get_by_text("Download the patch, its output", exact=False).click()
+    gif_button = page.get_by_role("button", name="Sliding window over the patch (GIF)")
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        gif_button.click()
+    gif_path = tmp_path / download.value.suggested_filename
+    download.value.save_as(gif_path)
+    assert gif_path.suffix == ".gif"
+    with Image.open(gif_path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 14 * 14  # 16×16 patch, 3×3 kernel
+
+    page.get_by_text("Download the feature maps at full resolution", exact=False).click()
+    npy_button = page.get_by_role("button", name="Sobel x (vertical edges) (.npy)")
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        npy_button.click()
+    npy_path = tmp_path / "map.npy"
+    download.value.save_as(npy_path)
+    feature_map = np.load(npy_path, allow_pickle=False)
+    assert feature_map.shape == (478, 638) and feature_map.min() >= 0  # valid conv, ReLU
