@@ -1,0 +1,443 @@
+"""Pooling: max, average and Lp pooling, window by window; translation invariance; photos.
+
+Thin page: widgets (ui.controls and the pooling settings below) → numbers (convcore) →
+figures (ui.figures_pooling, built on ui.figures). Every widget key starts with ``pool_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from convcore import downsample, format_number, to_uint8
+from convcore.shapes import explain_pool_output_shape, size_text
+from ui import controls, state
+from ui import figures as F
+from ui import figures_pooling as P
+
+IN = "pool_in"  # input picker prefix
+TI_IN, TI_K = "pool_ti_in", "pool_ti_k"  # translation-invariance input and kernel
+PHOTO = "pool_photo"
+ANIMATION_CHART = "pool_animation_chart"
+CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+#: Outputs with more cells than this are not printed as a list.
+MAX_PRINTED_CELLS = 64
+#: Largest side of the photo before pooling (it is shrunk to this for display).
+PHOTO_SIDE = 256
+KIND_NAMES = {"max": "Max", "avg": "Average", "lp": "Lp (power average)"}
+DIRECTIONS = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}
+
+#: Settings every preset writes (the ones it does not mention go back to these).
+BASE = {"pool_kind": "max", "pool_kh": 2, "pool_kw": 2, "pool_stride_auto": True,
+        "pool_sh": 1, "pool_sw": 1, "pool_ph": 0, "pool_pw": 0, "pool_dh": 1, "pool_dw": 1,
+        "pool_ceil": False, "pool_count_pad": True, "pool_p": 2.0, "pool_two": False}
+
+
+def _arange4() -> dict:
+    grid = controls.arange_grid(4, 4)
+    return {f"{IN}_source": "typed", f"{IN}_text": controls.format_grid(grid),
+            f"{IN}_valid": grid}
+
+
+def _arange3() -> dict:
+    return controls.input_state_values(IN, "arange")
+
+
+#: The seeds' pooling examples (d2l 5.5, MXNet): button label, session values, seeds' code.
+PRESETS: dict[str, tuple[str, dict, str]] = {
+    "max2": ("Max 2×2 on 0…8", {**_arange3(), "pool_stride_auto": False},
+             "pool2d(X, (2, 2))  # X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]], stride 1"),
+    "avg2": ("Average 2×2 on 0…8", {**_arange3(), "pool_kind": "avg",
+                                    "pool_stride_auto": False},
+             "pool2d(X, (2, 2), 'avg')"),
+    "win3": ("Window 3 on 0…15", {**_arange4(), "pool_kh": 3, "pool_kw": 3},
+             "nn.MaxPool2D(3)  # X = nd.arange(16).reshape((1, 1, 4, 4))"),
+    "pad1": ("Window 3, padding 1, stride 2", {**_arange4(), "pool_kh": 3, "pool_kw": 3,
+                                               "pool_stride_auto": False, "pool_sh": 2,
+                                               "pool_sw": 2, "pool_ph": 1, "pool_pw": 1},
+             "nn.MaxPool2D(3, padding=1, strides=2)"),
+    "mxnet": ("Window (2, 3), padding (1, 2), stride (2, 3)",
+              {**_arange4(), "pool_kh": 2, "pool_kw": 3, "pool_ph": 1, "pool_pw": 2},
+              "nn.MaxPool2D((2, 3), padding=(1, 2), strides=(2, 3))"),
+    "two": ("Two channels: X and X + 1", {**_arange4(), "pool_kh": 3, "pool_kw": 3,
+                                          "pool_stride_auto": False, "pool_sh": 2,
+                                          "pool_sw": 2, "pool_ph": 1, "pool_pw": 1,
+                                          "pool_two": True},
+            "X = nd.concat(X, X + 1, dim=1); nn.MaxPool2D(3, padding=1, strides=2)"),
+}
+
+
+def preset_values(name: str) -> dict:
+    """Everything preset ``name`` writes into the session."""
+    return {**BASE, **PRESETS[name][1]}
+
+
+def active_preset() -> str | None:
+    """The preset whose values the session holds right now, if any."""
+    ss = st.session_state
+    for name in PRESETS:
+        values = preset_values(name)
+        if values["pool_stride_auto"]:  # the stride inputs then mirror the window
+            values = {k: v for k, v in values.items() if k not in ("pool_sh", "pool_sw")}
+        if all(_same(ss.get(key), value) for key, value in values.items()):
+            return name
+    return None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
+    return a == b
+
+
+# ------------------------------------------------------------------------------ numbers
+
+
+@st.cache_resource(max_entries=24, show_spinner="Building the animation…")
+def animation(x2d: np.ndarray, kind: str, kernel_size, stride, padding, dilation,
+              ceil_mode: bool, count_include_pad: bool, norm_type: float, image: bool):
+    """The animated figure for these settings (cached; read-only)."""
+    settings = P.PoolSettings(kind, kernel_size, stride, padding, dilation, ceil_mode,
+                              count_include_pad, norm_type)
+    return P.pool_animation_figure(x2d, settings, image=image)
+
+
+def animation_for(x2d: np.ndarray, s: P.PoolSettings, image: bool):
+    return animation(x2d, s.kind, s.kernel_size, s.stride, s.padding, s.dilation, s.ceil_mode,
+                     s.count_include_pad, s.norm_type, image)
+
+
+def pool_settings_from_widgets() -> P.PoolSettings:
+    """Read the pooling widgets (drawn by :func:`settings_section`)."""
+    ss = st.session_state
+    kind = ss["pool_kind"]
+    kernel = (int(ss["pool_kh"]), int(ss["pool_kw"]))
+    stride = None if ss["pool_stride_auto"] else (int(ss["pool_sh"]), int(ss["pool_sw"]))
+    padding = (0, 0) if kind == "lp" else (int(ss["pool_ph"]), int(ss["pool_pw"]))
+    dilation = (int(ss["pool_dh"]), int(ss["pool_dw"])) if kind == "max" else (1, 1)
+    return P.PoolSettings(kind, kernel, stride, padding, dilation, bool(ss["pool_ceil"]),
+                          bool(ss["pool_count_pad"]), float(ss["pool_p"]))
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+def presets_section() -> None:
+    st.markdown("**The seeds' examples** (d2l 5.5, *Pooling*) — one click each:")
+    names = list(PRESETS)
+    for row in (names[:3], names[3:]):
+        cols = st.columns(3)
+        for col, name in zip(cols, row, strict=True):
+            col.button(PRESETS[name][0], key=f"pool_preset_{name}", width="stretch",
+                       on_click=state.set_values(preset_values(name)))
+
+
+def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
+    col_in, col_kind, col_geo = st.columns([1.1, 0.9, 1.2], gap="medium")
+    with col_in, st.container(border=True):
+        st.markdown("##### 1 · Input")
+        inp = controls.input_picker(IN)
+        if inp.note:
+            st.caption(inp.note)
+        two = st.checkbox("Two channels: X and X + 1 (pooled each on its own)", key="pool_two")
+    with col_kind, st.container(border=True):
+        st.markdown("##### 2 · Pooling")
+        kind = st.radio("Summary of each window", list(KIND_NAMES), key="pool_kind",
+                        format_func=KIND_NAMES.get)
+        st.number_input("Power p (Lp pooling; p = 2 is the L2 norm)", 0.5, 16.0, step=0.5,
+                        key="pool_p", disabled=kind != "lp", format="%g")
+        st.checkbox("count_include_pad (padding counts in the divisor)", key="pool_count_pad",
+                    disabled=kind != "avg",
+                    help="Average pooling only. True (PyTorch's default): the zero padding "
+                         "cells count in the divisor. False: divide by the real cells only.")
+        st.checkbox("ceil_mode (keep a last, partial window)", key="pool_ceil",
+                    help="Round the output size up instead of down. PyTorch still drops a "
+                         "window that would start in the right/bottom padding.")
+    with col_geo, st.container(border=True):
+        st.markdown("##### 3 · Window, stride, padding")
+        c1, c2 = st.columns(2)
+        c1.number_input("Window ↓ (rows)", 1, 8, key="pool_kh")
+        c2.number_input("Window → (columns)", 1, 8, key="pool_kw")
+        auto = st.checkbox("Stride = window (PyTorch's default)", key="pool_stride_auto")
+        if auto:  # show the stride actually used; unticking starts from it
+            st.session_state["pool_sh"] = st.session_state["pool_kh"]
+            st.session_state["pool_sw"] = st.session_state["pool_kw"]
+        c1, c2 = st.columns(2)
+        c1.number_input("Stride ↓", 1, 8, key="pool_sh", disabled=auto)
+        c2.number_input("Stride →", 1, 8, key="pool_sw", disabled=auto)
+        c1, c2 = st.columns(2)
+        c1.number_input("Padding ↓ (top and bottom)", 0, 4, key="pool_ph",
+                        disabled=kind == "lp",
+                        help="At most half the window, as in PyTorch (more is explained).")
+        c2.number_input("Padding → (left and right)", 0, 4, key="pool_pw",
+                        disabled=kind == "lp")
+        c1, c2 = st.columns(2)
+        c1.number_input("Dilation ↓", 1, 4, key="pool_dh", disabled=kind != "max")
+        c2.number_input("Dilation →", 1, 4, key="pool_dw", disabled=kind != "max")
+        if kind == "lp":
+            st.caption("PyTorch's `lp_pool2d` has no padding and no dilation.")
+        elif kind == "avg":
+            st.caption("Average pooling has no dilation (only max pooling does).")
+    x = inp.values
+    if two:
+        x = np.stack([x, x + 1.0])
+    return inp, x
+
+
+def explain_refusal(err: Exception, x: np.ndarray, s: P.PoolSettings) -> None:
+    """The settings failed: convcore's reason, and for too much padding what would work."""
+    st.error(f"**PyTorch refuses these settings.** {err}", icon="🚫")
+    too_much = any(2 * p > k for p, k in zip(s.padding, s.kernel_size, strict=True))
+    if not too_much:
+        st.info("Try a smaller window, more padding (up to half the window) or `ceil_mode`.")
+        return
+    valid = P.nearest_valid_padding(s.kernel_size, s.padding)
+    with st.container(border=True):
+        st.markdown(
+            "**Why.** With more padding than half the window, some window would hold only "
+            "padding: a max of nothing (−∞) or an average of nothing. "
+            "**MXNet, the seeds' framework, accepts padding up to the window size and simply "
+            "leaves padded cells out of each window, while PyTorch refuses any padding over "
+            "half the window.**")
+        try:
+            fixed = P.PoolSettings(s.kind, s.kernel_size, s.stride, valid, s.dilation,
+                                   s.ceil_mode, s.count_include_pad, s.norm_type)
+            nearest = fixed.pool(x)
+        except (ValueError, TypeError) as fix_err:
+            st.markdown(f"The nearest valid padding {size_text(valid)} does not work either: "
+                        f"{fix_err}")
+        else:
+            st.markdown(f"**Nearest valid setting:** padding {_pair(valid)} → "
+                        f"`{P.pooled_row_text(nearest)}`")
+            st.button(f"Use padding {_pair(valid)}", key="pool_fix_padding",
+                      on_click=state.set_values({"pool_ph": valid[0], "pool_pw": valid[1]}))
+        explicit_padding_note(x, s)
+    preset = active_preset()
+    if preset is not None:
+        st.caption(f"Seeds' example: `{PRESETS[preset][2]}` (MXNet).")
+
+
+def explicit_padding_note(x: np.ndarray, s: P.PoolSettings) -> None:
+    """The seeds' (MXNet's) numbers, obtained under PyTorch's rules by padding by hand."""
+    if s.kind == "lp" or (s.kind == "avg" and not s.count_include_pad):
+        return
+    try:
+        out = P.explicit_padding_pool(x, s)
+    except (ValueError, TypeError):
+        return
+    fill = "−∞" if s.kind == "max" else "0"
+    st.markdown(
+        f"**The seeds' numbers under PyTorch's rules:** pad the input by hand with {fill} "
+        f"first, then pool with no padding — PyTorch accepts that, and it is what MXNet "
+        f"computes: `{P.pooled_row_text(out)}`")
+    st.code("import torch.nn.functional as F\n" + P.torch_explicit_padding_call(s),
+            language="python", wrap_lines=True)
+
+
+def _pair(pair) -> str:
+    return f"({pair[0]}, {pair[1]})"
+
+
+def result_section(x: np.ndarray, s: P.PoolSettings, out: np.ndarray,
+                   inp: controls.InputChoice) -> None:
+    in_hw = x.shape[-2:]
+    st.markdown(f"**{size_text(in_hw)}** input ({inp.label}"
+                f"{', 2 channels' if x.ndim == 3 else ''}) · {s.describe()} → "
+                f"**{size_text(out.shape[-2:])}** output")
+    formulas = explain_pool_output_shape(in_hw, s.kernel_size, s.stride, s.padding,
+                                         s.dilation, s.ceil_mode)
+    lines = []
+    for f in formulas:
+        lines.append(f"{f.axis:>6}: {f.line()}")
+        if f.note:
+            lines.append(f"        ({f.note})")
+    st.code("\n".join(lines), language=None)
+    if out.size <= MAX_PRINTED_CELLS:
+        st.markdown(f"Output: `{P.pooled_row_text(out)}`")
+    preset = active_preset()
+    if preset is not None:
+        st.caption(f"Seeds' example: `{PRESETS[preset][2]}` (MXNet), here computed by convcore "
+                   "with PyTorch's rules.")
+
+
+def animation_section(x: np.ndarray, s: P.PoolSettings, image: bool) -> None:
+    channel = 0
+    if x.ndim == 3:
+        channel = st.radio("Animate channel", [0, 1], key="pool_anim_channel", horizontal=True,
+                           format_func=lambda c: ["X", "X + 1"][c])
+    x2d = x[channel] if x.ndim == 3 else x
+    fig = animation_for(np.ascontiguousarray(x2d), s, image)
+    how, rows = F.plan_steps(tuple(fig.layout.meta["out_hw"]))
+    if how == "row":
+        st.info(f"The output is large, so each step computes a whole output row "
+                f"({len(rows)} steps).")
+    st.plotly_chart(fig, width="content", theme=None, key=ANIMATION_CHART, config=CHART_CONFIG)
+    legend = {
+        "max": "The **orange frame** is the winning cell (the index `return_indices` gives); "
+               "the third grid lists those indices (row × width + column).",
+        "avg": "Each step divides the window's sum by the **divisor actually used**; the third "
+               "grid shows it for every output cell (it shrinks at the borders when padding "
+               "is not counted or a ceil-mode window hangs over the edge).",
+        "lp": "Each step raises the window's values to the power p, adds them and takes the "
+              "p-th root (for p = 2: the length of the window as a vector).",
+    }[s.kind]
+    st.caption(f"▶ plays, ❚❚ pauses, drag the slider to step. The black frame is the window; "
+               f"hatched cells are padding. {legend}")
+
+
+def channels_section(x: np.ndarray, out: np.ndarray) -> None:
+    st.markdown("**Two channels, pooled each on its own:** C channels in, C channels out. "
+                "(A convolution would add the channels up; pooling never mixes them.)")
+    fig = P.channels_figure(x, out, titles=["X", "X + 1"])
+    st.plotly_chart(fig, width="content", theme=None, key="pool_channels_chart",
+                    config=CHART_CONFIG)
+
+
+def torch_section(s: P.PoolSettings, out: np.ndarray, x: np.ndarray) -> None:
+    with st.expander("PyTorch for this view"):
+        shape = "(1, 2, H, W)" if x.ndim == 3 else "(1, 1, H, W)"
+        st.code(f"import torch.nn.functional as F\n# x: a float tensor of shape {shape}\n"
+                f"out = {s.torch_call()}\n# out.shape[-2:] == {tuple(out.shape[-2:])}",
+                language="python", wrap_lines=True)
+
+
+def pooling_section() -> None:
+    presets_section()
+    inp, x = settings_section()
+    s = pool_settings_from_widgets()
+    try:
+        out = s.pool(x)
+    except (ValueError, TypeError) as err:
+        explain_refusal(err, x, s)
+        return
+    result_section(x, s, out, inp)
+    animation_section(x, s, inp.image)
+    if x.ndim == 3:
+        channels_section(x, out)
+    torch_section(s, out, x)
+
+
+# ------------------------------------------------------------------------------ translation
+
+
+def translation_section() -> None:
+    st.subheader("🔀 Translation invariance: shift the input by a pixel")
+    st.markdown(
+        "A convolution is *equivariant*: shift its input and its output shifts too, so "
+        "almost every output cell changes value. A pooling layer after it reports *what is "
+        "somewhere in each window*, not exactly where — after a small shift many pooled "
+        "cells stay the same. (d2l: with 2×2 max pooling, a pattern the convolution found is "
+        "still detected if it moves by one element.)")
+    col_in, col_k, col_set = st.columns([1.1, 1, 1], gap="medium")
+    with col_in, st.container(border=True):
+        st.markdown("##### Input")
+        inp = controls.input_picker(TI_IN, default="edge")
+    with col_k, st.container(border=True):
+        st.markdown("##### Convolution kernel")
+        kern = controls.kernel_editor(TI_K, default="edge")
+    with col_set, st.container(border=True):
+        st.markdown("##### Shift and pooling")
+        direction = st.radio("Shift the input", list(DIRECTIONS), key="pool_ti_dir",
+                             horizontal=True)
+        amount = st.slider("by (pixels)", 1, 3, 1, key="pool_ti_px")
+        kind = st.radio("Pooling", ["max", "avg"], key="pool_ti_kind", horizontal=True,
+                        format_func=KIND_NAMES.get)
+        window = st.slider("Window", 2, 4, 2, key="pool_ti_window")
+        stride_one = st.checkbox("Stride 1 (unchecked: stride = window)", value=True,
+                                 key="pool_ti_stride1")
+    settings = P.PoolSettings(kind, (window, window), (1, 1) if stride_one else None)
+    dy, dx = DIRECTIONS[direction]
+    try:
+        cmp = P.translation_comparison(inp.values, kern.values, settings,
+                                       (dy * amount, dx * amount))
+        sweep = P.shift_sweep(inp.values, kern.values, settings, [1, 2, 3], (dy, dx))
+    except (ValueError, TypeError) as err:
+        st.warning(f"**Nothing to compare with these settings.** {err} Try a larger input, a "
+                   "smaller kernel or a smaller pooling window.", icon="⚠️")
+        return
+    st.caption(f"The input is shifted {amount} pixel{'s' if amount > 1 else ''} {direction}; "
+               "the cells it leaves repeat the edge. Then X ⋆ K (the convolution) and "
+               f"{settings.describe()} of X ⋆ K are compared cell by cell.")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Convolution: cells changed", f"{cmp.conv_changed:.0%}")
+    m2.metric("After pooling: cells changed", f"{cmp.pool_changed:.0%}",
+              delta=f"{(cmp.pool_changed - cmp.conv_changed) * 100:+.0f} points",
+              delta_color="inverse")
+    m3.metric("Convolution: mean |change|", format_number(cmp.conv_mean_abs))
+    m4.metric("After pooling: mean |change|", format_number(cmp.pool_mean_abs))
+    st.plotly_chart(P.shift_grid_figure(cmp, "conv"), width="content", theme=None,
+                    key="pool_ti_conv_chart", config=CHART_CONFIG)
+    st.plotly_chart(P.shift_grid_figure(cmp, "pool"), width="content", theme=None,
+                    key="pool_ti_pool_chart", config=CHART_CONFIG)
+    st.plotly_chart(P.shift_bars_figure(sweep, title="Cells changed by a shift of 1, 2, 3 px"),
+                    width="content", theme=None, key="pool_ti_bars_chart",
+                    config=CHART_CONFIG)
+    verdict = ("fewer" if cmp.pool_changed < cmp.conv_changed else
+               "as many" if cmp.pool_changed == cmp.conv_changed else "more")
+    st.markdown(
+        f"Shifting by {amount} px changed **{cmp.conv_changed:.0%}** of the convolution's "
+        f"output cells and **{cmp.pool_changed:.0%}** of the pooled cells — {verdict} after "
+        "pooling. Pooling buys invariance only to shifts smaller than its window; larger "
+        "shifts (see the bars) change the pooled map too.")
+
+
+# ------------------------------------------------------------------------------ photo
+
+
+@st.cache_data(max_entries=8, show_spinner="Pooling the photo…")
+def photo_results(image_key: str, _gray: np.ndarray, window: int):
+    """The photo shrunk for display, and its pooled versions (cached per photo and window)."""
+    shown = downsample(_gray, (PHOTO_SIDE, PHOTO_SIDE))
+    return shown, P.photo_pooled(shown, window)
+
+
+def photo_section() -> None:
+    st.subheader("🖼️ Pooling as downsampling")
+    st.markdown("With stride = window, pooling shrinks a map by the window size on each side. "
+                "On a photo: max pooling keeps the brightest pixel of each block (thin bright "
+                "lines survive, dark ones vanish), average pooling blurs, and keeping every "
+                "k-th pixel (a 1×1 window with stride k) can miss details altogether.")
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        photo = controls.image_source(PHOTO, label="Photo", default="house.png")
+    with c2:
+        window = st.select_slider("Window = stride", [2, 4, 8], value=4, key="pool_photo_window")
+    if photo is None:
+        return
+    try:
+        shown, pooled = photo_results(photo.key, photo.gray, int(window))
+    except (ValueError, TypeError) as err:
+        st.warning(f"This photo cannot be pooled with a {window}×{window} window: {err}")
+        return
+    cols = st.columns(4)
+    cols[0].image(to_uint8(shown), width="stretch",
+                  caption=f"Input: {P.image_size_text(shown)}"
+                          + (f" (shrunk from {P.image_size_text(photo.gray)} for display)"
+                             if shown.shape != photo.gray.shape else ""))
+    names = {"max": "Max pooled", "avg": "Average pooled",
+             "subsample": f"Every {window}th pixel"}
+    for col, (name, img) in zip(cols[1:], pooled.items(), strict=True):
+        col.image(to_uint8(P.pixelated(img, int(window))), width="stretch",
+                  caption=f"{names[name]}: {P.image_size_text(img)} "
+                          f"({window * window}× fewer pixels), drawn at the input's size")
+
+
+# ------------------------------------------------------------------------------ page
+
+
+def main() -> None:
+    state.init_defaults(preset_values("max2"))
+    st.title("🧺 Pooling")
+    st.markdown(
+        "A pooling layer slides a window like a convolution but has **no weights**: it "
+        "replaces each window by a summary — its **maximum**, its **average**, or its "
+        "**Lp norm**. It makes the layer less sensitive to exactly where a feature is, and "
+        "(with a stride) shrinks the map.")
+    pooling_section()
+    st.divider()
+    translation_section()
+    st.divider()
+    photo_section()
+
+
+main()

@@ -1,0 +1,290 @@
+"""AppTest for the pooling page, reached through app.py's navigation.
+
+The seeds' numbers (d2l 5.5, MXNet) must appear on the page for every preset; settings
+PyTorch refuses must be explained (never a traceback); every shown number must agree with
+PyTorch in float64.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "app_pages/pooling.py"
+TIMEOUT = 120  # the machine is shared; first runs build figures
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def output_line(at: AppTest) -> str:
+    lines = [t for t in texts(at) if t.startswith("Output: ")]
+    assert len(lines) == 1, texts(at)
+    return lines[0]
+
+
+def animation(at: AppTest) -> dict:
+    """The first Plotly chart's figure: the pooling animation."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def frame_texts(fig: dict) -> list[str]:
+    """Per frame, the arithmetic printed by the ``step:text`` trace."""
+    index = next(k for k, t in enumerate(fig["data"]) if t.get("name") == "step:text")
+    return [frame["data"][frame["traces"].index(index)]["text"][0].removesuffix("<br>" * 3)
+            for frame in fig["frames"]]
+
+
+def set_numbers(at: AppTest, **values) -> AppTest:
+    for key, value in values.items():
+        at.number_input(key=key).set_value(value)
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# ------------------------------------------------------------------------------ defaults
+
+
+def test_page_opens_on_the_seeds_first_example():
+    at = open_page()
+    clean(at)
+    assert not at.error and not at.warning
+    assert output_line(at) == "Output: `[[4, 5], [7, 8]]`"
+    fig = animation(at)
+    assert len(fig["frames"]) == 4
+    assert frame_texts(fig)[0] == "out[0, 0] = max(0, 1, 3, <b>4</b>) = 4"
+    assert fig["layout"]["meta"]["winners"] == [[4], [5], [7], [8]]
+    assert any(c.value.startswith("Seeds' example: `pool2d(X, (2, 2))") for c in at.caption)
+    assert at.checkbox(key="pool_stride_auto").value is False
+
+
+def test_stride_defaults_to_the_window_when_ticked():
+    at = open_page()
+    at.checkbox(key="pool_stride_auto").check().run()
+    clean(at)
+    # 3×3 input, 2×2 window, stride 2: one window; the last row and column are never reached
+    assert output_line(at) == "Output: `[[4]]`"
+    assert at.number_input(key="pool_sh").value == 2 and at.number_input(key="pool_sh").disabled
+    code = "\n".join(c.value for c in at.code)
+    assert "the last 1 padded row along the height is never reached" in code
+
+
+# ------------------------------------------------------------------------------ presets
+
+PRESET_RESULTS = {
+    "max2": ("[[4, 5], [7, 8]]", "out[0, 0] = max(0, 1, 3, <b>4</b>) = 4"),
+    "avg2": ("[[2, 3], [5, 6]]", "out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2"),
+    "win3": ("[[10]]", "out[0, 0] = max(0, 1, 2, 4, 5, 6, 8, 9, <b>10</b>) = 10"),
+    "pad1": ("[[5, 7], [13, 15]]", "out[0, 0] = max(0, 1, 4, <b>5</b>) = 5"),
+    "two": ("[[[5, 7], [13, 15]], [[6, 8], [14, 16]]]", "out[0, 0] = max(0, 1, 4, <b>5</b>) = 5"),
+}
+
+
+@pytest.mark.parametrize("preset", PRESET_RESULTS, ids=PRESET_RESULTS)
+def test_presets_show_the_seeds_numbers(preset):
+    at = open_page()
+    at.button(key=f"pool_preset_{preset}").click().run()
+    clean(at)
+    assert not at.error
+    expected, first_step = PRESET_RESULTS[preset]
+    assert output_line(at) == f"Output: `{expected}`"
+    assert frame_texts(animation(at))[0].split("<br>")[0] == first_step
+    assert any(c.value.startswith("Seeds' example:") for c in at.caption)
+
+
+def test_two_channel_preset_animates_either_channel_and_shows_both():
+    at = open_page()
+    at.button(key="pool_preset_two").click().run()
+    assert len(at.get("plotly_chart")) == 5  # animation, channels, 2 shift grids, bars
+    channels = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert channels["layout"]["meta"]["panels"] == ["in0", "in1", "out0", "out1"]
+    at.radio(key="pool_anim_channel").set_value(1).run()
+    clean(at)
+    assert frame_texts(animation(at))[0].split("<br>")[0] == \
+        "out[0, 0] = max(1, 2, 5, <b>6</b>) = 6"
+
+
+def test_mxnet_preset_is_explained_with_the_nearest_valid_setting():
+    at = open_page()
+    at.button(key="pool_preset_mxnet").click().run()
+    clean(at)
+    assert len(at.error) == 1
+    assert "padding 2 is more than half the 2×3 pooling window" in at.error[0].value
+    page = "\n".join(texts(at))
+    assert "MXNet, the seeds' framework, accepts padding up to the window size" in page
+    assert "**Nearest valid setting:** padding (1, 1) → `[[1, 3], [9, 11], [13, 15]]`" in page
+    assert "it is what MXNet computes: `[[0, 3], [8, 11], [12, 15]]`" in page
+    seeds = "nn.MaxPool2D((2, 3), padding=(1, 2), strides=(2, 3))"
+    assert any(seeds in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 3  # no animation: only the invariance charts
+    at.button(key="pool_fix_padding").click().run()
+    clean(at)
+    assert not at.error
+    assert output_line(at) == "Output: `[[1, 3], [9, 11], [13, 15]]`"
+
+
+# ------------------------------------------------------------------------------ invalid
+
+
+@pytest.mark.parametrize(("numbers", "message"), [
+    (dict(pool_ph=2), "padding 2 is more than half the 2×2 pooling window"),
+    (dict(pool_kh=8), "the 8×2 kernel is larger than the 3×3 input"),
+    (dict(pool_kw=5, pool_pw=3), "padding 3 is more than half"),
+], ids=["pad-over-half", "window-too-tall", "wide-pad-over-half"])
+def test_invalid_settings_are_explained_not_raised(numbers, message):
+    at = set_numbers(open_page(), **numbers)
+    clean(at)
+    assert len(at.error) == 1 and message in at.error[0].value
+    assert not [t for t in texts(at) if t.startswith("Output: ")]
+
+
+def test_too_much_padding_with_average_suggests_padding_by_hand():
+    at = open_page()
+    at.radio(key="pool_kind").set_value("avg").run()
+    set_numbers(at, pool_ph=2, pool_pw=2)
+    clean(at)
+    page = "\n".join(texts(at))
+    assert "pad the input by hand with 0 first" in page
+    assert "Nearest valid setting:** padding (1, 1)" in page
+
+
+# ------------------------------------------------------------------------------ torch
+
+
+def torch_result(x: np.ndarray, kind: str, **kwargs) -> np.ndarray:
+    t = torch.tensor(x, dtype=torch.float64)[None, None]
+    fn = {"max": F.max_pool2d, "avg": F.avg_pool2d, "lp": F.lp_pool2d}[kind]
+    return fn(t, **kwargs)[0, 0].numpy()
+
+
+def shown_output(at: AppTest) -> np.ndarray:
+    return np.array(json.loads(output_line(at).removeprefix("Output: `").rstrip("`")))
+
+
+def test_average_without_counted_padding_and_ceil_mode_matches_pytorch():
+    at = open_page()
+    at.button(key="pool_preset_pad1").click().run()
+    at.radio(key="pool_kind").set_value("avg").run()
+    at.checkbox(key="pool_count_pad").uncheck().run()
+    at.checkbox(key="pool_ceil").check().run()
+    clean(at)
+    expected = torch_result(np.arange(16.0).reshape(4, 4), "avg", kernel_size=3, stride=2,
+                            padding=1, ceil_mode=True, count_include_pad=False)
+    np.testing.assert_allclose(shown_output(at), expected, atol=5e-4)
+    assert animation(at)["layout"]["meta"]["divisors"] == [4, 6, 2, 6, 9, 3, 2, 3, 1]
+    assert "count_include_pad=False" in "\n".join(c.value for c in at.code)
+
+
+def test_lp_pooling_matches_pytorch_and_ignores_padding():
+    at = open_page()
+    at.button(key="pool_preset_pad1").click().run()  # padding 1 is set
+    at.radio(key="pool_kind").set_value("lp").run()
+    clean(at)
+    assert at.number_input(key="pool_ph").disabled
+    expected = torch_result(np.arange(16.0).reshape(4, 4), "lp", norm_type=2.0, kernel_size=3,
+                            stride=2)
+    np.testing.assert_allclose(shown_output(at), expected, rtol=1e-3)
+    assert frame_texts(animation(at))[0].startswith("out[0, 0] = (0² + 1² + 2² + 4²")
+
+
+def test_dilated_max_pooling_matches_pytorch():
+    at = open_page()
+    at.button(key="pool_preset_win3").click().run()
+    set_numbers(at, pool_kh=2, pool_kw=2, pool_dh=2, pool_dw=2)
+    at.checkbox(key="pool_stride_auto").uncheck().run()
+    set_numbers(at, pool_sh=1, pool_sw=1)
+    clean(at)
+    x = np.arange(16.0).reshape(4, 4)
+    expected, indices = F.max_pool2d(torch.tensor(x)[None, None], 2, 1, dilation=2,
+                                     return_indices=True)
+    np.testing.assert_array_equal(shown_output(at), expected[0, 0].numpy())
+    winners = animation(at)["layout"]["meta"]["winners"]
+    assert winners == [[int(k)] for k in indices.flatten()]
+
+
+# ------------------------------------------------------------------------------ invariance
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_translation_invariance_numbers_on_the_d2l_edge_image():
+    at = open_page()
+    assert metrics(at) == {"Convolution: cells changed": "57%",
+                           "After pooling: cells changed": "33%",
+                           "Convolution: mean |change|": "0.5714",
+                           "After pooling: mean |change|": "0.3333"}
+    bars = json.loads(at.get("plotly_chart")[3].proto.spec)
+    assert [round(v) for v in bars["data"][0]["y"]] == [57, 43, 43]
+    at.radio(key="pool_ti_dir").set_value("down").run()
+    clean(at)
+    # the edges are vertical: moving the image down changes nothing
+    assert metrics(at)["Convolution: cells changed"] == "0%"
+    assert metrics(at)["After pooling: cells changed"] == "0%"
+
+
+def test_translation_settings_that_leave_nothing_are_explained():
+    at = open_page()
+    at.selectbox(key="pool_ti_in_preset").select("arange").run()  # 3×3 input
+    at.slider(key="pool_ti_window").set_value(4).run()
+    clean(at)
+    assert any("Nothing to compare" in w.value for w in at.warning)
+
+
+# ------------------------------------------------------------------------------ photo
+
+
+def test_photo_is_pooled_side_by_side_with_its_sizes():
+    at = open_page()
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert captions[0] == "Input: 256×192 px (shrunk from 512×384 px for display)"
+    assert captions[1].startswith("Max pooled: 64×48 px (16× fewer pixels)")
+    assert captions[2].startswith("Average pooled: 64×48 px")
+    assert captions[3].startswith("Every 4th pixel: 64×48 px")
+    at.select_slider(key="pool_photo_window").set_value(8).run()
+    clean(at)
+    assert at.get("image")[1].proto.imgs[0].caption.startswith(
+        "Max pooled: 32×24 px (64× fewer pixels)")
+
+
+def png_bytes(size=(40, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_photo_upload_good_and_bad():
+    at = open_page()
+    at.selectbox(key="pool_photo_image").select("Upload your own…").run()
+    clean(at)
+    at.file_uploader(key="pool_photo_upload").set_value(("notes.png", b"not an image",
+                                                         "image/png")).run()
+    clean(at)
+    assert any("notes.png" in e.value for e in at.error)
+    at.file_uploader(key="pool_photo_upload").set_value(("red.png", png_bytes(),
+                                                         "image/png")).run()
+    clean(at)
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert captions[0] == "Input: 40×30 px"
+    assert captions[1].startswith("Max pooled: 10×7 px")

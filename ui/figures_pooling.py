@@ -1,0 +1,960 @@
+"""Figures and small computations of the pooling page: arrays in, ``go.Figure`` out.
+
+Never imports Streamlit. Every number comes from ``convcore`` (``max_pool2d``,
+``avg_pool2d``, ``lp_pool2d``, ``pool_window_details``, ``pool_window_trace``, ``conv2d``);
+this module only arranges them:
+
+- :class:`PoolSettings` — one pooling layer's settings, with the convcore call and the
+  matching PyTorch line;
+- :func:`pool_animation_figure` — the sliding window of :func:`ui.figures.animation_figure`,
+  wrapped to outline the winning cell of each window (max) and to print each step's
+  arithmetic with the divisor actually used (average);
+- :func:`channels_figure` — several channels pooled each on its own;
+- :func:`translation_comparison`, :func:`shift_sweep` and their figures — how much a one-pixel
+  shift of the input changes a convolution's output and the same output after pooling;
+- :func:`pixelated` — nearest-neighbour enlargement, to show pooled photos at one size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import plotly.graph_objects as go
+
+from convcore.conv import conv2d
+from convcore.pool import (
+    PoolWindowDetails,
+    avg_pool2d,
+    lp_pool2d,
+    max_pool2d,
+    pool_window_details,
+)
+from convcore.shapes import as_tuple, size_text
+from convcore.trace import WindowTrace, format_number, pool_window_trace
+from ui.figures import (
+    HALO_COLOR,
+    MONO,
+    PICK_COLOR,
+    SANS,
+    TEXT_COLOR,
+    ColorScale,
+    Panel,
+    Step,
+    animation_figure,
+    axis_refs,
+    box_outline,
+    color_scale_for,
+    colorize,
+    grid_figure,
+    plan_steps,
+    row_text,
+    steps_from_trace,
+)
+
+POOL_KINDS = ("max", "avg", "lp")
+KIND_LABELS = {"max": "max", "avg": "average", "lp": "Lp"}
+CONV_COLOR = "#0072b2"  # Okabe–Ito blue
+POOL_COLOR = "#d55e00"  # Okabe–Ito vermillion
+FLAT_SCALE = ColorScale(((0.0, "#f7f7f7"), (1.0, "#f7f7f7")), 0.0, 1.0, "sequential")
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+NBSP = "\u00a0"
+#: How far (in cells) the tap dots of a dilated window sit up and left of the cell centre.
+MARK_OFFSET = 0.3
+#: Largest output side for which the winner-index panel is drawn (its numbers must fit).
+MAX_INDEX_SIDE = 12
+#: Longest formula line (characters) before it breaks after every kernel row.
+MAX_LINE_CHARS = 70
+
+
+# ------------------------------------------------------------------------------ settings
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """One pooling layer, as ``torch.nn.functional`` takes it.
+
+    Attributes
+    ----------
+    kind : {"max", "avg", "lp"}
+    kernel_size : (int, int)
+    stride : (int, int) or None
+        None: the window size (PyTorch's default).
+    padding : (int, int)
+        Per axis, both sides (max and average only; Lp pooling has none).
+    dilation : (int, int)
+        Max pooling only.
+    ceil_mode : bool
+    count_include_pad : bool
+        Average pooling only.
+    norm_type : float
+        Lp pooling's power ``p``.
+    """
+
+    kind: str = "max"
+    kernel_size: tuple[int, int] = (2, 2)
+    stride: tuple[int, int] | None = None
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    norm_type: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in POOL_KINDS:
+            raise ValueError(f"kind must be one of {POOL_KINDS}, not {self.kind!r}")
+        object.__setattr__(self, "kernel_size", as_tuple(self.kernel_size, 2, "kernel_size"))
+        if self.stride is not None:
+            object.__setattr__(self, "stride", as_tuple(self.stride, 2, "stride"))
+        object.__setattr__(self, "padding", as_tuple(self.padding, 2, "padding", minimum=0))
+        object.__setattr__(self, "dilation", as_tuple(self.dilation, 2, "dilation"))
+        if self.kind != "max" and self.dilation != (1, 1):
+            raise ValueError(f"{KIND_LABELS[self.kind]} pooling has no dilation "
+                             "(only max pooling does)")
+        if self.kind == "lp" and self.padding != (0, 0):
+            raise ValueError("Lp pooling takes no padding (PyTorch's lp_pool2d has none)")
+
+    @property
+    def effective_stride(self) -> tuple[int, int]:
+        """The stride actually used (the window size when ``stride`` is None)."""
+        return self.kernel_size if self.stride is None else self.stride
+
+    def pool(self, x) -> np.ndarray:
+        """Pool ``x`` ``(H, W)``, ``(C, H, W)`` or ``(N, C, H, W)`` with convcore."""
+        if self.kind == "max":
+            return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                              self.ceil_mode)
+        if self.kind == "avg":
+            return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                              self.count_include_pad)
+        return lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def argmax(self, x) -> np.ndarray:
+        """Max pooling's ``return_indices``: flat ``H·W`` index of every window's winner."""
+        if self.kind != "max":
+            raise ValueError("only max pooling has winners")
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, return_indices=True)[1]
+
+    def trace(self, in_hw) -> WindowTrace:
+        """Where every window lies on an input of spatial size ``in_hw``."""
+        return pool_window_trace(in_hw, self.kernel_size, self.stride, self.padding,
+                                 self.dilation, self.ceil_mode)
+
+    def details(self, x2d, i: int, j: int) -> PoolWindowDetails:
+        """convcore's description of output cell ``(i, j)``."""
+        return pool_window_details(
+            x2d, i, j, kind=self.kind, kernel_size=self.kernel_size, stride=self.stride,
+            padding=self.padding, dilation=self.dilation, ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad, norm_type=self.norm_type)
+
+    def torch_call(self, x: str = "x") -> str:
+        """The ``torch.nn.functional`` line computing the same thing (``import torch.nn.functional
+        as F``)."""
+        ks, st = _pair_text(self.kernel_size), _pair_text(self.effective_stride)
+        if self.kind == "max":
+            return (f"F.max_pool2d({x}, kernel_size={ks}, stride={st}, "
+                    f"padding={_pair_text(self.padding)}, dilation={_pair_text(self.dilation)}, "
+                    f"ceil_mode={self.ceil_mode})")
+        if self.kind == "avg":
+            return (f"F.avg_pool2d({x}, kernel_size={ks}, stride={st}, "
+                    f"padding={_pair_text(self.padding)}, ceil_mode={self.ceil_mode}, "
+                    f"count_include_pad={self.count_include_pad})")
+        return (f"F.lp_pool2d({x}, norm_type={float(self.norm_type)!r}, kernel_size={ks}, "
+                f"stride={st}, ceil_mode={self.ceil_mode})")
+
+    def describe(self) -> str:
+        """``max pooling, window 2×2, stride 1×1`` (+ padding, dilation, flags when set)."""
+        parts = [f"{KIND_LABELS[self.kind]} pooling", f"window {size_text(self.kernel_size)}",
+                 f"stride {size_text(self.effective_stride)}"]
+        if self.padding != (0, 0):
+            parts.append(f"padding {size_text(self.padding)}")
+        if self.dilation != (1, 1):
+            parts.append(f"dilation {size_text(self.dilation)}")
+        if self.ceil_mode:
+            parts.append("ceil_mode")
+        if self.kind == "avg" and not self.count_include_pad and self.padding != (0, 0):
+            parts.append("count_include_pad=False")
+        if self.kind == "lp":
+            parts.append(f"p = {format_number(self.norm_type)}")
+        return ", ".join(parts)
+
+
+def _pair_text(pair: tuple[int, int]) -> str:
+    return f"({pair[0]}, {pair[1]})"
+
+
+def nearest_valid_padding(kernel_size, padding) -> tuple[int, int]:
+    """The largest padding PyTorch accepts that is not above ``padding``: at most half the
+    window on each axis."""
+    ks = as_tuple(kernel_size, 2, "kernel_size")
+    ps = as_tuple(padding, 2, "padding", minimum=0)
+    return tuple(min(p, k // 2) for p, k in zip(ps, ks, strict=True))
+
+
+def explicit_padding_pool(x, settings: PoolSettings) -> np.ndarray:
+    """Pool after padding the input by hand, the way MXNet treats a padding PyTorch refuses.
+
+    Max pooling pads with −∞ (never wins), average pooling with zeros (counted in the
+    divisor); then convcore pools the padded array with no padding of its own, which
+    PyTorch allows for any padding: ``F.max_pool2d(F.pad(x, (pw, pw, ph, ph),
+    value=-inf), ...)``.
+
+    Parameters
+    ----------
+    x : array_like, (H, W) or (C, H, W)
+    settings : PoolSettings
+        Max, or average with ``count_include_pad``; its padding may exceed half the window.
+
+    Returns
+    -------
+    np.ndarray
+        ``(..., out_h, out_w)``.
+    """
+    if settings.kind == "lp" or (settings.kind == "avg" and not settings.count_include_pad):
+        raise ValueError("explicit padding reproduces max pooling, and average pooling that "
+                         "counts the padding; not this setting")
+    arr = np.asarray(x, dtype=np.float64)
+    ph, pw = settings.padding
+    fill = -np.inf if settings.kind == "max" else 0.0
+    widths = [(0, 0)] * (arr.ndim - 2) + [(ph, ph), (pw, pw)]
+    padded = np.pad(arr, widths, constant_values=fill)
+    return replace(settings, padding=(0, 0)).pool(padded)
+
+
+def torch_explicit_padding_call(settings: PoolSettings, x: str = "x") -> str:
+    """The PyTorch line of :func:`explicit_padding_pool`."""
+    ph, pw = settings.padding
+    fill = "float('-inf')" if settings.kind == "max" else "0.0"
+    return replace(settings, padding=(0, 0)).torch_call(
+        f"F.pad({x}, ({pw}, {pw}, {ph}, {ph}), value={fill})")
+
+
+# ------------------------------------------------------------------------------ step text
+
+
+def _value_text(value: float, digits: int) -> str:
+    return format_number(value, parenthesize=True, digits=digits)
+
+
+def _power_text(p: float) -> str:
+    if float(p).is_integer() and 0 < p < 10:
+        return str(int(p)).translate(SUPERSCRIPTS)
+    return f"^{format_number(p)}"
+
+
+def _counted_rows(details: PoolWindowDetails, digits: int, *, bold_winner: bool,
+                  power: str = "") -> list[list[str]]:
+    """The formula's terms, grouped by kernel row (cells that do not count left out)."""
+    rows: dict[int, list[str]] = {}
+    counted = [cell for cell in details.cells if cell.counted]
+    for cell, value in zip(counted, details.values, strict=True):
+        text = _value_text(value, digits) + power
+        if bold_winner and cell.tap.input == details.winner:
+            text = f"<b>{text}</b>"
+        rows.setdefault(cell.tap.kernel[0], []).append(text)
+    return list(rows.values())
+
+
+def _join_terms(rows: list[list[str]], sep: str, indent: int, *, broken: bool) -> str:
+    """The terms on one line, or (``broken``) one kernel row per line, indented."""
+    if not broken or len(rows) == 1:
+        return sep.join(t for row in rows for t in row)
+    lines = [sep.join(row) for row in rows]
+    return (sep.rstrip() + "<br>" + NBSP * indent).join(lines)
+
+
+def _fits(line: str) -> bool:
+    return len(_plain(line)) <= MAX_LINE_CHARS
+
+
+def _plain(text: str) -> str:
+    return text.replace("<b>", "").replace("</b>", "")
+
+
+def _region_counts(details: PoolWindowDetails) -> tuple[int, int, int]:
+    """Input, padding and overhang cells of a window."""
+    regions = [cell.tap.region for cell in details.cells]
+    return regions.count("input"), regions.count("padding"), regions.count("overhang")
+
+
+def _cells(n: int, what: str = "") -> str:
+    what = f"{what} " if what else ""
+    return f"{n} {what}cell{'s' if n != 1 else ''}"
+
+
+def window_text(details: PoolWindowDetails, *, digits: int = 3) -> str:
+    """One step's arithmetic, as the animation prints it (HTML, ``<br>`` between lines).
+
+    ``out[0, 0] = max(0, 1, 3, <b>4</b>) = 4`` (the winner in bold);
+    ``out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2`` then a line saying what the divisor counts;
+    ``out[0, 0] = (0² + 1² + 3² + 4²)^(1/2) = 5.099``. A formula longer than
+    ``MAX_LINE_CHARS`` breaks after every kernel row. Cells that are not in the formula
+    (padding for max, the ceil-mode overhang) get a line of their own.
+    """
+    head = f"out[{details.i}, {details.j}] = "
+    first = _formula(details, head, digits, broken=False)
+    if not _fits(first):
+        first = _formula(details, head, digits, broken=True)
+    n_input, n_pad, n_over = _region_counts(details)
+    notes = []
+    if details.kind == "max" and n_input == 0:
+        notes.append("no input cell in this window (the dilation skips them all): −∞")
+    elif details.kind == "max" and n_pad:
+        notes.append(f"{_cells(n_pad, 'padding')} hold −∞: never the max")
+    elif details.kind == "avg":
+        notes.append(divisor_note(details))
+    elif details.kind == "lp" and details.divisor != details.window_cells:
+        notes.append(f"partial window ({_cells(n_input)} of "
+                     f"{details.window_cells}): sum × {_lp_scale(details)}, as PyTorch does")
+    if n_over:
+        notes.append(f"{_cells(n_over)} past the padded input (ceil_mode): ignored")
+    return "<br>".join([first, *notes])
+
+
+def _lp_scale(details: PoolWindowDetails) -> str:
+    return f"{details.window_cells}/{format_number(details.divisor)}"
+
+
+def _formula(details: PoolWindowDetails, head: str, digits: int, *, broken: bool) -> str:
+    """``head`` followed by the formula with its result."""
+    result = format_number(details.result, digits=digits)
+    if details.kind == "max":
+        rows = _counted_rows(details, digits, bold_winner=True)
+        terms = _join_terms(rows, ", ", len(head) + 4, broken=broken)
+        return f"{head}max({terms}) = {result}"
+    if details.kind == "avg":
+        rows = _counted_rows(details, digits, bold_winner=False)
+        terms = _join_terms(rows, " + ", len(head) + 1, broken=broken)
+        divisor = format_number(details.divisor, digits=digits)
+        return f"{head}({terms}) / {divisor} = {result}"
+    rows = _counted_rows(details, digits, bold_winner=False,
+                         power=_power_text(details.norm_type))
+    root = f"(1/{format_number(details.norm_type)})"
+    if details.divisor != details.window_cells:
+        terms = _join_terms(rows, " + ", len(head) + 2, broken=broken)
+        return f"{head}(({terms}) × {_lp_scale(details)})^{root} = {result}"
+    terms = _join_terms(rows, " + ", len(head) + 1, broken=broken)
+    return f"{head}({terms})^{root} = {result}"
+
+
+def divisor_note(details: PoolWindowDetails) -> str:
+    """What an average's divisor counts, in words (``divisor 4 = all 4 cells of the window``)."""
+    n_input, n_pad, _ = _region_counts(details)
+    divisor = format_number(details.divisor)
+    counted_pad = sum(1 for c in details.cells if c.counted and c.tap.region == "padding")
+    if n_pad == 0 and details.divisor == details.window_cells:
+        return f"divisor {divisor} = all {_cells(details.window_cells)} of the window"
+    if counted_pad:
+        return (f"divisor {divisor} = {n_input} input + {_cells(counted_pad, 'padding')} "
+                "(count_include_pad)")
+    if n_pad:
+        return f"divisor {divisor} = the {_cells(n_input, 'input')}; padding not counted"
+    return f"divisor {divisor} = the {_cells(n_input, 'input')}"
+
+
+# ------------------------------------------------------------------------------ panels
+
+
+def canvas_hw(trace: WindowTrace) -> tuple[int, int]:
+    """Rows and columns the input panel needs: the padded input, plus the ceil-mode
+    overhang of the last window."""
+    oh, ow = trace.out_hw
+    _, _, bottom, right = trace.window_box(oh - 1, ow - 1)
+    return max(trace.padded_hw[0], bottom + 1), max(trace.padded_hw[1], right + 1)
+
+
+def pool_input_panel(x2d, trace: WindowTrace, kind: str, *, scale: ColorScale | None = None,
+                     title: str | None = None, name: str = "input") -> Panel:
+    """The input as the pooling windows see it: padded with −∞ (max) or 0 (average), and
+    extended by the ceil-mode overhang (blank cells), both hatched.
+
+    Parameters
+    ----------
+    x2d : array_like, (H, W)
+    trace : WindowTrace
+        From :meth:`PoolSettings.trace`.
+    kind : {"max", "avg", "lp"}
+    """
+    arr = np.asarray(x2d, dtype=np.float64)
+    h, w = trace.in_hw
+    top, left = trace.pads[0][0], trace.pads[1][0]
+    rows, cols = canvas_hw(trace)
+    values = np.full((rows, cols), np.nan)
+    values[: trace.padded_hw[0], : trace.padded_hw[1]] = -np.inf if kind == "max" else 0.0
+    values[top:top + h, left:left + w] = arr
+    pad_mask = np.ones((rows, cols), dtype=bool)
+    pad_mask[top:top + h, left:left + w] = False
+    if title is None:
+        title = "<b>input</b>"
+        if np.any(pad_mask):
+            fill = "−∞" if kind == "max" else "0"
+            title += f" <i>(padding = {fill})</i>" if trace.pads != ((0, 0), (0, 0)) else ""
+    return Panel(values, title, pad_mask=pad_mask, origin=(top, left), scale=scale, name=name)
+
+
+def _blank_overhang_text(fig: go.Figure, panel: Panel) -> None:
+    """The overhang cells hold NaN; print nothing there instead of "nan"."""
+    for trace in fig.data:
+        if trace.name == f"{panel.name}:padding" and trace.text is not None:
+            texts = np.array(trace.text, dtype=object)
+            texts[np.isnan(np.asarray(panel.values, dtype=float))] = ""
+            trace.text = texts
+
+
+def anchor_axes(fig: go.Figure) -> go.Figure:
+    """Tie each panel's y axis to its own x axis and back (in place).
+
+    ``ui.figures`` leaves the anchors unset, so every panel's row numbers are drawn at the
+    left edge of the figure, on top of the first panel's; see the report's wanted changes.
+    """
+    n = len(fig.layout.meta["panels"])
+    for k in range(n):
+        xref, yref = axis_refs(k)
+        xname, yname = ("xaxis", "yaxis") if k == 0 else (f"xaxis{k + 1}", f"yaxis{k + 1}")
+        fig.layout[xname].anchor = yref
+        fig.layout[yname].anchor = xref
+    return fig
+
+
+def shared_scale(*arrays, image: bool = False) -> ColorScale:
+    """One colour scale for several arrays (finite values only; black to white for a picture
+    in [0, 1] when ``image``)."""
+    flat = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
+    return color_scale_for(flat[np.isfinite(flat)], image=image)
+
+
+# ------------------------------------------------------------------------------ animation
+
+
+@dataclass(frozen=True)
+class PoolFrames:
+    """What each frame of a pooling animation shows, besides the shared builder's window.
+
+    Attributes
+    ----------
+    steps : list of Step
+    winners : list of tuple of (int, int)
+        Per step, the input cells (input coordinates) that win (max pooling; empty otherwise).
+    divisors : list of float or None
+        Per step, the average's divisor (None for max and in row mode).
+    """
+
+    steps: list[Step]
+    winners: list[tuple[tuple[int, int], ...]]
+    divisors: list[float | None]
+
+
+def pool_frames(x2d, settings: PoolSettings, *, digits: int = 3) -> PoolFrames:
+    """The animation steps of pooling the 2-D ``x2d``: one output cell per step (or one row
+    per step for very large outputs), with convcore's arithmetic."""
+    arr = np.asarray(x2d, dtype=np.float64)
+    trace = settings.trace(arr.shape)
+    mode, rows = plan_steps(trace.out_hw)
+    mark_taps = settings.dilation != (1, 1)
+    if mode == "cell":
+        details = [settings.details(arr, i, j) for i, j in trace.steps()]
+        texts = [window_text(d, digits=digits) for d in details]
+        steps = steps_from_trace(trace, texts, mark_taps=mark_taps)
+        if mark_taps:  # dots in the cells' top-left corners, clear of the printed values
+            steps = [replace(step, marks=tuple((r - MARK_OFFSET, c - MARK_OFFSET)
+                                               for r, c in step.marks)) for step in steps]
+        winners = [((d.winner,) if d.winner is not None else ()) for d in details]
+        divisors = [d.divisor for d in details]
+        return PoolFrames(steps, winners, divisors)
+    out = settings.pool(arr)
+    texts = [row_text(i, out[i], digits=digits) for i in rows]
+    steps = steps_from_trace(trace, texts, rows=rows)
+    if settings.kind == "max":
+        flat = settings.argmax(arr)
+        w = arr.shape[1]
+        winners = [tuple((int(k) // w, int(k) % w) for k in flat[i]) for i in rows]
+    else:
+        winners = [() for _ in rows]
+    return PoolFrames(steps, winners, [None] * len(rows))
+
+
+def _winner_xy(winners, origin: tuple[int, int]) -> tuple[list, list]:
+    if not winners:
+        return [None], [None]
+    r0, c0 = origin
+    boxes = [(r + r0, c + c0, r + r0, c + c0) for r, c in winners]
+    return box_outline(boxes, inset=0.1)
+
+
+def _add_moving_traces(fig: go.Figure, traces: Sequence[go.Scatter],
+                       per_frame: Sequence[Sequence[dict]]) -> None:
+    """Add traces that every frame updates, to a figure of :func:`ui.figures.animation_figure`.
+
+    The traces go just before the click overlays; frame ``k`` gets ``per_frame[k]`` (one
+    dict of new coordinates/text per added trace). The frames are plain dicts there
+    (``AnimatedFigure``), so they are rebuilt as dicts, and only scatter data changes:
+    ``redraw=False`` still holds.
+    """
+    first_new = len(fig.data)
+    fig.add_traces(list(traces))
+    n_new = len(traces)
+    existing, new = list(fig.data[:first_new]), list(fig.data[first_new:])
+    overlays = [t for t in existing if (t.name or "").startswith("click:")]
+    others = [t for t in existing if not (t.name or "").startswith("click:")]
+    fig.data = [*others, *new, *overlays]
+    start = len(others)
+    if any(k >= start for frame in fig.frame_dicts for k in frame["traces"]):
+        raise ValueError("the animation's frames move a click overlay; cannot insert traces")
+    indices = list(range(start, start + n_new))
+    rebuilt = []
+    for frame, data in zip(fig.frame_dicts, per_frame, strict=True):
+        rebuilt.append(dict(frame, data=[*frame["data"], *data],
+                            traces=[*frame["traces"], *indices]))
+    fig._raw_frames = rebuilt  # the shared builder's frame store (see report: wanted API)
+    fig.layout.meta = dict(fig.layout.meta, dynamic=[*fig.layout.meta["dynamic"],
+                                                     *(t.name for t in traces)])
+
+
+def _add_winner_outline(fig: go.Figure, frames: PoolFrames, origin: tuple[int, int], *,
+                        initial: int = 0, input_panel: int = 0) -> None:
+    """An orange outline around each frame's winning cell (max pooling)."""
+    xref, yref = axis_refs(input_panel)
+    x0, y0 = _winner_xy(frames.winners[initial], origin)
+    style = dict(mode="lines", xaxis=xref, yaxis=yref, hoverinfo="skip", showlegend=False)
+    traces = [go.Scatter(x=x0, y=y0, name="winner:halo",
+                         line=dict(color=HALO_COLOR, width=7.0), **style),
+              go.Scatter(x=x0, y=y0, name="winner", line=dict(color=PICK_COLOR, width=4.0),
+                         **style)]
+    per_frame = []
+    for winners in frames.winners:
+        wx, wy = _winner_xy(winners, origin)
+        per_frame.append([dict(x=wx, y=wy), dict(x=wx, y=wy)])
+    _add_moving_traces(fig, traces, per_frame)
+
+
+def heatmaps_as_shapes(fig: go.Figure) -> go.Figure:
+    """Draw every heatmap of an animated figure as layout rectangles plus a text trace.
+
+    Plotly drops every non-scatter trace (heatmaps included) from the page as soon as a
+    ``redraw=False`` animation starts (plotly.js #4491), so the grids of
+    :func:`ui.figures.animation_figure` vanish on ▶ Play. Layout shapes are not touched by
+    trace transitions, and scatter text survives them. The heatmap traces stay in place
+    (hidden, emptied) so that every trace index the frames use is unchanged.
+    """
+    shapes, texts = [], []
+    for trace in fig.data:
+        if trace.type != "heatmap" or trace.visible is False:
+            continue
+        z = np.asarray(trace.z, dtype=np.float64)
+        scale = ColorScale(tuple(tuple(stop) for stop in trace.colorscale), float(trace.zmin),
+                           float(trace.zmax), "heatmap")
+        rgb = colorize(z, scale)
+        labels = None if trace.text is None else np.asarray(trace.text, dtype=object)
+        xs, ys, words, colours = [], [], [], []
+        for r, c in zip(*np.nonzero(~np.isnan(z)), strict=True):  # ±∞ drawn too
+            colour = "rgb({},{},{})".format(*rgb[r, c])
+            shapes.append(dict(type="rect", xref=trace.xaxis, yref=trace.yaxis, layer="below",
+                               x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+                               fillcolor=colour, line=dict(color="#ffffff", width=1)))
+            if labels is not None and labels[r, c]:
+                xs.append(int(c))
+                ys.append(int(r))
+                words.append(str(labels[r, c]))
+                colours.append(trace.textfont.color or _contrast_text(rgb[r, c]))
+        if words:
+            texts.append(go.Scatter(
+                x=xs, y=ys, text=words, mode="text", xaxis=trace.xaxis, yaxis=trace.yaxis,
+                textfont=dict(family=trace.textfont.family, size=trace.textfont.size,
+                              color=colours),
+                hoverinfo="skip", showlegend=False, name=f"{trace.name}:text"))
+        trace.update(z=[[0.0]], text=None, texttemplate=None, visible=False)
+    # Thousands of cells: plotly.py would validate every shape (seconds); like the frames,
+    # they join the figure as plain dicts when it is serialised (AnimatedFigure.to_dict).
+    existing = [shape.to_plotly_json() for shape in fig.layout.shapes or ()]
+    fig.layout.shapes = ()
+    fig._raw_layout = dict(fig._raw_layout, shapes=[*shapes, *existing])
+    _insert_traces(fig, texts, _first_moving_index(fig))  # under the covers and outlines
+    return fig
+
+
+def figure_shapes(fig: go.Figure) -> list[dict]:
+    """Every layout shape of a figure, as the browser receives them (plain dicts)."""
+    return list(fig.to_dict()["layout"].get("shapes", []))
+
+
+def _contrast_text(rgb) -> str:
+    """Dark text on light cells, white text on dark ones (relative luminance)."""
+    r, g, b = (float(v) / 255.0 for v in rgb)
+    return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else TEXT_COLOR
+
+
+def _insert_traces(fig: go.Figure, traces: Sequence[go.Scatter], position: int) -> None:
+    """Insert traces at ``position`` and renumber the trace indices of every frame."""
+    if not traces:
+        return
+    n_before, n_new = len(fig.data), len(traces)
+    fig.add_traces(list(traces))
+    old, new = list(fig.data[:n_before]), list(fig.data[n_before:])
+    fig.data = [*old[:position], *new, *old[position:]]
+    fig._raw_frames = [dict(frame, traces=[k + n_new if k >= position else k
+                                           for k in frame["traces"]])
+                       for frame in fig.frame_dicts]
+
+
+def _first_moving_index(fig: go.Figure) -> int:
+    return min((k for frame in fig.frame_dicts for k in frame["traces"]), default=len(fig.data))
+
+
+def _keep_still_panels(fig: go.Figure) -> None:
+    """Give every panel without a moving trace an empty one.
+
+    During a ``redraw=False`` step Plotly re-plots the scatter layer of every subplot with
+    only the moving traces; a subplot that has none loses its (static) value text.
+    """
+    moving_axes = {(fig.data[k].xaxis or "x") for frame in fig.frame_dicts[:1]
+                   for k in frame["traces"]}
+    keepers = []
+    for k in range(len(fig.layout.meta["panels"])):
+        xref, yref = axis_refs(k)
+        if xref not in moving_axes:
+            keepers.append(go.Scatter(x=[None], y=[None], mode="lines", xaxis=xref,
+                                      yaxis=yref, hoverinfo="skip", showlegend=False,
+                                      name=f"keep:{k}"))
+    if keepers:
+        _add_moving_traces(fig, keepers,
+                           [[dict(x=[None], y=[None])] * len(keepers)] * len(fig.frame_dicts))
+
+
+#: Empty lines under the step text: they lift it above the panel titles and column numbers.
+TEXT_LIFT = "<br>" * 3
+
+
+def _lifted(text: str) -> str:
+    return text + TEXT_LIFT
+
+
+def _step_text_as_trace(fig: go.Figure, frames: PoolFrames, *, initial: int = 0,
+                        input_panel: int = 0) -> None:
+    """Print each step's arithmetic with a text trace instead of the layout annotation.
+
+    Played with ``redraw=False``, Plotly moves traces but does not redraw annotations: the
+    shared builder's annotation keeps showing the first step's text in the browser. A
+    ``mode="text"`` scatter above the input panel is updated like the outlines.
+    """
+    step_annotation = fig.layout.annotations[0]
+    fig.layout.annotations = fig.layout.annotations[1:]
+    xref, yref = axis_refs(input_panel)
+    # Plotly hides text points outside the axis range even with cliponaxis=False, so the
+    # point sits on the panel's top edge and empty lines lift the text above the titles.
+    trace = go.Scatter(
+        x=[-0.5], y=[-0.499], mode="text", text=[_lifted(frames.steps[initial].text)],
+        textposition="top right", cliponaxis=False, xaxis=xref, yaxis=yref,
+        textfont=dict(family=MONO, size=step_annotation.font.size or 15, color=TEXT_COLOR),
+        hoverinfo="skip", showlegend=False, name="step:text")
+    _add_moving_traces(fig, [trace], [[dict(text=[_lifted(step.text)])] for step in frames.steps])
+    fig._raw_frames = [{k: v for k, v in frame.items() if k != "layout"}
+                       for frame in fig.frame_dicts]
+
+
+def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
+                          digits: int = 3, extra_panel: bool = True,
+                          image: bool = False) -> go.Figure:
+    """The pooling window sliding over a 2-D input, animated in the browser.
+
+    Parameters
+    ----------
+    x2d : array_like, (H, W)
+    settings : PoolSettings
+    initial : int
+        The step shown before Play.
+    digits : int
+        Significant digits of the printed values.
+    extra_panel : bool
+        Add a third, static panel: max pooling's ``return_indices`` (flat ``H·W`` index of
+        each winner; only when the output has at most ``MAX_INDEX_SIDE`` rows and columns,
+        so that the numbers can be read) or the average's divisor per output cell
+        (coloured, so that it reads even when the numbers do not fit).
+    image : bool
+        The values are a picture's intensities: draw them black to white.
+
+    Returns
+    -------
+    go.Figure
+        Panels input (padded), output[, indices | divisors]. Each frame moves the window,
+        the output cell and, for max pooling, the ``winner`` outline, and prints the step's
+        arithmetic in the text trace ``step:text`` (not in a layout annotation, which
+        Plotly does not redraw during a ``redraw=False`` animation). ``layout.meta`` adds
+        ``winners`` (per step, flat input indices of the winners), ``divisors`` (per step)
+        and ``out_hw``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        convcore's explanation when the settings do not work for this input.
+    """
+    arr = np.asarray(x2d, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"the animation takes one 2-D channel, got shape {arr.shape}")
+    out = settings.pool(arr)
+    trace = settings.trace(arr.shape)
+    frames = pool_frames(arr, settings, digits=digits)
+    scale = shared_scale(arr, out, image=image)
+    inp = pool_input_panel(arr, trace, settings.kind, scale=scale)
+    label = KIND_LABELS[settings.kind]
+    panels = [inp, Panel(out, f"<b>{label} pool output</b> {size_text(out.shape)}",
+                         scale=scale, name="output")]
+    if extra_panel and settings.kind == "max" and max(out.shape) <= MAX_INDEX_SIDE:
+        panels.append(Panel(settings.argmax(arr).astype(np.float64),
+                            "<b>winner index</b>", scale=FLAT_SCALE,
+                            name="indices"))
+    elif extra_panel and settings.kind == "avg":
+        divisors = divisor_map(arr.shape, settings)
+        panels.append(Panel(divisors, "<b>divisor used</b>", name="divisors",
+                            scale=color_scale_for(np.append(divisors, 0.0))))
+    initial = int(np.clip(initial, 0, len(frames.steps) - 1))
+    fig = animation_figure(panels, frames.steps, input_panel=0, output_panel=1,
+                           initial=initial, digits=digits)
+    _blank_overhang_text(fig, inp)
+    anchor_axes(fig)
+    w = arr.shape[1]
+    _step_text_as_trace(fig, frames, initial=initial)
+    heatmaps_as_shapes(fig)
+    if settings.kind == "max":
+        _add_winner_outline(fig, frames, inp.origin, initial=initial)
+    _keep_still_panels(fig)
+    fig.layout.meta = dict(
+        fig.layout.meta, out_hw=list(out.shape),
+        winners=[[r * w + c for r, c in ws] for ws in frames.winners],
+        divisors=frames.divisors)
+    return fig
+
+
+def divisor_map(in_hw, settings: PoolSettings) -> np.ndarray:
+    """``(out_h, out_w)`` the divisor an average uses for each output cell.
+
+    From convcore's own averages of a ones input: with ``divisor_override=1`` it returns the
+    number of input cells in each window, without it that number over the divisor.
+    """
+    if settings.kind == "max":
+        raise ValueError("max pooling divides by nothing")
+    ones = np.ones(as_tuple(in_hw, 2, "input size"))
+    padding = settings.padding if settings.kind == "avg" else (0, 0)
+    include = settings.count_include_pad if settings.kind == "avg" else True
+    args = (settings.kernel_size, settings.stride, padding, settings.ceil_mode, include)
+    cells = avg_pool2d(ones, *args, divisor_override=1)
+    return np.rint(cells / avg_pool2d(ones, *args))
+
+
+# ------------------------------------------------------------------------------ channels
+
+
+def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
+                    digits: int = 3) -> go.Figure:
+    """Input channels, then their pooled outputs, side by side (one colour scale).
+
+    Parameters
+    ----------
+    x3d : array_like, (C, H, W)
+    out3d : array_like, (C, out_h, out_w)
+        ``settings.pool(x3d)``: each channel pooled on its own.
+    titles : sequence of str, optional
+        One name per channel (``"X"``, ``"X + 1"``).
+    """
+    x3d, out3d = np.asarray(x3d, dtype=np.float64), np.asarray(out3d, dtype=np.float64)
+    if x3d.ndim != 3 or out3d.ndim != 3 or x3d.shape[0] != out3d.shape[0]:
+        raise ValueError(f"need (C, H, W) inputs and (C, h, w) outputs with the same C, got "
+                         f"{x3d.shape} and {out3d.shape}")
+    names = list(titles) if titles is not None else [f"channel {c}" for c in
+                                                     range(x3d.shape[0])]
+    scale = shared_scale(x3d, out3d)
+    panels = [Panel(x, f"<b>in</b> {names[c]}", scale=scale, name=f"in{c}")
+              for c, x in enumerate(x3d)]
+    panels += [Panel(o, f"<b>out</b> from {names[c]}", scale=scale, name=f"out{c}")
+               for c, o in enumerate(out3d)]
+    return anchor_axes(grid_figure(panels, digits=digits))
+
+
+# ------------------------------------------------------------------------------ translation
+
+
+def shift_image(x, dy: int, dx: int) -> np.ndarray:
+    """Move the content of a 2-D array ``dy`` rows down and ``dx`` columns right; the
+    cells it leaves repeat the nearest edge row/column (no new dark border appears).
+
+    ``shift_image(x, 0, 1)[:, 1:] == x[:, :-1]``.
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"shift_image takes a 2-D array, got shape {arr.shape}")
+    h, w = arr.shape
+    rows = np.clip(np.arange(h) - dy, 0, h - 1)
+    cols = np.clip(np.arange(w) - dx, 0, w - 1)
+    return arr[rows[:, None], cols[None, :]]
+
+
+def _changed(before: np.ndarray, after: np.ndarray, atol: float) -> np.ndarray:
+    return ~np.isclose(before, after, rtol=0.0, atol=atol)
+
+
+@dataclass(frozen=True)
+class ShiftComparison:
+    """A convolution output and the same output pooled, before and after shifting the input.
+
+    Attributes
+    ----------
+    shift : (int, int)
+        ``(dy, dx)``.
+    x, x_shifted : np.ndarray, (H, W)
+    conv, conv_shifted : np.ndarray
+        ``conv2d(x, kernel)`` and ``conv2d(x_shifted, kernel)``.
+    pooled, pooled_shifted : np.ndarray
+        ``settings.pool`` of the two convolution outputs.
+    conv_changed, pool_changed : float
+        Fraction of output cells whose value changed (0 to 1).
+    conv_mean_abs, pool_mean_abs : float
+        Mean absolute change per output cell.
+    """
+
+    shift: tuple[int, int]
+    x: np.ndarray
+    x_shifted: np.ndarray
+    conv: np.ndarray
+    conv_shifted: np.ndarray
+    pooled: np.ndarray
+    pooled_shifted: np.ndarray
+    conv_changed: float
+    pool_changed: float
+    conv_mean_abs: float
+    pool_mean_abs: float
+
+
+def translation_comparison(x, kernel, settings: PoolSettings, shift=(0, 1), *,
+                           atol: float = 1e-9) -> ShiftComparison:
+    """How much shifting the input changes a convolution's output, without and with pooling.
+
+    Parameters
+    ----------
+    x : array_like, (H, W)
+    kernel : array_like, (kh, kw)
+    settings : PoolSettings
+        Applied to the convolution output (conv → pool, as in a CNN).
+    shift : (int, int)
+        ``(dy, dx)`` given to :func:`shift_image`.
+    atol : float
+        Changes up to this size count as none (rounding).
+
+    Returns
+    -------
+    ShiftComparison
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    dy, dx = (int(v) for v in shift)
+    moved = shift_image(arr, dy, dx)
+    conv, conv_s = conv2d(arr, kernel), conv2d(moved, kernel)
+    pooled, pooled_s = settings.pool(conv), settings.pool(conv_s)
+    return ShiftComparison(
+        (dy, dx), arr, moved, conv, conv_s, pooled, pooled_s,
+        float(_changed(conv, conv_s, atol).mean()), float(_changed(pooled, pooled_s, atol).mean()),
+        float(np.abs(conv_s - conv).mean()), float(np.abs(pooled_s - pooled).mean()))
+
+
+def shift_sweep(x, kernel, settings: PoolSettings, shifts: Sequence[int],
+                direction: tuple[int, int] = (0, 1)) -> list[ShiftComparison]:
+    """:func:`translation_comparison` for shifts ``k · direction``, ``k`` in ``shifts``."""
+    dy, dx = direction
+    return [translation_comparison(x, kernel, settings, (k * dy, k * dx)) for k in shifts]
+
+
+def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3) -> go.Figure:
+    """Before, after and the changed cells of one stage (``"conv"`` or ``"pool"``).
+
+    The third panel holds ``|after − before|``, with the unchanged cells blank-white.
+    """
+    if stage == "conv":
+        before, after, name = cmp.conv, cmp.conv_shifted, "conv"
+        label, changed = "X ⋆ K", cmp.conv_changed
+    elif stage == "pool":
+        before, after, name = cmp.pooled, cmp.pooled_shifted, "pool"
+        label, changed = "pool(X ⋆ K)", cmp.pool_changed
+    else:
+        raise ValueError(f"stage must be 'conv' or 'pool', not {stage!r}")
+    scale = shared_scale(before, after)
+    diff = np.abs(after - before)
+    panels = [
+        Panel(before, f"<b>{label}</b>", scale=scale, name=f"{name}:before"),
+        Panel(after, f"<b>{label}</b> <i>shifted input</i>", scale=scale, name=f"{name}:after"),
+        Panel(diff, f"<b>|change|</b> <i>{changed:.0%} of cells</i>", name=f"{name}:diff",
+              scale=color_scale_for(np.append(diff, 1e-12))),
+    ]
+    return anchor_axes(grid_figure(panels, digits=digits, max_cell_px=40))
+
+
+def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "") -> go.Figure:
+    """Share of output cells changed by a shift of k pixels: convolution vs pooled."""
+    labels = [f"{max(abs(c.shift[0]), abs(c.shift[1]))} px" for c in sweep]
+    conv = [100 * c.conv_changed for c in sweep]
+    pool = [100 * c.pool_changed for c in sweep]
+    fig = go.Figure([
+        go.Bar(x=labels, y=conv, name="convolution output", marker_color=CONV_COLOR,
+               text=[f"{v:.0f}%" for v in conv], textposition="outside"),
+        go.Bar(x=labels, y=pool, name="after pooling", marker_color=POOL_COLOR,
+               text=[f"{v:.0f}%" for v in pool], textposition="outside"),
+    ])
+    fig.update_layout(
+        barmode="group", height=340, width=520, autosize=False,
+        margin=dict(l=50, r=10, t=80 if title else 40, b=40),
+        title=dict(text=title, x=0, xanchor="left", y=0.98, yanchor="top") if title else None,
+        font=dict(family=SANS, color=TEXT_COLOR), paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff", legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0),
+        xaxis=dict(title="shift of the input"),
+        yaxis=dict(title="output cells changed (%)", range=[0, 115], gridcolor="#e5e7eb"))
+    return fig
+
+
+# ------------------------------------------------------------------------------ photos
+
+
+def pixelated(img, factor: int) -> np.ndarray:
+    """Enlarge ``(H, W)`` or ``(C, H, W)`` by repeating each pixel ``factor × factor`` times,
+    so a pooled image is shown at its input's size with its blocks visible."""
+    arr = np.asarray(img)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"pixelated takes (H, W) or (C, H, W), got shape {arr.shape}")
+    f = as_tuple(factor, 1, "factor")[0]
+    return np.repeat(np.repeat(arr, f, axis=-2), f, axis=-1)
+
+
+def photo_pooled(img, window: int, kinds: Sequence[str] = ("max", "avg")) -> dict[str, np.ndarray]:
+    """The photo pooled with a ``window × window`` window and stride (no padding, floor mode),
+    once per kind, plus plain subsampling (``"subsample"``: max pooling with a 1×1 window and
+    stride ``window`` over the whole blocks, which keeps the top-left pixel of each block).
+
+    Parameters
+    ----------
+    img : array_like, (H, W) or (C, H, W), values in [0, 1]
+    window : int
+    kinds : sequence of {"max", "avg", "lp"}
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        Each ``(..., H // window, W // window)``.
+    """
+    results = {kind: PoolSettings(kind, (window, window)).pool(img) for kind in kinds}
+    h, w = np.shape(img)[-2:]
+    whole_blocks = np.asarray(img)[..., : h - h % window, : w - w % window]
+    results["subsample"] = PoolSettings("max", (1, 1), stride=(window, window)).pool(
+        whole_blocks)
+    return results
+
+
+def image_size_text(img) -> str:
+    """``640×480 px`` (width × height, the way photos are described)."""
+    h, w = np.shape(img)[-2:]
+    return f"{w}×{h} px"
+
+
+def pooled_row_text(out2d, digits: int = 4) -> str:
+    """A small output as nested lists: ``[[4, 5], [7, 8]]``."""
+    arr = np.asarray(out2d, dtype=np.float64)
+    if arr.ndim == 2:
+        return "[" + ", ".join("[" + ", ".join(format_number(v, digits=digits) for v in row)
+                               + "]" for row in arr) + "]"
+    return "[" + ", ".join(pooled_row_text(a, digits) for a in arr) + "]"
