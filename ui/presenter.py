@@ -1,0 +1,240 @@
+"""Presenter mode: a page that reads from the back of a room.
+
+A sidebar toggle (key ``"presenter"``), remembered across pages for the session and carried
+by links as ``?present=1``. When it is on, the text is larger (base font, headings, widget
+labels), figures get larger cells and numbers, and advanced controls fold away.
+
+Adopting it
+-----------
+The app's shared sidebar (``app.py``) calls, once per run, before the page runs::
+
+    from ui import presenter
+    presenter.presenter_toggle()          # the toggle + the CSS when it is on
+
+A page then uses, where it needs them::
+
+    scale = presenter.figure_scale()      # sizes for figure builders (dict, see below)
+    fig = presenter.scale_figure(fig)     # a larger copy in presenter mode (fig otherwise)
+    with presenter.advanced_controls():   # folded into an expander in presenter mode
+        dilation = st.number_input(...)
+    if presenter.show_if_not_presenting():
+        st.dataframe(...)                 # long tables, footnotes: hidden when presenting
+
+:func:`presenter_mode` says whether it is on (safe to call anywhere, even before the toggle).
+Hide *widgets* with :func:`advanced_controls` rather than :func:`show_if_not_presenting`: a
+widget that is not drawn loses its value (and would drop out of the page's link).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+#: The toggle's widget key.
+PRESENTER_KEY = "presenter"
+#: A plain session key that outlives the widget (Streamlit drops a widget's value on pages
+#: that do not draw it).
+REMEMBERED_KEY = "_presenter_on"
+#: The query key that turns presenter mode on from a link (``present=1``).
+URL_KEY = "present"
+#: What this module last wrote to the URL (``"1"`` or None).
+_URL_SEEN_KEY = "_presenter_url_seen"
+
+#: Figure sizes in normal and presenter mode; see :func:`figure_scale`.
+NORMAL_SCALE: dict[str, float] = {
+    "font_scale": 1.0, "cell_font_px": 18, "min_cell_px": 10, "max_cell_px": 60,
+    "line_width": 2, "title_font_px": 14, "tick_font_px": 11,
+}
+PRESENTER_SCALE: dict[str, float] = {
+    "font_scale": 1.6, "cell_font_px": 30, "min_cell_px": 28, "max_cell_px": 96,
+    "line_width": 4, "title_font_px": 22, "tick_font_px": 16,
+}
+
+PRESENTER_CSS = """
+<style>
+/* Presenter mode: rem-based sizes grow with the root font. */
+html { font-size: 22px; }
+[data-testid="stMain"] h1 { font-size: 2.6rem; }
+[data-testid="stMain"] h2 { font-size: 2.0rem; }
+[data-testid="stMain"] h3 { font-size: 1.55rem; }
+[data-testid="stWidgetLabel"] p, [data-testid="stWidgetLabel"] label {
+  font-size: 1.1rem; font-weight: 600;
+}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {
+  font-size: 1.1rem; line-height: 1.5;
+}
+[data-testid="stCaptionContainer"] { font-size: 0.95rem; }
+[data-testid="stCode"] code { font-size: 1.0rem; }
+</style>
+"""
+
+
+def presenter_mode() -> bool:
+    """Whether presenter mode is on (False before the toggle was ever drawn)."""
+    state = st.session_state
+    if PRESENTER_KEY in state:
+        return bool(state[PRESENTER_KEY])
+    return bool(state.get(REMEMBERED_KEY, False))
+
+
+def _url_value() -> bool | None:
+    """``present=`` of the URL as a bool; None when absent or not a yes/no word."""
+    raw = st.query_params.get(URL_KEY)
+    if raw is None:
+        return None
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+def presenter_toggle(*, where: Any = None, label: str = "📽️ Presenter mode") -> bool:
+    """Draw the presenter toggle (in the sidebar unless ``where`` is given) and apply it.
+
+    A link with ``present=1`` (or ``present=0``) sets the mode when the link is opened;
+    afterwards the toggle decides and the URL follows it, so that a copied link carries it.
+
+    Returns
+    -------
+    bool
+        Whether presenter mode is on.
+    """
+    state = st.session_state
+    raw = st.query_params.get(URL_KEY)
+    if raw is not None and raw != state.get(_URL_SEEN_KEY):
+        from_link = _url_value()
+        if from_link is not None:
+            state[PRESENTER_KEY] = from_link
+    if PRESENTER_KEY not in state:
+        state[PRESENTER_KEY] = bool(state.get(REMEMBERED_KEY, False))
+    container = st.sidebar if where is None else where
+    on = bool(container.toggle(label, key=PRESENTER_KEY,
+                               help="Larger text, cells and numbers for a projector; "
+                                    "fewer controls on screen."))
+    state[REMEMBERED_KEY] = on
+    _write_url(on)
+    if on:
+        apply_presenter_style()
+    return on
+
+
+def _write_url(on: bool) -> None:
+    state = st.session_state
+    params = st.query_params
+    if on and params.get(URL_KEY) != "1":
+        params[URL_KEY] = "1"
+    elif not on and URL_KEY in params:
+        del params[URL_KEY]
+    state[_URL_SEEN_KEY] = "1" if on else None
+
+
+def apply_presenter_style() -> None:
+    """Inject the presenter CSS (larger base font, headings and widget labels)."""
+    st.html(PRESENTER_CSS)
+
+
+def figure_scale(presenting: bool | None = None) -> dict[str, float]:
+    """Sizes for figure builders, larger in presenter mode.
+
+    Keys: ``font_scale`` (factor for every font), ``cell_font_px`` (largest number in a
+    cell), ``min_cell_px`` / ``max_cell_px`` (cell side bounds), ``line_width`` (outlines),
+    ``title_font_px``, ``tick_font_px``. ``ui.figures.grid_figure`` takes
+    ``max_cell_px=scale["max_cell_px"]`` today.
+    """
+    on = presenter_mode() if presenting is None else presenting
+    return dict(PRESENTER_SCALE if on else NORMAL_SCALE)
+
+
+def show_if_not_presenting() -> bool:
+    """True outside presenter mode: ``if show_if_not_presenting(): st.dataframe(...)``.
+
+    For text and tables only; put widgets in :func:`advanced_controls` instead.
+    """
+    return not presenter_mode()
+
+
+def advanced_controls(label: str = "⚙️ More settings", *, where: Any = None):
+    """A container for advanced widgets: in place normally, folded away when presenting.
+
+    Use as ``with presenter.advanced_controls(): ...``. The widgets are always drawn, so
+    their values (and the page's link) survive switching presenter mode on and off.
+    """
+    parent = st if where is None else where
+    return parent.expander(label, expanded=False) if presenter_mode() else parent.container()
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def scale_figure(fig: go.Figure, scale: Mapping[str, float] | None = None) -> go.Figure:
+    """A copy of ``fig`` with larger fonts and lines for presenter mode.
+
+    Outside presenter mode (``font_scale`` 1) ``fig`` itself is returned. Numbers printed in
+    heatmap cells grow only as far as they still fit the cell (``layout.meta["cell_px"]``,
+    set by :mod:`ui.figures`). The input figure is never modified, so a cached figure can
+    be passed; cache the result keyed on :func:`presenter_mode` if the figure is large.
+    """
+    scale = figure_scale() if scale is None else scale
+    factor = float(scale["font_scale"])
+    if factor == 1.0:
+        return fig
+    data = fig.to_plotly_json()
+    layout = data.get("layout", {})
+    meta = layout.get("meta")
+    cell_px = meta.get("cell_px") if isinstance(meta, dict) else None
+    limits = (float(scale["cell_font_px"]), cell_px)
+    _scale_fonts(layout, factor, None)
+    for trace in data.get("data", []):
+        _scale_trace(trace, factor, limits)
+    for frame in data.get("frames", []) or []:
+        for trace in frame.get("data", []) or []:
+            _scale_trace(trace, factor, limits)
+        if isinstance(frame.get("layout"), dict):
+            _scale_fonts(frame["layout"], factor, None)
+    layout.setdefault("font", {}).setdefault("size", round(12 * factor))
+    return go.Figure(data.get("data"), layout, data.get("frames"), skip_invalid=True)
+
+
+def _scale_trace(trace: dict, factor: float, limits: tuple[float, float | None]) -> None:
+    cap, cell_px = limits
+    textfont = trace.get("textfont")
+    if isinstance(textfont, dict) and _is_number(textfont.get("size")):
+        size = textfont["size"] * factor
+        if trace.get("type") == "heatmap":
+            size = min(size, cap, _fits(trace.get("text"), cell_px))
+        textfont["size"] = max(textfont["size"], round(size))
+    _scale_fonts({k: v for k, v in trace.items() if k != "textfont"}, factor, None)
+
+
+def _fits(texts: Any, cell_px: float | None) -> float:
+    """Largest font whose longest label still fits a cell (as ``ui.figures`` reckons)."""
+    if not cell_px or not isinstance(texts, list | tuple | np.ndarray):
+        return float("inf")
+    labels = np.asarray(texts, dtype=object).ravel()
+    longest = max((len(str(t)) for t in labels), default=1)
+    return min(0.45 * cell_px, 0.9 * cell_px / (0.62 * max(longest, 1)))
+
+
+def _scale_fonts(node: Any, factor: float, key: str | None) -> None:
+    """Scale every ``font.size`` and line ``width`` found under ``node`` in place."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == "size" and key in ("font", "tickfont", "titlefont") and _is_number(value):
+                node[name] = round(value * factor)
+            elif name == "width" and key == "line" and _is_number(value):
+                node[name] = value * min(factor, 2.0)
+            else:
+                _scale_fonts(value, factor, name)
+    elif isinstance(node, list):
+        for item in node:
+            _scale_fonts(item, factor, key)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
