@@ -67,7 +67,9 @@ MIN_CELL_PX = 10
 AVAILABLE_WIDTH_PX = 940  # what the wide layout leaves for a chart on a laptop screen
 MIN_FIGURE_WIDTH_PX = 660  # room for the play buttons and the step slider
 GAP_CELLS = 1.6  # space between panels, in cells
-MARGIN_X_PX = 22
+#: Left and right margin: room for row numbers up to three characters ("−10", "255") at
+#: the tick font, left of panel 0 (22 px clipped "10" to "l0" in the browser).
+MARGIN_X_PX = 32
 TITLE_PX = 46  # panel title + column numbers above each panel
 LINE_PX = 23  # one line of arithmetic text
 FOOTER_PX = 118  # play buttons + slider
@@ -478,7 +480,8 @@ def _title_annotation(panel: Panel, k: int) -> dict:
 
 def grid_figure(panels: Sequence[Panel], *, digits: int = 3, top_px: int | None = None,
                 bottom_px: int = 12, min_width_px: int = 0,
-                max_cell_px: float = MAX_CELL_PX) -> go.Figure:
+                max_cell_px: float = MAX_CELL_PX,
+                available_px: float = AVAILABLE_WIDTH_PX) -> go.Figure:
     """The panels side by side, ready for highlights.
 
     Parameters
@@ -492,6 +495,9 @@ def grid_figure(panels: Sequence[Panel], *, digits: int = 3, top_px: int | None 
         Make the figure at least this wide (the panels stay centred).
     max_cell_px : float
         Largest cell side in pixels.
+    available_px : float
+        Width the figure may take (the page's column; about 880 px in the wide layout of a
+        1280 px window): cells shrink to fit it.
 
     Returns
     -------
@@ -507,16 +513,19 @@ def grid_figure(panels: Sequence[Panel], *, digits: int = 3, top_px: int | None 
             raise ValueError(f"panel {p.name!r} needs a non-empty 2-D array, "
                              f"got shape {np.shape(p.values)}")
     traces, layout = _grid_parts(panels, digits=digits, top_px=top_px, bottom_px=bottom_px,
-                                 min_width_px=min_width_px, max_cell_px=max_cell_px)
+                                 min_width_px=min_width_px, max_cell_px=max_cell_px,
+                                 available_px=available_px)
     return go.Figure(data=traces, layout=layout)
 
 
 def _grid_parts(panels: Sequence[Panel], *, digits: int, top_px: int | None, bottom_px: int,
                 min_width_px: int, max_cell_px: float,
-                clickable: bool = True) -> tuple[list, dict]:
+                clickable: bool = True,
+                available_px: float = AVAILABLE_WIDTH_PX) -> tuple[list, dict]:
     top = TITLE_PX + 10 if top_px is None else top_px
     geom = panel_geometry([p.shape for p in panels], top_px=top, bottom_px=bottom_px,
                           min_width_px=min_width_px, max_cell_px=max_cell_px,
+                          available_px=available_px,
                           min_slot_px=[title_width_px(p.title) for p in panels])
     traces: list = []
     shapes: list = []

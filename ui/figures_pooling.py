@@ -7,8 +7,8 @@ this module only arranges them:
 - :class:`PoolSettings` — one pooling layer's settings, with the convcore call and the
   matching PyTorch line;
 - :func:`pool_animation_figure` — the sliding window of :func:`ui.figures.animation_figure`,
-  wrapped to outline the winning cell of each window (max) and to print each step's
-  arithmetic with the divisor actually used (average);
+  with the winning cell of each window outlined (max: ``Step.highlights``) and each step's
+  arithmetic printed with the divisor actually used (average: the step text);
 - :func:`channels_figure` — several channels pooled each on its own;
 - :func:`translation_comparison`, :func:`shift_sweep` and their figures — how much a one-pixel
   shift of the input changes a convolution's output and the same output after pooling;
@@ -34,19 +34,13 @@ from convcore.pool import (
 from convcore.shapes import as_tuple, size_text
 from convcore.trace import WindowTrace, format_number, pool_window_trace
 from ui.figures import (
-    HALO_COLOR,
-    MONO,
-    PICK_COLOR,
     SANS,
     TEXT_COLOR,
     ColorScale,
     Panel,
     Step,
     animation_figure,
-    axis_refs,
-    box_outline,
     color_scale_for,
-    colorize,
     grid_figure,
     plan_steps,
     row_text,
@@ -60,8 +54,8 @@ POOL_COLOR = "#d55e00"  # Okabe–Ito vermillion
 FLAT_SCALE = ColorScale(((0.0, "#f7f7f7"), (1.0, "#f7f7f7")), 0.0, 1.0, "sequential")
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 NBSP = "\u00a0"
-#: How far (in cells) the tap dots of a dilated window sit up and left of the cell centre.
-MARK_OFFSET = 0.3
+#: In row mode (large outputs), the winners are outlined only up to this many per row.
+MAX_ROW_HIGHLIGHTS = 64
 #: Largest output side for which the winner-index panel is drawn (its numbers must fit).
 MAX_INDEX_SIDE = 12
 #: Longest formula line (characters) before it breaks after every kernel row.
@@ -403,21 +397,6 @@ def _blank_overhang_text(fig: go.Figure, panel: Panel) -> None:
             trace.text = texts
 
 
-def anchor_axes(fig: go.Figure) -> go.Figure:
-    """Tie each panel's y axis to its own x axis and back (in place).
-
-    ``ui.figures`` leaves the anchors unset, so every panel's row numbers are drawn at the
-    left edge of the figure, on top of the first panel's; see the report's wanted changes.
-    """
-    n = len(fig.layout.meta["panels"])
-    for k in range(n):
-        xref, yref = axis_refs(k)
-        xname, yname = ("xaxis", "yaxis") if k == 0 else (f"xaxis{k + 1}", f"yaxis{k + 1}")
-        fig.layout[xname].anchor = yref
-        fig.layout[yname].anchor = xref
-    return fig
-
-
 def shared_scale(*arrays, image: bool = False) -> ColorScale:
     """One colour scale for several arrays (finite values only; black to white for a picture
     in [0, 1] when ``image``)."""
@@ -430,11 +409,14 @@ def shared_scale(*arrays, image: bool = False) -> ColorScale:
 
 @dataclass(frozen=True)
 class PoolFrames:
-    """What each frame of a pooling animation shows, besides the shared builder's window.
+    """What each frame of a pooling animation shows.
 
     Attributes
     ----------
     steps : list of Step
+        For ``ui.figures.animation_figure``: the window, the output cell(s), the arithmetic
+        (``text``) and, for max pooling, the winning cells as ``highlights`` (padded
+        coordinates of the input panel).
     winners : list of tuple of (int, int)
         Per step, the input cells (input coordinates) that win (max pooling; empty otherwise).
     divisors : list of float or None
@@ -446,211 +428,42 @@ class PoolFrames:
     divisors: list[float | None]
 
 
+def _winner_boxes(winners, origin: tuple[int, int]) -> tuple:
+    """The winners' one-cell boxes on the input panel (which counts from ``origin``)."""
+    r0, c0 = origin
+    return tuple((r + r0, c + c0, r + r0, c + c0) for r, c in winners)
+
+
 def pool_frames(x2d, settings: PoolSettings, *, digits: int = 3) -> PoolFrames:
     """The animation steps of pooling the 2-D ``x2d``: one output cell per step (or one row
-    per step for very large outputs), with convcore's arithmetic."""
+    per step for very large outputs), with convcore's arithmetic and, for max pooling, the
+    winners outlined (``Step.highlights``; in row mode only up to ``MAX_ROW_HIGHLIGHTS``
+    winners a row)."""
     arr = np.asarray(x2d, dtype=np.float64)
     trace = settings.trace(arr.shape)
+    origin = (trace.pads[0][0], trace.pads[1][0])
     mode, rows = plan_steps(trace.out_hw)
-    mark_taps = settings.dilation != (1, 1)
     if mode == "cell":
         details = [settings.details(arr, i, j) for i, j in trace.steps()]
         texts = [window_text(d, digits=digits) for d in details]
-        steps = steps_from_trace(trace, texts, mark_taps=mark_taps)
-        if mark_taps:  # dots in the cells' top-left corners, clear of the printed values
-            steps = [replace(step, marks=tuple((r - MARK_OFFSET, c - MARK_OFFSET)
-                                               for r, c in step.marks)) for step in steps]
+        steps = steps_from_trace(trace, texts, mark_taps=settings.dilation != (1, 1))
         winners = [((d.winner,) if d.winner is not None else ()) for d in details]
         divisors = [d.divisor for d in details]
-        return PoolFrames(steps, winners, divisors)
-    out = settings.pool(arr)
-    texts = [row_text(i, out[i], digits=digits) for i in rows]
-    steps = steps_from_trace(trace, texts, rows=rows)
-    if settings.kind == "max":
-        flat = settings.argmax(arr)
-        w = arr.shape[1]
-        winners = [tuple((int(k) // w, int(k) % w) for k in flat[i]) for i in rows]
     else:
-        winners = [() for _ in rows]
-    return PoolFrames(steps, winners, [None] * len(rows))
-
-
-def _winner_xy(winners, origin: tuple[int, int]) -> tuple[list, list]:
-    if not winners:
-        return [None], [None]
-    r0, c0 = origin
-    boxes = [(r + r0, c + c0, r + r0, c + c0) for r, c in winners]
-    return box_outline(boxes, inset=0.1)
-
-
-def _add_moving_traces(fig: go.Figure, traces: Sequence[go.Scatter],
-                       per_frame: Sequence[Sequence[dict]]) -> None:
-    """Add traces that every frame updates, to a figure of :func:`ui.figures.animation_figure`.
-
-    The traces go just before the click overlays; frame ``k`` gets ``per_frame[k]`` (one
-    dict of new coordinates/text per added trace). The frames are plain dicts there
-    (``AnimatedFigure``), so they are rebuilt as dicts, and only scatter data changes:
-    ``redraw=False`` still holds.
-    """
-    first_new = len(fig.data)
-    fig.add_traces(list(traces))
-    n_new = len(traces)
-    existing, new = list(fig.data[:first_new]), list(fig.data[first_new:])
-    overlays = [t for t in existing if (t.name or "").startswith("click:")]
-    others = [t for t in existing if not (t.name or "").startswith("click:")]
-    fig.data = [*others, *new, *overlays]
-    start = len(others)
-    if any(k >= start for frame in fig.frame_dicts for k in frame["traces"]):
-        raise ValueError("the animation's frames move a click overlay; cannot insert traces")
-    indices = list(range(start, start + n_new))
-    rebuilt = []
-    for frame, data in zip(fig.frame_dicts, per_frame, strict=True):
-        rebuilt.append(dict(frame, data=[*frame["data"], *data],
-                            traces=[*frame["traces"], *indices]))
-    fig._raw_frames = rebuilt  # the shared builder's frame store (see report: wanted API)
-    fig.layout.meta = dict(fig.layout.meta, dynamic=[*fig.layout.meta["dynamic"],
-                                                     *(t.name for t in traces)])
-
-
-def _add_winner_outline(fig: go.Figure, frames: PoolFrames, origin: tuple[int, int], *,
-                        initial: int = 0, input_panel: int = 0) -> None:
-    """An orange outline around each frame's winning cell (max pooling)."""
-    xref, yref = axis_refs(input_panel)
-    x0, y0 = _winner_xy(frames.winners[initial], origin)
-    style = dict(mode="lines", xaxis=xref, yaxis=yref, hoverinfo="skip", showlegend=False)
-    traces = [go.Scatter(x=x0, y=y0, name="winner:halo",
-                         line=dict(color=HALO_COLOR, width=7.0), **style),
-              go.Scatter(x=x0, y=y0, name="winner", line=dict(color=PICK_COLOR, width=4.0),
-                         **style)]
-    per_frame = []
-    for winners in frames.winners:
-        wx, wy = _winner_xy(winners, origin)
-        per_frame.append([dict(x=wx, y=wy), dict(x=wx, y=wy)])
-    _add_moving_traces(fig, traces, per_frame)
-
-
-def heatmaps_as_shapes(fig: go.Figure) -> go.Figure:
-    """Draw every heatmap of an animated figure as layout rectangles plus a text trace.
-
-    Plotly drops every non-scatter trace (heatmaps included) from the page as soon as a
-    ``redraw=False`` animation starts (plotly.js #4491), so the grids of
-    :func:`ui.figures.animation_figure` vanish on ▶ Play. Layout shapes are not touched by
-    trace transitions, and scatter text survives them. The heatmap traces stay in place
-    (hidden, emptied) so that every trace index the frames use is unchanged.
-    """
-    shapes, texts = [], []
-    for trace in fig.data:
-        if trace.type != "heatmap" or trace.visible is False:
-            continue
-        z = np.asarray(trace.z, dtype=np.float64)
-        scale = ColorScale(tuple(tuple(stop) for stop in trace.colorscale), float(trace.zmin),
-                           float(trace.zmax), "heatmap")
-        rgb = colorize(z, scale)
-        labels = None if trace.text is None else np.asarray(trace.text, dtype=object)
-        xs, ys, words, colours = [], [], [], []
-        for r, c in zip(*np.nonzero(~np.isnan(z)), strict=True):  # ±∞ drawn too
-            colour = "rgb({},{},{})".format(*rgb[r, c])
-            shapes.append(dict(type="rect", xref=trace.xaxis, yref=trace.yaxis, layer="below",
-                               x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                               fillcolor=colour, line=dict(color="#ffffff", width=1)))
-            if labels is not None and labels[r, c]:
-                xs.append(int(c))
-                ys.append(int(r))
-                words.append(str(labels[r, c]))
-                colours.append(trace.textfont.color or _contrast_text(rgb[r, c]))
-        if words:
-            texts.append(go.Scatter(
-                x=xs, y=ys, text=words, mode="text", xaxis=trace.xaxis, yaxis=trace.yaxis,
-                textfont=dict(family=trace.textfont.family, size=trace.textfont.size,
-                              color=colours),
-                hoverinfo="skip", showlegend=False, name=f"{trace.name}:text"))
-        trace.update(z=[[0.0]], text=None, texttemplate=None, visible=False)
-    # Thousands of cells: plotly.py would validate every shape (seconds); like the frames,
-    # they join the figure as plain dicts when it is serialised (AnimatedFigure.to_dict).
-    existing = [shape.to_plotly_json() for shape in fig.layout.shapes or ()]
-    fig.layout.shapes = ()
-    fig._raw_layout = dict(fig._raw_layout, shapes=[*shapes, *existing])
-    _insert_traces(fig, texts, _first_moving_index(fig))  # under the covers and outlines
-    return fig
-
-
-def figure_shapes(fig: go.Figure) -> list[dict]:
-    """Every layout shape of a figure, as the browser receives them (plain dicts)."""
-    return list(fig.to_dict()["layout"].get("shapes", []))
-
-
-def _contrast_text(rgb) -> str:
-    """Dark text on light cells, white text on dark ones (relative luminance)."""
-    r, g, b = (float(v) / 255.0 for v in rgb)
-    return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else TEXT_COLOR
-
-
-def _insert_traces(fig: go.Figure, traces: Sequence[go.Scatter], position: int) -> None:
-    """Insert traces at ``position`` and renumber the trace indices of every frame."""
-    if not traces:
-        return
-    n_before, n_new = len(fig.data), len(traces)
-    fig.add_traces(list(traces))
-    old, new = list(fig.data[:n_before]), list(fig.data[n_before:])
-    fig.data = [*old[:position], *new, *old[position:]]
-    fig._raw_frames = [dict(frame, traces=[k + n_new if k >= position else k
-                                           for k in frame["traces"]])
-                       for frame in fig.frame_dicts]
-
-
-def _first_moving_index(fig: go.Figure) -> int:
-    return min((k for frame in fig.frame_dicts for k in frame["traces"]), default=len(fig.data))
-
-
-def _keep_still_panels(fig: go.Figure) -> None:
-    """Give every panel without a moving trace an empty one.
-
-    During a ``redraw=False`` step Plotly re-plots the scatter layer of every subplot with
-    only the moving traces; a subplot that has none loses its (static) value text.
-    """
-    moving_axes = {(fig.data[k].xaxis or "x") for frame in fig.frame_dicts[:1]
-                   for k in frame["traces"]}
-    keepers = []
-    for k in range(len(fig.layout.meta["panels"])):
-        xref, yref = axis_refs(k)
-        if xref not in moving_axes:
-            keepers.append(go.Scatter(x=[None], y=[None], mode="lines", xaxis=xref,
-                                      yaxis=yref, hoverinfo="skip", showlegend=False,
-                                      name=f"keep:{k}"))
-    if keepers:
-        _add_moving_traces(fig, keepers,
-                           [[dict(x=[None], y=[None])] * len(keepers)] * len(fig.frame_dicts))
-
-
-#: Empty lines under the step text: they lift it above the panel titles and column numbers.
-TEXT_LIFT = "<br>" * 3
-
-
-def _lifted(text: str) -> str:
-    return text + TEXT_LIFT
-
-
-def _step_text_as_trace(fig: go.Figure, frames: PoolFrames, *, initial: int = 0,
-                        input_panel: int = 0) -> None:
-    """Print each step's arithmetic with a text trace instead of the layout annotation.
-
-    Played with ``redraw=False``, Plotly moves traces but does not redraw annotations: the
-    shared builder's annotation keeps showing the first step's text in the browser. A
-    ``mode="text"`` scatter above the input panel is updated like the outlines.
-    """
-    step_annotation = fig.layout.annotations[0]
-    fig.layout.annotations = fig.layout.annotations[1:]
-    xref, yref = axis_refs(input_panel)
-    # Plotly hides text points outside the axis range even with cliponaxis=False, so the
-    # point sits on the panel's top edge and empty lines lift the text above the titles.
-    trace = go.Scatter(
-        x=[-0.5], y=[-0.499], mode="text", text=[_lifted(frames.steps[initial].text)],
-        textposition="top right", cliponaxis=False, xaxis=xref, yaxis=yref,
-        textfont=dict(family=MONO, size=step_annotation.font.size or 15, color=TEXT_COLOR),
-        hoverinfo="skip", showlegend=False, name="step:text")
-    _add_moving_traces(fig, [trace], [[dict(text=[_lifted(step.text)])] for step in frames.steps])
-    fig._raw_frames = [{k: v for k, v in frame.items() if k != "layout"}
-                       for frame in fig.frame_dicts]
+        out = settings.pool(arr)
+        texts = [row_text(i, out[i], digits=digits) for i in rows]
+        steps = steps_from_trace(trace, texts, rows=rows)
+        if settings.kind == "max":
+            flat = settings.argmax(arr)
+            w = arr.shape[1]
+            winners = [tuple((int(k) // w, int(k) % w) for k in flat[i]) for i in rows]
+        else:
+            winners = [() for _ in rows]
+        divisors = [None] * len(rows)
+    if mode == "cell" or trace.out_hw[1] <= MAX_ROW_HIGHLIGHTS:
+        steps = [replace(step, highlights=_winner_boxes(ws, origin))
+                 for step, ws in zip(steps, winners, strict=True)]
+    return PoolFrames(steps, winners, divisors)
 
 
 def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
@@ -676,13 +489,14 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
 
     Returns
     -------
-    go.Figure
-        Panels input (padded), output[, indices | divisors]. Each frame moves the window,
-        the output cell and, for max pooling, the ``winner`` outline, and prints the step's
-        arithmetic in the text trace ``step:text`` (not in a layout annotation, which
-        Plotly does not redraw during a ``redraw=False`` animation). ``layout.meta`` adds
-        ``winners`` (per step, flat input indices of the winners), ``divisors`` (per step)
-        and ``out_hw``.
+    ui.figures.AnimatedFigure
+        Panels input (padded, canvas :func:`canvas_hw`), output[, indices | divisors], from
+        :func:`ui.figures.animation_figure`: each frame moves the layout shapes ``window``,
+        ``cell``, the covers and, for max pooling, ``highlight:0`` (the winner; one per
+        winner of the row in row mode), and sets the step's arithmetic (divisor note
+        included) as the text of ``layout.annotations[0]``. ``layout.meta`` adds ``winners``
+        (per step, flat input indices of the winners), ``divisors`` (per step) and
+        ``out_hw``.
 
     Raises
     ------
@@ -712,13 +526,7 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
     fig = animation_figure(panels, frames.steps, input_panel=0, output_panel=1,
                            initial=initial, digits=digits)
     _blank_overhang_text(fig, inp)
-    anchor_axes(fig)
     w = arr.shape[1]
-    _step_text_as_trace(fig, frames, initial=initial)
-    heatmaps_as_shapes(fig)
-    if settings.kind == "max":
-        _add_winner_outline(fig, frames, inp.origin, initial=initial)
-    _keep_still_panels(fig)
     fig.layout.meta = dict(
         fig.layout.meta, out_hw=list(out.shape),
         winners=[[r * w + c for r, c in ws] for ws in frames.winners],
@@ -768,7 +576,7 @@ def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
               for c, x in enumerate(x3d)]
     panels += [Panel(o, f"<b>out</b> from {names[c]}", scale=scale, name=f"out{c}")
                for c, o in enumerate(out3d)]
-    return anchor_axes(grid_figure(panels, digits=digits))
+    return grid_figure(panels, digits=digits)
 
 
 # ------------------------------------------------------------------------------ translation
@@ -883,7 +691,7 @@ def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3) -> g
         Panel(diff, f"<b>|change|</b> <i>{changed:.0%} of cells</i>", name=f"{name}:diff",
               scale=color_scale_for(np.append(diff, 1e-12))),
     ]
-    return anchor_axes(grid_figure(panels, digits=digits, max_cell_px=40))
+    return grid_figure(panels, digits=digits, max_cell_px=40)
 
 
 def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "") -> go.Figure:

@@ -46,10 +46,15 @@ def animation(at: AppTest) -> dict:
 
 
 def frame_texts(fig: dict) -> list[str]:
-    """Per frame, the arithmetic printed by the ``step:text`` trace."""
-    index = next(k for k, t in enumerate(fig["data"]) if t.get("name") == "step:text")
-    return [frame["data"][frame["traces"].index(index)]["text"][0].removesuffix("<br>" * 3)
-            for frame in fig["frames"]]
+    """Per frame, the arithmetic the frame writes into the step annotation."""
+    return [frame["layout"]["annotations"][0]["text"] for frame in fig["frames"]]
+
+
+def frame_winner(fig: dict, k: int) -> tuple[float, float]:
+    """Centre (row, col) of the winner outline (shape ``highlight:0``) in frame ``k``."""
+    shape = fig["frames"][k]["layout"]["shapes"][
+        fig["layout"]["meta"]["dynamic"].index("highlight:0")]
+    return (shape["y0"] + shape["y1"]) / 2, (shape["x0"] + shape["x1"]) / 2
 
 
 def set_numbers(at: AppTest, **values) -> AppTest:
@@ -74,6 +79,8 @@ def test_page_opens_on_the_seeds_first_example():
     assert len(fig["frames"]) == 4
     assert frame_texts(fig)[0] == "out[0, 0] = max(0, 1, 3, <b>4</b>) = 4"
     assert fig["layout"]["meta"]["winners"] == [[4], [5], [7], [8]]
+    assert [frame_winner(fig, k) for k in range(4)] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert fig["layout"]["annotations"][0]["text"] == frame_texts(fig)[0]
     assert any(c.value.startswith("Seeds' example: `pool2d(X, (2, 2))") for c in at.caption)
     assert at.checkbox(key="pool_stride_auto").value is False
 

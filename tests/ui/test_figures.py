@@ -163,6 +163,43 @@ def test_outlines_stay_below_the_click_overlay():
     assert xs == [-0.5, 1.5, 1.5, -0.5, -0.5]
 
 
+def test_each_panel_axes_are_anchored_to_each_other():
+    # Unanchored, every panel's row numbers are drawn at panel 0's left edge, on top of its own.
+    panels = [F.Panel(D2L_X, "X", name="x"), F.Panel(D2L_K, "K", name="k"),
+              F.Panel(np.zeros((4, 1)), "Y", name="y")]
+    for fig in (F.grid_figure(panels), conv_animation(D2L_X, D2L_K)[1]):
+        for k in range(len(fig.layout.meta["panels"])):
+            xref, yref = F.axis_refs(k)
+            suffix = "" if k == 0 else str(k + 1)
+            assert fig.layout[f"xaxis{suffix}"].anchor == yref
+            assert fig.layout[f"yaxis{suffix}"].anchor == xref
+
+
+def test_the_left_margin_holds_three_character_row_numbers():
+    # Padded 12×12 input: rows −1 … 12. A label sits ticklen (3 px) left of panel 0, and
+    # panel 0 starts at the left margin when the panels fill the width.
+    x = np.zeros((14, 40))
+    mask = np.ones_like(x, dtype=bool)
+    mask[1:13, 1:39] = False
+    fig = F.grid_figure([F.Panel(x, "X", pad_mask=mask, origin=(1, 1), name="x")])
+    assert fig.layout.xaxis.domain[0] == 0  # the panel is as wide as the figure allows
+    labels = list(fig.layout.yaxis.ticktext)
+    assert "-1" in labels and "12" in labels
+    font = fig.layout.yaxis.tickfont.size
+    widest = 0.65 * font * 3 + fig.layout.yaxis.ticklen  # "−10", "255" (generous digits)
+    assert fig.layout.margin.l >= widest + 4
+
+
+@pytest.mark.parametrize("available_px", [600, 880, 1080], ids=lambda v: f"{v}px")
+def test_grid_figure_fits_the_width_it_is_given(available_px):
+    panels = [F.Panel(np.zeros((20, 20)), "X", name="x"), F.Panel(np.zeros((20, 20)), "Y",
+                                                                  name="y")]
+    fig = F.grid_figure(panels, available_px=available_px)
+    assert available_px - 2 <= fig.layout.width <= available_px
+    wider = F.grid_figure(panels, available_px=available_px + 100)
+    assert wider.layout.meta["cell_px"] > fig.layout.meta["cell_px"]
+
+
 @pytest.mark.parametrize(("selection", "expected"), [
     pytest.param({"selection": {"points": [{"customdata": {"0": "output", "1": 1, "2": 0}}]}},
                  ("output", 1, 0), id="dict-customdata"),

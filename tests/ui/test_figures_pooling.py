@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from convcore import avg_pool2d, conv2d, format_number, lp_pool2d, max_pool2d
 from ui import figures_pooling as P
-from ui.figures import colorize as F_colorize
+from ui.figures import HIDDEN_AT, PICK_COLOR, colorize
 
 ARANGE3 = np.arange(9.0).reshape(3, 3)
 ARANGE4 = np.arange(16.0).reshape(4, 4)
@@ -30,35 +30,36 @@ def frames_of(fig) -> list[dict]:
     return fig.frame_dicts
 
 
-def trace_named(fig, name: str) -> int:
-    return next(k for k, t in enumerate(fig.data) if t.name == name)
-
-
 def step_texts(fig) -> list[str]:
-    """Per frame, the arithmetic the ``step:text`` trace prints."""
-    index = trace_named(fig, "step:text")
-    return [frame["data"][frame["traces"].index(index)]["text"][0].removesuffix(P.TEXT_LIFT)
-            for frame in frames_of(fig)]
+    """Per frame, the arithmetic the frame writes into the step annotation."""
+    return [frame["layout"]["annotations"][0]["text"] for frame in frames_of(fig)]
+
+
+def frame_box(frame: dict, fig, name: str):
+    """The (top, left, bottom, right) cell box a frame gives the moving shape ``name``
+    (None: parked outside the axes)."""
+    shape = frame["layout"]["shapes"][fig.layout.meta["dynamic"].index(name)]
+    if shape["x0"] == HIDDEN_AT:
+        return None
+    return (round(shape["y0"] + 0.5), round(shape["x0"] + 0.5), round(shape["y1"] - 0.5),
+            round(shape["x1"] - 0.5))
+
+
+def frame_centres(frame: dict, fig, prefix: str) -> list[tuple[float, float]]:
+    """Centres (row, col) of the moving shapes ``prefix:0``, ``prefix:1``, ... a frame shows."""
+    centres = []
+    for name, shape in zip(fig.layout.meta["dynamic"], frame["layout"]["shapes"], strict=True):
+        if name.startswith(f"{prefix}:") and shape["x0"] != HIDDEN_AT:
+            centres.append(((shape["y0"] + shape["y1"]) / 2, (shape["x0"] + shape["x1"]) / 2))
+    return centres
 
 
 def cell_texts(fig, name: str) -> dict[tuple[int, int], str]:
-    """``(row, col) -> label`` printed on panel cells by the text trace ``name``."""
-    trace = fig.data[trace_named(fig, name)]
-    return {(int(r), int(c)): t for r, c, t in zip(trace.y, trace.x, trace.text, strict=True)}
-
-
-def outlined_cells(xs, ys) -> list[tuple[int, int]]:
-    """Centres (row, col) of the closed 5-point boxes of a None-separated outline."""
-    cells, box = [], []
-    for x, y in zip([*xs, None], [*ys, None], strict=True):
-        if x is None:
-            if box:
-                bx, by = zip(*box, strict=True)
-                cells.append((round((min(by) + max(by)) / 2), round((min(bx) + max(bx)) / 2)))
-            box = []
-        else:
-            box.append((x, y))
-    return cells
+    """``(row, col) -> label`` printed on the cells of the heatmap trace ``name``."""
+    trace = next(t for t in fig.data if t.name == name)
+    labels = np.asarray(trace.text, dtype=object)
+    return {(int(r), int(c)): str(labels[r, c]) for r, c in np.ndindex(labels.shape)
+            if labels[r, c]}
 
 
 def torch_pool(x: np.ndarray, s: P.PoolSettings) -> np.ndarray:
@@ -211,85 +212,64 @@ def test_winner_outline_is_on_return_indices_in_every_frame(s):
     fig = P.pool_animation_figure(x, s)
     assert fig.layout.meta["winners"] == [[int(k)] for k in indices.ravel()]
     origin = (s.padding[0], s.padding[1])
-    index = trace_named(fig, "winner")
     w = x.shape[1]
+    assert fig.layout.meta["dynamic"].count("highlight:0") == 1
+    assert "highlight:1" not in fig.layout.meta["dynamic"]
     for frame, expected in zip(frames_of(fig), indices.ravel(), strict=True):
-        data = frame["data"][frame["traces"].index(index)]
-        (r, c), = outlined_cells(data["x"], data["y"])
+        r, c, r1, c1 = frame_box(frame, fig, "highlight:0")
+        assert (r, c) == (r1, c1)  # one cell
         assert (r - origin[0]) * w + (c - origin[1]) == expected
         # the winner is in bold in the formula, and it is the window's maximum
-        text = frame["data"][frame["traces"].index(trace_named(fig, "step:text"))]["text"][0]
+        text = frame["layout"]["annotations"][0]["text"]
         bold = re.search(r"<b>(.*?)</b>", text).group(1)
         assert bold == format_number(x.flat[expected], parenthesize=True)
 
 
-def test_winner_halo_moves_with_the_winner_and_initial_drawing_is_the_initial_step():
+def test_the_initial_drawing_is_the_initial_step():
     s = P.PoolSettings("max", (2, 2), (1, 1))
     fig = P.pool_animation_figure(ARANGE3, s, initial=3)
-    halo, line = trace_named(fig, "winner:halo"), trace_named(fig, "winner")
-    assert outlined_cells(fig.data[line].x, fig.data[line].y) == [(2, 2)]
-    for frame in frames_of(fig):
-        assert frame["data"][frame["traces"].index(halo)] == \
-            frame["data"][frame["traces"].index(line)]
-    assert {"winner", "winner:halo"} <= set(fig.layout.meta["dynamic"])
-    shown = fig.data[trace_named(fig, "step:text")].text[0]
-    assert shown == "out[1, 1] = max(4, 5, 7, <b>8</b>) = 8" + P.TEXT_LIFT
+    shapes = {sh.name: sh for sh in fig.layout.shapes}
+    winner = shapes["highlight:0"]
+    assert (winner.x0 + winner.x1) / 2 == 2 and (winner.y0 + winner.y1) / 2 == 2
+    assert winner.line.color == PICK_COLOR and winner.xref == "x"
+    assert (shapes["window"].x0, shapes["window"].y0) == (0.5, 0.5)
+    assert fig.layout.annotations[0].text == "out[1, 1] = max(4, 5, 7, <b>8</b>) = 8"
 
 
-def test_the_arithmetic_is_a_trace_because_annotations_are_not_redrawn():
+def test_the_arithmetic_is_the_step_annotation_above_the_input():
     fig = P.pool_animation_figure(ARANGE3, P.PoolSettings("avg", (2, 2), (1, 1)))
-    assert all("layout" not in frame for frame in frames_of(fig))
     assert [a.text for a in fig.layout.annotations] == [
+        "out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2<br>divisor 4 = all 4 cells of the window",
         "<b>input</b>", "<b>average pool output</b> 2×2", "<b>divisor used</b>"]
-    text = fig.data[trace_named(fig, "step:text")]
-    # inside the axis range (Plotly hides text points outside it), lifted by empty lines
-    assert text.mode == "text" and text.cliponaxis is False and -0.5 <= text.y[0] < 0
-    assert text.text[0].endswith("<br><br><br>")
-    assert "step:text" in fig.layout.meta["dynamic"]
+    assert fig.layout.annotations[0].xref == "x domain"  # redrawn by redraw=False frames
+    assert step_texts(fig)[3] == ("out[1, 1] = (4 + 5 + 7 + 8) / 4 = 6<br>"
+                                  "divisor 4 = all 4 cells of the window")
+    # average pooling has no winner: no highlight shape at all
+    assert not any(n.startswith("highlight:") for n in fig.layout.meta["dynamic"])
 
 
-def test_grids_are_shapes_because_plotly_drops_heatmaps_when_playing():
-    s = P.PoolSettings("max", (3, 3), (2, 2), (1, 1))
+def test_grids_stay_heatmaps_and_frames_send_only_shapes_and_text():
+    s = P.PoolSettings("max", (3, 3), (2, 2), (1, 1), ceil_mode=True)
     fig = P.pool_animation_figure(ARANGE4, s)
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    assert heatmaps and all(t.visible is False and np.size(t.z) == 1 for t in heatmaps)
-    rects = [sh for sh in P.figure_shapes(fig) if sh["type"] == "rect"
-             and sh["layer"] == "below"]
-    cells = {(sh["xref"], round(sh["y0"] + 0.5), round(sh["x0"] + 0.5)) for sh in rects}
-    # input canvas 6×6 (16 real + 20 padding), output 2×2, indices 2×2
-    assert len(rects) == len(cells) == 36 + 4 + 4
-    assert any(sh.get("name") == "input:border" for sh in P.figure_shapes(fig))  # kept
+    heatmaps = {t.name: t for t in fig.data if t.type == "heatmap"}
+    assert set(heatmaps) == {"input:values", "input:padding", "output:values",
+                             "indices:values"}
+    assert all(t.visible is not False for t in heatmaps.values())
+    z = np.asarray(heatmaps["input:values"].z, dtype=float)
+    np.testing.assert_array_equal(z[1:5, 1:5], ARANGE4)
+    np.testing.assert_array_equal(heatmaps["output:values"].z, s.pool(ARANGE4))
+    # the colours are the shared scale of input and output (output cell 15 = input cell 15)
     scale = P.shared_scale(ARANGE4, s.pool(ARANGE4))
-    expected = F_colorize(ARANGE4, scale)
-    checked = 0
-    for sh in rects:
-        r, c = round(sh["y0"] + 0.5), round(sh["x0"] + 0.5)
-        if sh["xref"] == "x" and 1 <= r <= 4 and 1 <= c <= 4:
-            assert sh["fillcolor"] == "rgb({},{},{})".format(*expected[r - 1, c - 1])
-            checked += 1
-    assert checked == 16
-    assert cell_texts(fig, "input:values:text")[(1, 1)] == "0"
-    assert cell_texts(fig, "output:values:text") == {(0, 0): "5", (0, 1): "7", (1, 0): "13",
-                                                    (1, 1): "15"}
-
-
-def test_every_panel_moves_and_value_texts_lie_under_the_moving_outlines():
-    fig = P.pool_animation_figure(ARANGE4, P.PoolSettings("avg", (2, 2), (1, 1)))
-    moving = set(frames_of(fig)[0]["traces"])
-    assert {fig.data[k].xaxis for k in moving} == {"x", "x2", "x3"}  # input, output, divisors
-    texts = [k for k, t in enumerate(fig.data) if (t.name or "").endswith(":text")
-             and t.name != "step:text"]
-    assert texts and max(texts) < min(moving)
-
-
-def test_frames_only_move_scatter_traces_and_the_figure_validates():
-    s = P.PoolSettings("max", (3, 3), (2, 2), (1, 1), dilation=(1, 1), ceil_mode=True)
-    fig = P.pool_animation_figure(ARANGE4, s)
-    moved = {k for frame in frames_of(fig) for k in frame["traces"]}
-    assert all(fig.data[k].type == "scatter" and fig.data[k].mode in ("lines", "text")
-               for k in moved)
-    assert {fig.data[k].name for k in moved} == set(fig.layout.meta["dynamic"])
-    go.Figure(fig.to_dict())  # plotly validates every frame and trace
+    assert heatmaps["input:values"].zmax == heatmaps["output:values"].zmax == scale.zmax
+    assert tuple(colorize([[15.0]], scale)[0, 0]) == (0x08, 0x30, 0x6B)
+    n_dynamic = len(fig.layout.meta["dynamic"])
+    for frame in frames_of(fig):
+        assert set(frame) == {"name", "layout"}  # no trace data: the heatmaps stay drawn
+        assert len(frame["layout"]["shapes"]) == n_dynamic
+        assert set(frame["layout"]["annotations"][0]) == {"text"}
+    assert not any((t.name or "").startswith("click:") for t in fig.data)
+    validated = go.Figure(fig.to_dict())  # plotly validates every frame and slider step
+    assert len(validated.frames) == 9
 
 
 def test_average_steps_show_the_divisor_used():
@@ -304,7 +284,7 @@ def test_average_steps_show_the_divisor_used():
     divisors = fig.layout.meta["divisors"]
     assert divisors == [4, 6, 2, 6, 9, 3, 2, 3, 1]
     np.testing.assert_array_equal(P.divisor_map((4, 4), s).ravel(), divisors)
-    panel = cell_texts(fig, "divisors:values:text")
+    panel = cell_texts(fig, "divisors:values")
     assert [int(panel[(i, j)]) for i in range(3) for j in range(3)] == divisors
     for text, d in zip(texts, divisors, strict=True):
         assert f") / {format_number(d)} = " in text
@@ -335,7 +315,7 @@ def test_divisor_panel_for_average_and_index_panel_for_max():
     assert avg.layout.meta["panels"] == ["input", "output", "divisors"]
     mx = P.pool_animation_figure(ARANGE4, P.PoolSettings("max", (2, 2), (1, 1)))
     assert mx.layout.meta["panels"] == ["input", "output", "indices"]
-    labels = cell_texts(mx, "indices:values:text")
+    labels = cell_texts(mx, "indices:values")
     shown = [[int(labels[(r, c)]) for c in range(3)] for r in range(3)]
     assert shown == [[5, 6, 7], [9, 10, 11], [13, 14, 15]]
     lp = P.pool_animation_figure(ARANGE4, P.PoolSettings("lp", (2, 2)))
@@ -368,25 +348,25 @@ def test_input_panel_shows_padding_values_and_blank_overhang():
     trace = s.trace((4, 4))
     assert trace.padded_hw == (6, 6) and P.canvas_hw(trace) == (7, 7)
     fig = P.pool_animation_figure(ARANGE4, s)
-    pad = cell_texts(fig, "input:padding:text")
+    pad = cell_texts(fig, "input:padding")
     assert pad[(0, 0)] == "−∞" and pad[(5, 5)] == "−∞"
     assert (6, 6) not in pad and (6, 0) not in pad and (0, 6) not in pad  # the overhang
-    rects = {(round(sh["y0"] + 0.5), round(sh["x0"] + 0.5)) for sh in P.figure_shapes(fig)
-             if sh["type"] == "rect" and sh["xref"] == "x" and sh["layer"] == "below"}
-    assert (6, 6) in rects  # the overhang is drawn (hatched), only without a value
+    padding = next(t for t in fig.data if t.name == "input:padding")
+    assert padding.z[6, 6] == 0  # the overhang is drawn (padding grey, hatched) ...
+    hatch = next(sh for sh in fig.layout.shapes if sh.name == "input:hatch")
+    assert hatch.path.count("M") == 3 * (7 * 7 - 16)  # ... every non-input cell hatched
+    assert "nan" not in pad.values()  # ... only without a value
     avg = P.pool_animation_figure(ARANGE4, P.PoolSettings("avg", (3, 3), (2, 2), (1, 1)))
-    assert cell_texts(avg, "input:padding:text")[(0, 0)] == "0"
+    assert cell_texts(avg, "input:padding")[(0, 0)] == "0"
 
 
-def test_dilated_windows_dot_their_taps_off_centre():
+def test_dilated_windows_frame_their_taps():
     s = P.PoolSettings("max", (2, 2), (1, 1), dilation=(2, 2))
     fig = P.pool_animation_figure(ARANGE4, s)
-    marks = trace_named(fig, "marks")
-    first = frames_of(fig)[0]
-    data = first["data"][first["traces"].index(marks)]
-    centres = sorted((round(y + P.MARK_OFFSET), round(x + P.MARK_OFFSET))
-                     for x, y in zip(data["x"], data["y"], strict=True))
-    assert centres == [(0, 0), (0, 2), (2, 0), (2, 2)]
+    first, last = frames_of(fig)[0], frames_of(fig)[-1]
+    assert sorted(frame_centres(first, fig, "mark")) == [(0, 0), (0, 2), (2, 0), (2, 2)]
+    assert sorted(frame_centres(last, fig, "mark")) == [(1, 1), (1, 3), (3, 1), (3, 3)]
+    assert frame_box(last, fig, "highlight:0") == (3, 3, 3, 3)  # max(5, 7, 13, 15)
 
 
 def test_large_outputs_step_a_row_at_a_time_with_the_rows_winners():
@@ -396,6 +376,11 @@ def test_large_outputs_step_a_row_at_a_time_with_the_rows_winners():
     assert len(frames_of(fig)) == 31
     indices = s.argmax(x)
     assert fig.layout.meta["winners"] == [[int(k) for k in row] for row in indices]
+    frame = frames_of(fig)[4]
+    assert frame_box(frame, fig, "cell") == (4, 0, 4, 30)
+    assert sorted(frame_centres(frame, fig, "highlight")) == \
+        sorted((k // 31, k % 31) for k in indices[4])
+    assert frame["layout"]["annotations"][0]["text"].startswith("out[4, :] = [")
 
 
 def test_panels_carry_their_own_row_numbers():
@@ -436,7 +421,8 @@ def test_a_window_of_padding_only_says_so():
     assert step_texts(fig) == ["out[0, 0] = max() = −∞<br>no input cell in this window "
                                "(the dilation skips them all): −∞"]
     assert fig.layout.meta["winners"] == [[]]
-    assert cell_texts(fig, "output:values:text") == {(0, 0): "−∞"}
+    assert cell_texts(fig, "output:values") == {(0, 0): "−∞"}
+    assert "highlight:0" not in fig.layout.meta["dynamic"]  # nothing to outline
 
 
 # ------------------------------------------------------------------------------ translation
