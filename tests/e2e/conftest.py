@@ -7,8 +7,12 @@ server : str (session)
     Base URL (``http://127.0.0.1:PORT``) of ``streamlit run app.py`` started on a free local
     port, file watcher off. Stopped at the end of the session. Pages live in ``app_pages/``
     (not ``pages/``), so even a first visit straight to ``/some_page`` runs ``app.py``.
+browser : playwright Browser (session)
+    Headless ``/usr/bin/chromium`` (never a downloaded browser). Use it for a test that needs
+    a context of its own (request interception, another viewport): ``browser.new_context()``,
+    closed by that test's fixture.
 browser_context : playwright BrowserContext (session)
-    Headless ``/usr/bin/chromium`` with a fresh profile (never a downloaded browser).
+    A context of ``browser`` with a fresh profile, shared by the session's tabs.
 browser_page : playwright Page (function)
     A new tab for one test, 1400×1000, closed afterwards.
 
@@ -45,7 +49,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+                 "--disable-component-update", "--disable-sync", "--disable-default-apps",
+                 "--disable-features=Translate,OptimizationHints,MediaRouter"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 #: Generous: the machine is shared, and plotly.js (4.7 MB) takes seconds to parse.
@@ -137,23 +142,32 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    """Headless Debian Chromium with a fresh profile, shared by the session."""
+def browser():
+    """Headless Debian Chromium, shared by the session; closed at its end."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS, headless=True, viewport={"width": 1400, "height": 1000})
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                      headless=True)
         try:
-            yield context
+            yield chromium
         finally:
-            context.close()
+            chromium.close()
 
 
 @pytest.fixture(scope="session")
-def server(browser_context) -> Iterator[str]:
+def browser_context(browser):
+    """A fresh-profile context of the shared browser, shared by the session's tabs."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def server(browser) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1 and a free port; yields the base URL."""
     port = free_port()
     log = ROOT / ".pytest_cache" / f"streamlit-e2e-{port}.log"

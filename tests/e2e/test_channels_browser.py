@@ -2,94 +2,37 @@
 pipeline chart draws the window and the picked cell, a click on an output cell pins it, and
 the other tabs render without an error.
 
-Debian's Chromium (never a downloaded one) against ``streamlit run app.py`` on a free local
-port. The server and browser fixtures are local to this module until tests/e2e/conftest.py
-provides shared ones.
+Fixtures (``server``, ``browser_page``) and helpers come from tests/e2e/conftest.py; the
+tab is widened to the 1440×1100 this page's clicks were measured at.
 """
 
 from __future__ import annotations
 
 import io
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import wait_idle
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 PIPELINE = ".st-key-channels_mi_chart .js-plotly-plot"
 TIMEOUT_MS = 120_000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port; yields its base URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on {base}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS, viewport={"width": 1440, "height": 1100})
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+@pytest.fixture
+def browser_page(browser_page):
+    """The shared fixture's tab at 1440×1100."""
+    browser_page.set_viewport_size({"width": 1440, "height": 1100})
+    return browser_page
 
 
 def _wait_idle(page) -> None:
-    time.sleep(0.4)  # let a rerun that a click started reach the page
-    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    wait_idle(page, TIMEOUT_MS)
 
 
 def _open(page, server: str) -> None:

@@ -1,31 +1,20 @@
 """The kernel-learning page in a real browser: training plays live, the charts update in place
 (no remount, no blank frame), pause holds the run, and a diverging rate is caught.
 
-Debian's Chromium (never a downloaded one) against ``streamlit run app.py`` on a free local
-port. The server and browser fixtures are local to this module until tests/e2e/conftest.py
-provides shared ones.
+Fixtures (``server``, ``browser_page``) and helpers come from tests/e2e/conftest.py; every
+test gets a new tab, so a fresh Streamlit session.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import wait_idle
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 TIMEOUT_MS = 120_000
 CHART = "[data-testid='stVegaLiteChart']"  # live charts: loss, kernel, gradient (page order)
 
@@ -48,67 +37,19 @@ WATCH_LOSS_CHART = """async (ms) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port; yields its base URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on {base}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
-def page(server, tmp_path):
-    """A fresh browser profile (so a fresh session) on the kernel-learning page."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1200})
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            browser_page = context.new_page()
-            browser_page.goto(f"{server}/kernel_learning", timeout=TIMEOUT_MS)
-            _wait_idle(browser_page)
-            browser_page.locator(CHART).nth(2).locator("svg.marks, canvas").first.wait_for()
-            yield browser_page
-        finally:
-            context.close()
+def page(server, browser_page):
+    """A new tab (so a fresh session), 1400×1200, on the kernel-learning page."""
+    browser_page.set_viewport_size({"width": 1400, "height": 1200})
+    browser_page.set_default_timeout(TIMEOUT_MS)
+    browser_page.goto(f"{server}/kernel_learning", timeout=TIMEOUT_MS)
+    _wait_idle(browser_page)
+    browser_page.locator(CHART).nth(2).locator("svg.marks, canvas").first.wait_for()
+    return browser_page
 
 
 def _wait_idle(page) -> None:
-    time.sleep(0.3)  # let a rerun that a click started reach the page
-    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    wait_idle(page, TIMEOUT_MS)
 
 
 READ_METRICS = """() => Array.from(document.querySelectorAll("[data-testid='stMetric']")).map(m => [

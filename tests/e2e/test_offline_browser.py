@@ -1,9 +1,10 @@
 """Offline: with the network cut, every page of the app loads, and nothing asks the internet.
 
-A real Chromium (Debian's, never a downloaded one) opens every page the app's navigation
-routes, through a Playwright route handler that lets requests to the local server through
-and aborts every other one, counting them. The test fails if any request (HTTP or WebSocket)
-to another host was attempted, or if any page shows a Streamlit exception.
+The session's Chromium (Debian's, never a downloaded one; tests/e2e/conftest.py), in a
+context of its own, opens every page the app's navigation routes, through a Playwright
+route handler that lets requests to the local server through and aborts every other one,
+counting them. The test fails if any request (HTTP or WebSocket) to another host was
+attempted, or if any page shows a Streamlit exception.
 
 The pages are found the way a user finds them, from the sidebar navigation of the running
 app, and checked against the scripts in ``app_pages/``: a new page is covered without touching
@@ -12,12 +13,7 @@ this file, and a page script the navigation does not route is reported.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,56 +23,12 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 #: Schemes that never touch the network.
 LOCAL_SCHEMES = frozenset({"data", "blob", "about", "chrome", "chrome-extension"})
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-features=Translate,OptimizationHints,MediaRouter",
-]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PAGE_TIMEOUT_MS = 60_000
 SETTLE_S = 2.0  # late requests: lazily loaded chunks, fonts, images
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def offline_server() -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port; yields its base URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on {base}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass
@@ -94,11 +46,10 @@ class NetworkLog:
         return parts.hostname in LOCAL_HOSTS
 
 
-@pytest.fixture(scope="module")
-def offline_browser(tmp_path_factory):
-    """A fresh Chromium profile whose every non-local request is aborted and logged."""
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture
+def offline_browser(browser):
+    """A fresh context of the shared browser whose every non-local request is aborted and
+    logged (its own context: the routes must not touch the other tests' tabs)."""
     network = NetworkLog()
 
     def route(route, request):
@@ -116,19 +67,16 @@ def offline_browser(tmp_path_factory):
             network.blocked.append(f"websocket {ws.url}")
             ws.close()
 
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 900},
-            service_workers="block")
-        context.route("**/*", route)
-        context.route_web_socket("**/*", route_socket)
-        context.on("request", lambda request: None if network.allows(request.url)
-                   else network.seen.append(request.url))
-        try:
-            yield context, network
-        finally:
-            context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 900},
+                                  service_workers="block")
+    context.route("**/*", route)
+    context.route_web_socket("**/*", route_socket)
+    context.on("request", lambda request: None if network.allows(request.url)
+               else network.seen.append(request.url))
+    try:
+        yield context, network
+    finally:
+        context.close()
 
 
 def _wait_idle(page) -> None:
@@ -157,12 +105,12 @@ def _page_scripts() -> list[str]:
     return sorted(p.name for p in (ROOT / "app_pages").glob("*.py") if not p.name.startswith("_"))
 
 
-def test_every_page_loads_offline_and_asks_no_other_host(offline_server, offline_browser):
+def test_every_page_loads_offline_and_asks_no_other_host(server, offline_browser):
     context, network = offline_browser
     page = context.new_page()
-    page.goto(offline_server + "/", timeout=PAGE_TIMEOUT_MS)
+    page.goto(server + "/", timeout=PAGE_TIMEOUT_MS)
     _wait_idle(page)
-    urls = _nav_links(page, offline_server)
+    urls = _nav_links(page, server)
     scripts = _page_scripts()
     assert len(urls) == len(scripts), (
         f"the navigation routes {len(urls)} pages ({urls}) but app_pages/ holds {len(scripts)} "
