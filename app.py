@@ -6,6 +6,7 @@ Run with ``streamlit run app.py``. The pages are listed in teaching order in
 
 import streamlit as st
 
+from ui import presenter
 from ui.navigation import existing_pages
 
 
@@ -15,6 +16,7 @@ def sidebar() -> None:
         st.caption("See what a convolutional layer computes, one number at a time. Every "
                    "number is computed by convcore, a small NumPy engine checked against "
                    "PyTorch.")
+        presenter.presenter_toggle()
         with st.expander("How to read the grids"):
             st.markdown(
                 "- Rows and columns are numbered like a matrix: **(0, 0) is top-left**.\n"

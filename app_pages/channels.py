@@ -33,11 +33,14 @@ from convcore.padding import pad
 from convcore.shapes import size_text
 from ui import controls, image_source
 from ui import figures_channels as FC
+from ui import url_state as us
 from ui.figures import picked_cell
 
 P = "channels"
 PAGE = "app_pages/channels.py"
 CHART_CONFIG = {"displayModeBar": False}
+#: The charts' config: the mode-bar camera saves a PNG.
+PNG_CONFIG = controls.chart_config("channels", CHART_CONFIG)
 
 # The seeds' two-channel example (d2l 5.4.1): 56 at the first cell.
 SEED_X = np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]],
@@ -60,6 +63,36 @@ EXAMPLES = {
     "one": "One channel: the sliding-window example (19)",
     "three": "Three channels of small integers, 3×3 kernel",
 }
+
+
+def url_schema() -> us.UrlSchema:
+    """Every tab's main settings in the URL (example, bias, geometry, channel counts)."""
+    ints = [(f"{P}_mo_out", "mo", 3, 1, 4, "output channels"),
+            (f"{P}_mx_in", "xi", 3, 1, 4, "1×1 input channels"),
+            (f"{P}_mx_out", "xo", 2, 1, 4, "1×1 output channels"),
+            (f"{P}_mx_h", "xh", 3, 1, 5, "1×1 height"), (f"{P}_mx_w", "xw", 3, 1, 5, "1×1 width"),
+            (f"{P}_g_in", "gi", 4, 1, MAX_GROUP_CHANNELS, "group input channels"),
+            (f"{P}_g_out", "go", 8, 1, MAX_GROUP_CHANNELS, "group output channels"),
+            (f"{P}_g_size", "gs", 32, 1, 512, "group output size"),
+            (f"{P}_g_groups", "g", 1, 1, MAX_GROUP_CHANNELS, "groups")]
+    return us.UrlSchema(P, [
+        us.UrlParam(f"{P}_mi_example", "choice", "d2l", choices=list(EXAMPLES), name="ex",
+                    label="example"),
+        us.UrlParam(f"{P}_mi_bias", "float", 0.0, min=-100.0, max=100.0, name="b",
+                    label="bias"),
+        *us.conv_params(f"{P}_mi_geo", short="m"),
+        *[us.UrlParam(key, "int", default, min=lo, max=hi, name=name, label=label)
+          for key, name, default, lo, hi, label in ints],
+        us.UrlParam(f"{P}_mo_bias", "bool", False, name="mob", label="bias per output"),
+        us.UrlParam(f"{P}_g_k", "choice", 3, choices=[1, 3, 5, 7], name="gk",
+                    label="group kernel"),
+        us.UrlParam(f"{P}_g_bias", "bool", True, name="gb", label="group bias"),
+        us.UrlParam(f"{P}_photo_side", "choice", 32, choices=[16, 24, 32], name="side",
+                    label="photo size"),
+    ])
+
+
+URL = url_schema()
 
 
 def example_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +266,7 @@ def multi_input_tab() -> tuple[np.ndarray, np.ndarray]:
         "cross-correlated with its own slice, and the partial maps are **added up**, plus one "
         "bias: one output channel. Click a cell of any map below to follow its sum.")
     if f"{P}_mi_count" not in st.session_state:
-        st.session_state[f"{P}_mi_example"] = "d2l"
+        st.session_state.setdefault(f"{P}_mi_example", "d2l")
         _load_example()
     c_example, c_bias, c_row, c_col = st.columns([2.2, 1, 0.8, 0.8], gap="medium")
     c_example.selectbox("Example", list(EXAMPLES), key=f"{P}_mi_example",
@@ -276,7 +309,7 @@ def multi_input_tab() -> tuple[np.ndarray, np.ndarray]:
                                 pads=m.trace.pads, window=m.trace.window_box(i, j), cell=(i, j))
     with fig_col:
         chart = f"{P}_mi_chart"
-        st.plotly_chart(fig, width="content", theme=None, key=chart, config=CHART_CONFIG,
+        st.plotly_chart(fig, width="content", theme=None, key=chart, config=PNG_CONFIG,
                         on_select=_pick_from_chart(chart, f"{P}_mi_i", f"{P}_mi_j"),
                         selection_mode=("points",))
         st.caption("Top to bottom: the input channels (the orange frame is the window of the "
@@ -291,7 +324,8 @@ def multi_input_text(m: MultiInput, i: int, j: int) -> None:
     channels = m.x.shape[0]
     st.markdown(f"**Output cell ({i}, {j}) = {format_number(m.output[i, j])}**")
     lines = FC.channel_sum_lines(m.channel_arithmetic(i, j), m.total_arithmetic(i, j))
-    st.code("\n".join(lines), language=None, wrap_lines=True)
+    st.code("\n".join(part for line in lines for part in FC.wrap_sum(line)), language=None,
+            wrap_lines=True)
     if channels > 1:
         reverse = m.total_arithmetic(i, j, reverse=True).text()
         st.caption(f"The order of the channels does not matter. d2l writes the sum last "
@@ -346,7 +380,7 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
     with right:
         fig = FC.kernel_bank_figure(x, bank, outputs)
         st.plotly_chart(fig, width="content", theme=None, key=f"{P}_mo_chart",
-                        config=CHART_CONFIG)
+                        config=PNG_CONFIG)
         st.caption("Each row is one output channel: its kernel has one slice per input "
                    "channel (left), and its output map (right) is Σ over channels of "
                    "X[c] ⋆ K[o, c].")
@@ -398,7 +432,7 @@ def mixing_tab() -> None:
     y_conv = conv2d(x, weight)
     distance = float(np.linalg.norm(mixing.output - y_conv))
     st.plotly_chart(FC.mixing_figure(mixing, pixel=pixel), width="content", theme=None,
-                    key=f"{P}_mx_chart", config=CHART_CONFIG)
+                    key=f"{P}_mx_chart", config=PNG_CONFIG)
     left, right = st.columns([1, 1.4], gap="large")
     with left:
         verdict = "✅ < 1e-6" if distance < 1e-6 else "❌ ≥ 1e-6"
@@ -492,10 +526,10 @@ def groups_tab() -> None:
     with graph:
         st.plotly_chart(FC.connections_figure(connections, groups, width_px=400,
                                               height_px=380),
-                        width="content", theme=None, key=f"{P}_g_graph", config=CHART_CONFIG)
+                        width="content", theme=None, key=f"{P}_g_graph", config=PNG_CONFIG)
     with matrix:
         st.plotly_chart(FC.channel_connection_panel(connections, groups), width="content",
-                        theme=None, key=f"{P}_g_matrix", config=CHART_CONFIG)
+                        theme=None, key=f"{P}_g_matrix", config=PNG_CONFIG)
     with text:
         st.markdown(
             f"Weight (c_o, c_i/groups, k, k) = ({c_out}, {c_in}/{groups}, {k}, {k}) = "
@@ -650,7 +684,7 @@ def photo_tab() -> None:
                  caption=f"{label}: {size_text(rgb.shape[1:])} shrunk to "
                          f"{size_text(x.shape[1:])}")
     st.plotly_chart(fig, width="content", theme=None, key=f"{P}_photo_chart",
-                    config=CHART_CONFIG)
+                    config=PNG_CONFIG)
     ranges = ", ".join(
         f"{lab} {format_number(float(p.min()), digits=3)} … "
         f"{format_number(float(p.max()), digits=3)}"
@@ -667,6 +701,7 @@ def photo_tab() -> None:
 
 
 def main() -> None:
+    us.sync_from_url(URL)
     st.title("🌈 Channels")
     st.markdown(
         "Real inputs have **channels**: the three colour planes of a photo, or the many "
@@ -684,6 +719,9 @@ def main() -> None:
         groups_tab()
     with tabs[4]:
         photo_tab()
+    us.sync_to_url(URL)
+    with st.expander("🔗 Share this view"):
+        us.share_link_box()
 
 
 main()

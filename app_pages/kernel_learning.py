@@ -19,6 +19,7 @@ from convcore import learn
 from convcore.image import downsample
 from convcore.kernels import get_kernel, kernel_names
 from ui import figures_learning as lf
+from ui import url_state as us
 from ui.controls import image_source, parse_grid
 
 REFRESH_SECONDS = 0.25  # live loop: four refreshes per second
@@ -131,6 +132,22 @@ SETTINGS_KEYS = (
 )
 
 
+#: The lab's settings in the URL; defaults = the book's experiment.
+URL = us.UrlSchema("kl", [
+    us.UrlParam("kl_experiment", "choice", "book", choices=list(EXPERIMENTS), name="exp",
+                label="experiment"),
+    us.UrlParam("kl_lr", "float", 0.03, min=1e-7, max=100.0, name="lr", label="learning rate"),
+    us.UrlParam("kl_steps", "int", 10, min=1, max=5000, name="steps", label="steps"),
+    us.UrlParam("kl_kernel_size", "choice", "1×2", choices=list(KERNEL_SIZES), name="ks",
+                label="kernel size"),
+    us.UrlParam("kl_bias", "bool", False, name="bias", label="bias"),
+    us.UrlParam("kl_init", "choice", "random", choices=["random", "zeros"], name="init",
+                label="start"),
+    us.UrlParam("kl_seed", "int", 0, min=0, max=10_000, name="seed", label="seed"),
+    us.UrlParam("kl_noise", "float", 0.0, min=0.0, max=0.5, name="noise", label="noise"),
+])
+
+
 def init_session() -> None:
     ss = st.session_state
     for key, value in ss.get("kl_saved_settings", {}).items():
@@ -194,6 +211,7 @@ def steps_per_refresh(max_steps: int) -> int:
 # ---------------------------------------------------------------------------------------------
 
 st.set_page_config(page_title="Learning a kernel · Convolution Explorer", layout="wide")
+us.sync_from_url(URL)
 init_session()
 ss = st.session_state
 
@@ -305,6 +323,7 @@ with set_cols[3]:
     use_bias = st.checkbox("Learn a bias b too", key="kl_bias")
 with set_cols[4]:
     log_scale = st.toggle("Log-scale loss", key="kl_log")
+us.sync_to_url(URL)
 
 config = learn.TrainConfig(
     lr=float(lr),
@@ -534,3 +553,6 @@ if ss.get("kl_compare") and ss.kl_compare[0] == compare_key:
         f"agreement to {difference:.0e} at every step (rounding level) shows that "
         "∂L/∂K = X ⋆ ∂L/∂Y is exactly the gradient, not an approximation of it."
     )
+
+with st.expander("🔗 Share this view"):
+    us.share_link_box()

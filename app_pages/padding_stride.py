@@ -8,6 +8,8 @@ that cannot work, explained; a layer-stack calculator; transposed convolution.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
@@ -25,8 +27,10 @@ from convcore.stack import (
     pytorch_conv2d_code,
 )
 from convcore.trace import WindowTrace, format_number, window_trace
-from ui import controls, state
+from ui import controls, quiz, state
 from ui import figures_shapes as FS
+from ui import url_state as us
+from ui.downloads import download_array_buttons
 
 P = "ps"  # prefix of every session-state key of this page
 GEO = f"{P}_geo"  # prefix of the shared padding/stride/dilation widgets
@@ -53,27 +57,48 @@ def _geometry_values(in_hw, kernel, pads, stride=(1, 1), dilation=(1, 1), paddin
 
 #: The seeds' examples on an 8×8 input (d2l 5.3): label, help, geometry, expected shape.
 PRESETS = [
-    ("8×8 · k 3 · p 1 → 8×8", "nn.Conv2d(1, 1, kernel_size=3, padding=1)",
+    ("8×8 · k3 p1 → 8×8", "8×8 input, 3×3 kernel, padding 1: "
+     "nn.Conv2d(1, 1, kernel_size=3, padding=1)",
      _geometry_values((8, 8), (3, 3), ((1, 1), (1, 1)))),
-    ("8×8 · k (5, 3) · p (2, 1) → 8×8", "nn.Conv2d(1, 1, kernel_size=(5, 3), padding=(2, 1))",
+    ("8×8 · k(5,3) p(2,1) → 8×8", "8×8 input, 5×3 kernel, padding (2, 1): "
+     "nn.Conv2d(1, 1, kernel_size=(5, 3), padding=(2, 1))",
      _geometry_values((8, 8), (5, 3), ((2, 2), (1, 1)))),
-    ("8×8 · k 3 · p 1 · s 2 → 4×4", "nn.Conv2d(1, 1, kernel_size=3, padding=1, stride=2)",
+    ("8×8 · k3 p1 s2 → 4×4", "8×8 input, 3×3 kernel, padding 1, stride 2: "
+     "nn.Conv2d(1, 1, kernel_size=3, padding=1, stride=2)",
      _geometry_values((8, 8), (3, 3), ((1, 1), (1, 1)), stride=(2, 2))),
-    ("8×8 · k (3, 5) · p (0, 1) · s (3, 4) → 2×2",
+    ("8×8 · k(3,5) p(0,1) s(3,4)",
+     "8×8 input, 3×5 kernel, padding (0, 1), stride (3, 4) → 2×2: "
      "nn.Conv2d(1, 1, kernel_size=(3, 5), padding=(0, 1), stride=(3, 4)) — the notes print "
      "(4, 4) under this example, but ⌊(8 − 3 + 0 + 3)/3⌋ × ⌊(8 − 5 + 2 + 4)/4⌋ is 2 × 2",
      _geometry_values((8, 8), (3, 5), ((0, 0), (1, 1)), stride=(3, 4))),
 ]
 #: More examples, each showing one rule.
 EXTRA_PRESETS = [
-    ("6×6 · k 2 · same (even kernel)", "PyTorch and d2l put the extra padding row on "
-     "opposite sides", _geometry_values((6, 6), (2, 2), ((0, 0), (0, 0)), padding="same")),
-    ("7×7 · k 3 · p 2 · reflect", "Padding that copies the input instead of zeros",
+    ("6×6 · k2 · same", "6×6 input, 2×2 kernel (even), padding='same': PyTorch and d2l "
+     "put the extra padding row on opposite sides",
+     _geometry_values((6, 6), (2, 2), ((0, 0), (0, 0)), padding="same")),
+    ("7×7 · k3 p2 reflect", "7×7 input, 3×3 kernel, padding 2 in 'reflect' mode: padding "
+     "that copies the input instead of zeros",
      _geometry_values((7, 7), (3, 3), ((2, 2), (2, 2)), mode="reflect")),
-    ("9×9 · k 3 · dilation 2 · s 3", "Dilation spreads the taps; some cells are never used",
+    ("9×9 · k3 d2 s3", "9×9 input, 3×3 kernel, dilation 2, stride 3: dilation spreads the "
+     "taps; some cells are never used",
      _geometry_values((9, 9), (3, 3), ((0, 0), (0, 0)), stride=(3, 3), dilation=(2, 2))),
 ]
 DEFAULTS = {**PRESETS[0][2], SHOW_ALL: False, CONVENTION: PYTORCH}
+
+
+def _url_params() -> list[us.UrlParam]:
+    """Sizes, kernel, padding, stride, dilation and mode; defaults = the first preset."""
+    sizes = [us.UrlParam(key, "int", DEFAULTS[key], min=1, max=MAX_SIDE, name=name,
+                         label=label)
+             for key, name, label in ((IN_H, "h", "input height"), (IN_W, "w", "input width"),
+                                      (K_H, "kh", "kernel height"), (K_W, "kw", "kernel width"))]
+    geometry = [dataclasses.replace(param, default=DEFAULTS[param.key])
+                if param.key in DEFAULTS else param for param in us.conv_params(GEO)]
+    return [*sizes, *geometry, quiz.url_param(P)]
+
+
+URL = us.UrlSchema(P, _url_params())
 
 
 # ------------------------------------------------------------------------------ controls
@@ -105,7 +130,7 @@ def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.Conv
                    "copies its values from.")
     with col_geo, st.container(border=True):
         st.markdown("##### 2 · Padding, stride, dilation")
-        settings = controls.conv_settings(GEO)
+        settings = controls.conv_settings(GEO, fold=True)
         if isinstance(settings.padding, tuple):
             (top, bottom), (left, right) = settings.padding
             if top == bottom and left == right:
@@ -242,9 +267,9 @@ def window_section(trace: WindowTrace, mode: str) -> None:
                                 f"{FS.MAX_ALL_OUTLINES} windows)")
     fig = padding_chart(trace.in_hw, trace.kernel_size, trace.stride, trace.pads,
                         trace.dilation, mode, (i, j), bool(show_all))
-    st.plotly_chart(fig, width="content", theme=None, key=CHART,
-                    on_select=state.pick_callback(CHART, CLICK), selection_mode=("points",),
-                    config=CHART_CONFIG)
+    controls.show_chart(fig, "padded_input", base=CHART_CONFIG, key=CHART,
+                        on_select=state.pick_callback(CHART, CLICK),
+                        selection_mode=("points",))
     legend = ["🟦 first window", "🟩 last window (dashed)", f"🟧 picked window ({i}, {j})"]
     if np.any(trace.unreached_input_cells()):
         legend.append("✖ input cells no window reaches")
@@ -259,6 +284,14 @@ def window_section(trace: WindowTrace, mode: str) -> None:
         st.warning("**Not every input cell is used.** " + " ".join(unreached), icon="✖️")
 
 
+def padded_download(in_hw, pads, mode: str) -> None:
+    """CSV / .npy of the padded input drawn above (the input holds 0, 1, 2, …)."""
+    padded = pad(np.arange(in_hw[0] * in_hw[1], dtype=np.float64).reshape(in_hw), pads, mode)
+    with st.expander("⬇️ Download the padded input"):
+        download_array_buttons("Padded input", padded, key=f"{P}_dl_padded",
+                               file_stem=f"padded_input_{padded.shape[0]}x{padded.shape[1]}")
+
+
 def same_conventions_section(in_hw, ks, dilation, axes) -> None:
     st.info(
         f"**An even kernel span with \"same\" ({', '.join(axes)}).** \"same\" needs "
@@ -267,8 +300,8 @@ def same_conventions_section(in_hw, ks, dilation, axes) -> None:
         "**bottom/right** (⌊p/2⌋ top, ⌈p/2⌉ bottom); **d2l** suggests ⌈p/2⌉ on **top** and "
         "⌊p/2⌋ at the bottom. Both give an output as large as the input; the values shift by "
         "one cell.", icon="↔️")
-    st.plotly_chart(conventions_chart(in_hw, ks, dilation), width="content", theme=None,
-                    key=f"{P}_conventions_chart", config=CHART_CONFIG)
+    controls.show_chart(conventions_chart(in_hw, ks, dilation), "same_conventions",
+                        base=CHART_CONFIG, key=f"{P}_conventions_chart")
     st.radio("Draw the page with", [PYTORCH, D2L], key=CONVENTION, horizontal=True)
 
 
@@ -308,8 +341,15 @@ def geometry_section() -> None:
         explain_padding_mode(err, settings.padding_mode)
         return
     trace = window_trace(in_hw, ks, settings.stride, pads, settings.dilation)
+    quiz.quiz_enabled(P)
+    if not quiz.ask_shape(P, "shape", "What shape is the output?", trace.out_hw,
+                          explanation="Per axis: ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ "
+                                      "+ 1."):
+        st.caption("The formula and the drawing appear once you answer.")
+        return
     shape_section(trace, formulas)
     window_section(trace, settings.padding_mode)
+    padded_download(in_hw, pads, settings.padding_mode)
     if axes:
         same_conventions_section(in_hw, ks, settings.dilation, axes)
     pytorch_section(in_hw, ks, padding, settings)
@@ -320,17 +360,18 @@ def geometry_section() -> None:
 
 STACK_PADDINGS = {"valid": "valid (0)", "same": "same", "number": "a number"}
 STACK_PRESETS = [
-    ("240×240 · ten 5×5 layers → 200×200 (the seeds)",
+    ("240×240 · 10× k5 → 200×200", "The seeds: ten 5×5 layers, no padding, on 240×240",
      {f"{P}_stack_h": 240, f"{P}_stack_w": 240, f"{P}_stack_n": 10, f"{P}_stack_k": 5,
       f"{P}_stack_pad": "valid", f"{P}_stack_s": 1, f"{P}_stack_d": 1}),
-    ("… with padding 2 → 240×240",
+    ("… with p2 → 240×240", "The same ten 5×5 layers with padding 2 keep 240×240",
      {f"{P}_stack_h": 240, f"{P}_stack_w": 240, f"{P}_stack_n": 10, f"{P}_stack_k": 5,
       f"{P}_stack_pad": "number", f"{P}_stack_p": 2, f"{P}_stack_s": 1, f"{P}_stack_d": 1}),
-    ("224×224 · five 3×3 layers, p 1, s 2 → 7×7",
+    ("224×224 · 5× k3 p1 s2 → 7×7",
+     "Five 3×3 layers with padding 1 and stride 2 shrink 224×224 to 7×7",
      {f"{P}_stack_h": 224, f"{P}_stack_w": 224, f"{P}_stack_n": 5, f"{P}_stack_k": 3,
       f"{P}_stack_pad": "number", f"{P}_stack_p": 1, f"{P}_stack_s": 2, f"{P}_stack_d": 1}),
 ]
-STACK_DEFAULTS = {**STACK_PRESETS[0][1], f"{P}_stack_p": 1}
+STACK_DEFAULTS = {**STACK_PRESETS[0][2], f"{P}_stack_p": 1}
 
 
 def stack_section() -> None:
@@ -339,8 +380,8 @@ def stack_section() -> None:
                 "layer, and the **receptive field** — how many input cells one output cell "
                 "sees — growing layer by layer.")
     cols = st.columns(len(STACK_PRESETS))
-    for k, (label, values) in enumerate(STACK_PRESETS):
-        cols[k].button(label, key=f"{P}_stack_preset_{k}", width="stretch",
+    for k, (label, help_text, values) in enumerate(STACK_PRESETS):
+        cols[k].button(label, key=f"{P}_stack_preset_{k}", help=help_text, width="stretch",
                        on_click=state.set_values(values))
     c = st.columns([1, 1, 1, 1, 1.4, 1, 1])
     in_hw = (int(c[0].number_input("Input height", 1, 4096, key=f"{P}_stack_h")),
@@ -377,8 +418,8 @@ def stack_section() -> None:
         st.dataframe(table, hide_index=True, width="stretch",
                      height=min(38 + 35 * len(table), 420))
     with right:
-        st.plotly_chart(FS.stack_figure(in_hw, rows), width="stretch", theme=None,
-                        key=f"{P}_stack_chart", config=CHART_CONFIG)
+        controls.show_chart(FS.stack_figure(in_hw, rows), "layer_stack", base=CHART_CONFIG,
+                            width="stretch", key=f"{P}_stack_chart")
     if failure is not None:
         st.error(f"**The stack stops at layer {failure.layer}.** {failure}. The rule: each "
                  "layer's window must fit in its (padded) input.", icon="🚫")
@@ -452,10 +493,10 @@ def transpose_section() -> None:
     st.code("\n".join(lines), language=None)
     for k, fig in enumerate(figures):
         if k == 1:
+            where = "row r, column c" if stride == 1 else f"row {stride}·r, column {stride}·c"
             st.markdown("**Each input cell's patch** (its value times the kernel, placed at "
-                        f"row {stride}·r, column {stride}·c; the outline marks where it lands):")
-        st.plotly_chart(fig, width="content", theme=None, key=f"{TR}_chart_{k}",
-                        config=CHART_CONFIG)
+                        f"{where}; the outline marks where it lands):")
+        controls.show_chart(fig, f"transposed_{k}", base=CHART_CONFIG, key=f"{TR}_chart_{k}")
     if padding:
         st.caption(f"The hatched cells of the sum are cut off: padding {padding} removes "
                    f"{padding} row(s) and column(s) on every side (output_padding then adds "
@@ -473,6 +514,7 @@ def transpose_section() -> None:
 
 
 def main() -> None:
+    us.sync_from_url(URL)
     state.init_defaults({**DEFAULTS, **STACK_DEFAULTS, **TR_DEFAULTS})
     st.title("📐 Padding & stride")
     st.markdown(
@@ -482,10 +524,14 @@ def main() -> None:
         "numbers; the drawing shows where the windows go and which cells they never reach.")
     presets_section()
     geometry_section()
+    quiz.score_badge(P)
     st.divider()
     stack_section()
     st.divider()
     transpose_section()
+    us.sync_to_url(URL)
+    with st.expander("🔗 Share this view"):
+        us.share_link_box()
 
 
 main()

@@ -14,17 +14,23 @@ from convcore.shapes import explain_pool_output_shape, size_text
 from ui import controls, state
 from ui import figures as F
 from ui import figures_pooling as P
+from ui import url_state as us
+from ui.downloads import download_array_buttons
 
 IN = "pool_in"  # input picker prefix
 TI_IN, TI_K = "pool_ti_in", "pool_ti_k"  # translation-invariance input and kernel
 PHOTO = "pool_photo"
 ANIMATION_CHART = "pool_animation_chart"
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+#: The charts' config: the mode-bar camera saves a PNG.
+PNG_CONFIG = controls.chart_config("pooling", CHART_CONFIG)
 #: Outputs with more cells than this are not printed as a list.
 MAX_PRINTED_CELLS = 64
 #: Largest side of the photo before pooling (it is shrunk to this for display).
 PHOTO_SIDE = 256
 KIND_NAMES = {"max": "Max", "avg": "Average", "lp": "Lp (power average)"}
+#: The d2l 3×3 input names its pooling results here, not its convolution results.
+INPUT_LABELS = {"arange": "3×3 arange (d2l max: 4, 5, 7, 8)"}
 DIRECTIONS = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}
 
 #: Settings every preset writes (the ones it does not mention go back to these).
@@ -84,6 +90,28 @@ def active_preset() -> str | None:
     return None
 
 
+def url_schema() -> us.UrlSchema:
+    """The pooling settings and the input in the URL; defaults = the page's first preset."""
+    d = preset_values("max2")
+    ints = [("pool_kh", "kh", 1, 8, "window rows"), ("pool_kw", "kw", 1, 8, "window columns"),
+            ("pool_sh", "sh", 1, 8, "stride down"), ("pool_sw", "sw", 1, 8, "stride across"),
+            ("pool_ph", "ph", 0, 4, "padding rows"), ("pool_pw", "pw", 0, 4, "padding columns"),
+            ("pool_dh", "dh", 1, 4, "dilation down"), ("pool_dw", "dw", 1, 4, "dilation across")]
+    bools = [("pool_stride_auto", "sa", "stride = window"), ("pool_ceil", "ceil", "ceil_mode"),
+             ("pool_count_pad", "cip", "count_include_pad"), ("pool_two", "two", "two channels")]
+    return us.UrlSchema("pool", [
+        *us.input_params(IN, short="i"),
+        us.UrlParam("pool_kind", "choice", d["pool_kind"], choices=list(KIND_NAMES),
+                    name="kind", label="pooling kind"),
+        *[us.UrlParam(key, "int", d[key], min=lo, max=hi, name=name, label=label)
+          for key, name, lo, hi, label in ints],
+        *[us.UrlParam(key, "bool", d[key], name=name, label=label)
+          for key, name, label in bools],
+        us.UrlParam("pool_p", "float", d["pool_p"], min=0.5, max=16.0, name="p",
+                    label="power p"),
+    ])
+
+
 def _same(a, b) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
@@ -136,7 +164,7 @@ def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
     col_in, col_kind, col_geo = st.columns([1.1, 0.9, 1.2], gap="medium")
     with col_in, st.container(border=True):
         st.markdown("##### 1 · Input")
-        inp = controls.input_picker(IN)
+        inp = controls.input_picker(IN, page="app_pages/pooling.py", labels=INPUT_LABELS)
         if inp.note:
             st.caption(inp.note)
         two = st.checkbox("Two channels: X and X + 1 (pooled each on its own)", key="pool_two")
@@ -271,7 +299,7 @@ def animation_section(x: np.ndarray, s: P.PoolSettings, image: bool) -> None:
     if how == "row":
         st.info(f"The output is large, so each step computes a whole output row "
                 f"({len(rows)} steps).")
-    st.plotly_chart(fig, width="content", theme=None, key=ANIMATION_CHART, config=CHART_CONFIG)
+    st.plotly_chart(fig, width="content", theme=None, key=ANIMATION_CHART, config=PNG_CONFIG)
     legend = {
         "max": "The **orange frame** is the winning cell (the index `return_indices` gives); "
                "the third grid lists those indices (row × width + column).",
@@ -290,7 +318,7 @@ def channels_section(x: np.ndarray, out: np.ndarray) -> None:
                 "(A convolution would add the channels up; pooling never mixes them.)")
     fig = P.channels_figure(x, out, titles=["X", "X + 1"])
     st.plotly_chart(fig, width="content", theme=None, key="pool_channels_chart",
-                    config=CHART_CONFIG)
+                    config=PNG_CONFIG)
 
 
 def torch_section(s: P.PoolSettings, out: np.ndarray, x: np.ndarray) -> None:
@@ -311,6 +339,8 @@ def pooling_section() -> None:
         explain_refusal(err, x, s)
         return
     result_section(x, s, out, inp)
+    with st.expander("⬇️ Download the pooled output"):
+        download_array_buttons("Pooled output", out, key="pool_dl_out", file_stem="pooled_output")
     animation_section(x, s, inp.image)
     if x.ndim == 3:
         channels_section(x, out)
@@ -338,13 +368,13 @@ def translation_section() -> None:
     with col_set, st.container(border=True):
         st.markdown("##### Shift and pooling")
         direction = st.radio("Shift the input", list(DIRECTIONS), key="pool_ti_dir",
-                             horizontal=True)
+                             horizontal=True, index=list(DIRECTIONS).index("left"))
         amount = st.slider("by (pixels)", 1, 3, 1, key="pool_ti_px")
         kind = st.radio("Pooling", ["max", "avg"], key="pool_ti_kind", horizontal=True,
                         format_func=KIND_NAMES.get)
         window = st.slider("Window", 2, 4, 2, key="pool_ti_window")
-        stride_one = st.checkbox("Stride 1 (unchecked: stride = window)", value=True,
-                                 key="pool_ti_stride1")
+        stride_one = st.checkbox("Stride 1 (unchecked: stride = window, PyTorch's default)",
+                                 value=False, key="pool_ti_stride1")
     settings = P.PoolSettings(kind, (window, window), (1, 1) if stride_one else None)
     dy, dx = DIRECTIONS[direction]
     try:
@@ -366,19 +396,21 @@ def translation_section() -> None:
     m3.metric("Convolution: mean |change|", format_number(cmp.conv_mean_abs))
     m4.metric("After pooling: mean |change|", format_number(cmp.pool_mean_abs))
     st.plotly_chart(P.shift_grid_figure(cmp, "conv"), width="content", theme=None,
-                    key="pool_ti_conv_chart", config=CHART_CONFIG)
+                    key="pool_ti_conv_chart", config=PNG_CONFIG)
     st.plotly_chart(P.shift_grid_figure(cmp, "pool"), width="content", theme=None,
-                    key="pool_ti_pool_chart", config=CHART_CONFIG)
+                    key="pool_ti_pool_chart", config=PNG_CONFIG)
     st.plotly_chart(P.shift_bars_figure(sweep, title="Cells changed by a shift of 1, 2, 3 px"),
                     width="content", theme=None, key="pool_ti_bars_chart",
-                    config=CHART_CONFIG)
+                    config=PNG_CONFIG)
     verdict = ("fewer" if cmp.pool_changed < cmp.conv_changed else
                "as many" if cmp.pool_changed == cmp.conv_changed else "more")
     st.markdown(
         f"Shifting by {amount} px changed **{cmp.conv_changed:.0%}** of the convolution's "
         f"output cells and **{cmp.pool_changed:.0%}** of the pooled cells — {verdict} after "
-        "pooling. Pooling buys invariance only to shifts smaller than its window; larger "
-        "shifts (see the bars) change the pooled map too.")
+        "pooling. The invariance holds only for shifts smaller than the window and stride, "
+        "and even then only approximately: a shift that carries a feature across a window "
+        "border (try shifting *right*) changes the pooled cell, and larger shifts (see the "
+        "bars) change the pooled map too.")
 
 
 # ------------------------------------------------------------------------------ photo
@@ -425,7 +457,11 @@ def photo_section() -> None:
 # ------------------------------------------------------------------------------ page
 
 
+URL = url_schema()
+
+
 def main() -> None:
+    us.sync_from_url(URL)
     state.init_defaults(preset_values("max2"))
     st.title("🧺 Pooling")
     st.markdown(
@@ -438,6 +474,9 @@ def main() -> None:
     translation_section()
     st.divider()
     photo_section()
+    us.sync_to_url(URL)
+    with st.expander("🔗 Share this view"):
+        us.share_link_box()
 
 
 main()

@@ -26,10 +26,26 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import explain_conv_output_shape, size_text
-from ui import controls, state
+from ui import controls, presenter, quiz, state
 from ui import figures as F
+from ui import url_state as us
+from ui.downloads import download_array_buttons, download_gif_button
+from ui.export import animation_gif, gif_plan_note
+from ui.figures_channels import wrap_sum
 
 IN, KER, GEO = f"{state.SW}_in", f"{state.SW}_k", f"{state.SW}_geo"
+PAGE = "app_pages/sliding_window.py"
+#: The page's settings in the URL (input, kernel, bias, operation, padding, stride, ...).
+URL = us.UrlSchema(state.SW, [
+    *us.input_params(IN, short="i"),
+    *us.kernel_params(KER),
+    *us.conv_params(GEO),
+    us.UrlParam(state.SW_BIAS, "float", 0.0, min=-100.0, max=100.0, name="bias"),
+    us.UrlParam(state.SW_OPERATION, "choice", state.CROSS_CORRELATION,
+                choices=[state.CROSS_CORRELATION, state.TRUE_CONVOLUTION], name="op",
+                label="operation"),
+    quiz.url_param(state.SW),
+])
 CHART_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "lasso2d",
                                            "zoomIn2d", "zoomOut2d", "autoScale2d",
@@ -135,7 +151,7 @@ def controls_section():
     col_in, col_k, col_geo = st.columns([1.1, 1, 1.05], gap="medium")
     with col_in, st.container(border=True):
         st.markdown("##### 1 · Input")
-        inp = controls.input_picker(IN)
+        inp = controls.input_picker(IN, page=PAGE)
         if inp.note:
             st.caption(inp.note)
     with col_k, st.container(border=True):
@@ -143,18 +159,24 @@ def controls_section():
         kern = controls.kernel_editor(KER)
         if kern.description:
             st.caption(kern.description)
-        c1, c2 = st.columns([1, 1.6])
-        bias = c1.number_input("Bias", -100.0, 100.0, step=0.5, key=state.SW_BIAS,
-                               format="%g")
-        operation = c2.radio("Operation", [state.CROSS_CORRELATION, state.TRUE_CONVOLUTION],
-                             key=state.SW_OPERATION,
-                             help="Deep-learning libraries compute cross-correlation and call "
-                                  "it convolution. True convolution flips the kernel first.")
+        with presenter.advanced_controls("⚙️ Bias and operation"):
+            bias, operation = _bias_and_operation()
     with col_geo, st.container(border=True):
         st.markdown("##### 3 · Padding, stride, dilation")
-        settings = controls.conv_settings(GEO)
+        settings = controls.conv_settings(GEO, fold=True)
     flipped = operation == state.TRUE_CONVOLUTION
     return inp, kern, float(bias), settings, flipped
+
+
+def _bias_and_operation() -> tuple[float, str]:
+    c1, c2 = st.columns([1, 1.6])
+    bias = c1.number_input("Bias", -100.0, 100.0, step=0.5, key=state.SW_BIAS,
+                           format="%g")
+    operation = c2.radio("Operation", [state.CROSS_CORRELATION, state.TRUE_CONVOLUTION],
+                         key=state.SW_OPERATION,
+                         help="Deep-learning libraries compute cross-correlation and call "
+                              "it convolution. True convolution flips the kernel first.")
+    return float(bias), operation
 
 
 def true_convolution_note(kern: controls.KernelChoice, kernel: np.ndarray,
@@ -166,8 +188,8 @@ def true_convolution_note(kern: controls.KernelChoice, kernel: np.ndarray,
         fig = F.grid_figure([F.Panel(kern.values, "<b>K</b> as typed", name="kernel"),
                              F.Panel(kernel, "<b>K flipped</b> (rows and columns reversed)",
                                      name="flipped")], max_cell_px=44)
-        st.plotly_chart(fig, width="content", theme=None, config={"displayModeBar": False},
-                        key="sw_flip_chart")
+        controls.show_chart(fig, "kernel_flipped", base={"displayModeBar": False},
+                            key="sw_flip_chart")
         if c is not None and _plain_padding_mode(settings):
             mode = settings.padding
             matches = np.allclose(convolve2d(c.x, kern.values, mode=mode) + c.bias, c.output)
@@ -206,8 +228,8 @@ def animation_section(c: Computed, fig, flipped: bool) -> None:
             f"The output has {t.out_hw[0] * t.out_hw[1]:,} cells — too many frames to send "
             f"to the browser one cell at a time — so each step computes a whole output row "
             f"({len(rows)} steps). Click any output cell to see its own sum.")
-    st.plotly_chart(fig, width="content", theme=None, key=state.SW_ANIMATION_CHART,
-                    config=CHART_CONFIG)
+    controls.show_chart(fig, "sliding_window_animation", base=CHART_CONFIG, scale=False,
+                        key=state.SW_ANIMATION_CHART)
     legend = "Hatched grey cells are padding. " if c.pad_mask.any() else ""
     st.caption(
         "▶ plays (slow, normal or fast), ❚❚ pauses, the slider steps back and forth. The thick "
@@ -240,7 +262,8 @@ def inspect_section(c: Computed, image: bool, flipped: bool) -> None:
                "outlined on the input and its sum written out. Click an input cell to see every "
                "output cell it feeds.")
     kind, r, col = current_pick(c)
-    fig = F.grid_figure(panels(c, image=image, flipped=flipped, click=True))
+    fig = F.grid_figure(panels(c, image=image, flipped=flipped, click=True),
+                        max_cell_px=cell_px())
     t = c.trace
     (pt, _), (pl, _) = t.pads
     fig_col, text_col = st.columns([1.25, 1], gap="large")
@@ -250,9 +273,11 @@ def inspect_section(c: Computed, image: bool, flipped: bool) -> None:
         else:
             _explain_input(c, fig, kind, r, col, pt, pl)
     with fig_col:
-        st.plotly_chart(fig, width="content", theme=None, key=state.SW_INSPECT_CHART,
-                        on_select=state.pick_callback(state.SW_INSPECT_CHART, state.SW_PICK),
-                        selection_mode=("points",), config=CHART_CONFIG)
+        controls.show_chart(fig, "sliding_window_cell", base=CHART_CONFIG,
+                            key=state.SW_INSPECT_CHART,
+                            on_select=state.pick_callback(state.SW_INSPECT_CHART,
+                                                          state.SW_PICK),
+                            selection_mode=("points",))
 
 
 def _explain_output(c: Computed, fig, i: int, j: int) -> None:
@@ -265,7 +290,8 @@ def _explain_output(c: Computed, fig, i: int, j: int) -> None:
     F.add_outline(fig, 2, [(i, j, i, j)], color=F.PICK_COLOR, name="pick:cell")
     arith = c.arithmetic(i, j)
     st.markdown(f"**Output cell ({i}, {j})** = **{format_number(c.output[i, j])}**")
-    st.code(F.arithmetic_text(arith, html=False), language=None)
+    arith_line = F.arithmetic_text(arith, html=False).replace("\n", " ")
+    st.code("\n".join(wrap_sum(arith_line)), language=None, wrap_lines=True)
     rows = [{"kernel tap": f"K[{a}, {b}]",
              "input cell": "padding" if term.is_padding else f"x[{term.input[0]}, {term.input[1]}]",
              "value": format_number(term.value), "weight": format_number(term.weight),
@@ -335,8 +361,8 @@ def edge_section() -> None:
                          F.Panel(k, "<b>K</b> = [1, −1]", name="kernel"),
                          F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}",
                                  name="output")], max_cell_px=44)
-    st.plotly_chart(fig, width="content", theme=None, key=state.SW_EDGE_CHART,
-                    config={"displayModeBar": False})
+    controls.show_chart(fig, "edge_detection", base={"displayModeBar": False},
+                        key=state.SW_EDGE_CHART)
     ones = [j for j in range(y.shape[1]) if np.all(y[:, j] == 1)]
     minus = [j for j in range(y.shape[1]) if np.all(y[:, j] == -1)]
     if not np.any(y):
@@ -411,7 +437,51 @@ def full_image_section(inp: controls.InputChoice, kernel: np.ndarray, bias: floa
 # ------------------------------------------------------------------------------ page
 
 
+def cell_px() -> float:
+    """Largest cell side of the static grids: larger in presenter mode."""
+    if presenter.presenter_mode():
+        return presenter.figure_scale()["max_cell_px"]
+    return F.MAX_CELL_PX
+
+
+def quiz_cell(c: Computed) -> tuple[int, int]:
+    """The output cell the quiz asks about: the inspected one (output (0, 0) by default)."""
+    kind, r, col = current_pick(c)
+    return (r, col) if kind == "output" else (0, 0)
+
+
+def hidden_output_section(c: Computed, inp: controls.InputChoice, flipped: bool,
+                          cell: tuple[int, int]) -> None:
+    """Input and kernel with the asked window outlined; the output stays hidden."""
+    shown = panels(c, image=inp.image, flipped=flipped, click=False)[:2]
+    fig = F.grid_figure(shown, max_cell_px=cell_px())
+    F.add_outline(fig, 0, [c.trace.window_box(*cell)], color=F.PICK_COLOR, name="quiz:window")
+    controls.show_chart(fig, "sliding_window_question", base=CHART_CONFIG,
+                        key="sw_quiz_chart")
+    st.caption("The output is hidden until you answer. Multiply the cells in the orange "
+               "window by the kernel, add the products (and the bias).")
+
+
+def downloads_section(c: Computed, kernel: np.ndarray) -> None:
+    with st.expander("⬇️ Download the numbers and the animation"):
+        download_array_buttons("Output", c.output, key="sw_dl_out", file_stem="sw_output")
+        download_array_buttons("Padded input", c.padded, key="sw_dl_in",
+                               file_stem="sw_padded_input")
+        t = c.trace
+        download_gif_button("Animation (GIF)", _gif_maker(c, kernel), key="sw_dl_gif",
+                            file_name="sliding_window.gif")
+        st.caption(gif_plan_note(t.out_hw) + " The camera icon above a chart saves it as PNG.")
+
+
+def _gif_maker(c: Computed, kernel: np.ndarray):
+    def make() -> bytes:
+        return animation_gif(c.padded, kernel, c.output, c.trace, image=False)
+
+    return make
+
+
 def main() -> None:
+    us.sync_from_url(URL)
     state.init_defaults(state.SLIDING_WINDOW_DEFAULTS)
     inp, kern, bias, settings, flipped = controls_section()
     kernel = np.flip(kern.values) if flipped else kern.values
@@ -424,17 +494,31 @@ def main() -> None:
                    "input.", icon="⚠️")
     if flipped:
         true_convolution_note(kern, kernel, settings, c)
+    quiz.quiz_enabled(state.SW)
     if c is not None:
         shape_section(c, inp)
-        fig = animation(inp.values, kernel, bias, c.trace.pads, c.trace.stride,
-                        c.trace.dilation, settings.padding_mode, inp.image, flipped)
-        animation_section(c, fig, flipped)
-        steps_text_section(c)
-        inspect_section(c, inp.image, flipped)
+        i, j = quiz_cell(c)
+        revealed = quiz.ask_number(
+            state.SW, "cell", f"What is output cell ({i}, {j})?", float(c.output[i, j]),
+            explanation="The sum of the products of the window and the kernel"
+                        + (", plus the bias." if c.bias else "."))
+        if revealed:
+            fig = animation(inp.values, kernel, bias, c.trace.pads, c.trace.stride,
+                            c.trace.dilation, settings.padding_mode, inp.image, flipped)
+            animation_section(c, fig, flipped)
+            steps_text_section(c)
+            inspect_section(c, inp.image, flipped)
+            downloads_section(c, kernel)
+        else:
+            hidden_output_section(c, inp, flipped, (i, j))
+    quiz.score_badge(state.SW)
     st.divider()
     edge_section()
     st.divider()
     full_image_section(inp, kernel, bias, settings)
+    us.sync_to_url(URL)
+    with st.expander("🔗 Share this view"):
+        us.share_link_box()
 
 
 main()

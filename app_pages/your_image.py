@@ -24,6 +24,7 @@ from convcore import ImageLoadError, conv2d, get_kernel, kernel_names, window_tr
 from convcore.shapes import size_text
 from ui import controls, image_source
 from ui import figures as F
+from ui import url_state as us
 from ui.downloads import (
     download_array_buttons,
     download_gif_button,
@@ -69,6 +70,54 @@ PATCH_TARGETS = (("app_pages/sliding_window.py", "🪟 Open in sliding window"),
 CHART_CONFIG = {"modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d",
                                            "zoomOut2d", "autoScale2d", "resetScale2d"]}
 KEEP = {"persist_state": "session"}  # widget values survive a visit to another page
+#: Mirrors of the sample name and the kernel list for the URL (plain session values).
+URL_SAMPLE, URL_KERNELS = "_img_url_sample", "_img_url_kernels"
+
+
+def _kernels_state(text: str) -> dict:
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in kernel_names()]
+    if unknown or len(names) > MAX_KERNELS:
+        raise ValueError(f"unknown kernels {', '.join(unknown)}" if unknown else
+                         f"at most {MAX_KERNELS} kernels")
+    return {KERNELS: names, URL_KERNELS: text}
+
+
+#: The page's settings in the URL: sample image, kernels, padding, ReLU, pooling.
+URL = us.UrlSchema(P, [
+    us.UrlParam(URL_SAMPLE, "choice", None, choices=image_source.sample_names() or ["none"],
+                name="sample", label="sample image"),
+    us.UrlParam(URL_KERNELS, "str", ",".join(DEFAULT_KERNELS), max_len=200, name="k",
+                label="kernels", to_state=_kernels_state),
+    us.UrlParam(PADDING, "choice", "valid", choices=["valid", "same"], name="pad",
+                label="padding"),
+    us.UrlParam(RELU, "bool", True, name="relu", label="ReLU"),
+    us.UrlParam(POOL, "choice", "none", choices=list(POOL_LABELS), name="pool",
+                label="pooling"),
+    us.UrlParam(POOL_SIZE, "choice", 2, choices=POOL_SIZES, name="ps", label="pooling window"),
+])
+
+
+def sync_from_link() -> None:
+    """Open the page as its link says; a sample named by the link becomes the image."""
+    st.session_state.pop(URL_SAMPLE, None)
+    us.sync_from_url(URL)
+    wanted = st.session_state.get(URL_SAMPLE)
+    current = image_source.current_image()
+    if wanted and (current is None or current.source != "sample" or current.name != wanted):
+        _apply(lambda: image_source.set_current_sample(wanted), wanted)
+
+
+def sync_to_link(current: image_source.CurrentImage | None) -> None:
+    is_sample = current is not None and current.source == "sample"
+    st.session_state[URL_SAMPLE] = current.name if is_sample else None
+    st.session_state[URL_KERNELS] = ",".join(st.session_state.get(KERNELS) or [])
+    us.sync_to_url(URL)
+    with st.expander("🔗 Share this view"):
+        us.share_link_box()
+        if current is not None and not is_sample:
+            st.caption("An uploaded photo cannot travel in a link: the link opens the "
+                       "default sample with these settings.")
 
 
 # ------------------------------------------------------------------------------ picking
@@ -246,6 +295,13 @@ def kernel_bank() -> tuple[list[KernelSpec], str, bool, str, int]:
     return specs, padding, relu, pool, int(pool_size)
 
 
+def _shown_size_text(bank: FeatureBank) -> str:
+    """"shown at full size" unless some map had to be shrunk for display."""
+    shrunk = any(tuple(m.display.shape[:2]) != m.out_hw for m in bank.maps)
+    return (f"shown shrunk to fit {size_text(DISPLAY_HW)}" if shrunk
+            else "shown at full size")
+
+
 def feature_section(current: image_source.CurrentImage) -> list[KernelSpec]:
     st.subheader("3 · Feature maps")
     specs, padding, relu, pool, pool_size = kernel_bank()
@@ -262,7 +318,7 @@ def feature_section(current: image_source.CurrentImage) -> list[KernelSpec]:
     st.markdown(
         f"⏱️ Computed **{n} feature map{'s' if n != 1 else ''}** on **{size_text(bank.in_hw)}** "
         f"pixels in **{bank.seconds:.2f} s** ({bank.settings}; convcore.conv2d at full "
-        f"resolution), shown shrunk to fit {size_text(DISPLAY_HW)}.")
+        f"resolution), {_shown_size_text(bank)}.")
     for spec, message in bank.errors:
         st.warning(f"**{spec.label}**: {message}")
     for start in range(0, n, 2):
@@ -270,9 +326,11 @@ def feature_section(current: image_source.CurrentImage) -> list[KernelSpec]:
         for column, fmap in zip(columns, bank.maps[start:start + 2], strict=False):
             with column:
                 st.image(fmap.display, caption=fmap.caption(), width="stretch")
-    st.caption("Pictures with values in [0, 1] are drawn black to white; other maps blue for "
-               "positive, red for negative, white for 0. Colours saturate at the 99.5th "
-               "percentile of the magnitudes, so a few extreme pixels do not wash a map out.")
+    st.caption("Blurs and other brightness-keeping kernels are drawn as pictures, black (0) "
+               "to white (1); maps after ReLU black (0) to white (strongest); signed maps red "
+               "for negative, white for 0, blue for positive. Colours saturate at the 99th "
+               "percentile of the magnitudes, so a few extreme pixels do not wash a map out "
+               "and faint edges still show.")
     with st.expander("⬇️ Download the feature maps at full resolution"):
         for k, fmap in enumerate(bank.maps):
             st.markdown(f"**{fmap.kernel.label}** · {size_text(fmap.out_hw)}")
@@ -429,6 +487,7 @@ def open_buttons() -> None:
 
 
 def main() -> None:
+    sync_from_link()
     st.title("🖼️ Your image")
     st.markdown(
         "Bring your own photo. Every kernel below runs over **every pixel** at full "
@@ -437,6 +496,7 @@ def main() -> None:
         "the sliding window, the channels and pooling.")
     current = source_section()
     if current is None:
+        sync_to_link(current)
         return
     # The channels come first on screen but are filled in after the feature maps: colour
     # decoding is the slowest step, and the maps should not wait for it.
@@ -445,6 +505,7 @@ def main() -> None:
     with channels_box:
         picture = channels_section(current)
     patch_section(current, picture, specs)
+    sync_to_link(current)
 
 
 main()

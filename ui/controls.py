@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from convcore.image import ImageLoadError, crop_patch, downsample, load_image, t
 from convcore.kernels import get_kernel, kernel_names
 from convcore.padding import PADDING_MODES
 from convcore.trace import format_number
-from ui import state
+from ui import image_source as session_image
+from ui import presenter, state
+from ui.downloads import plotly_png_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
@@ -34,7 +37,12 @@ IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp")
 #: Bundled samples in the order they are offered (other images in assets/ follow).
 SAMPLE_ORDER = ("landscape.png", "house.png", "checkerboard.png", "digit.png")
 UPLOAD = "Upload your own…"
+#: The image option that stands for the session's current image (set on "Your image").
+SESSION_IMAGE = "Your image"
 CUSTOM = "custom"
+#: Mode-bar buttons a teaching chart does not need (zooming breaks the cell grid).
+MODEBAR_REMOVE = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d",
+                  "autoScale2d", "resetScale2d"]
 
 KERNEL_MAX_SIDE = 7
 GRID_MAX_SIDE = 32
@@ -177,8 +185,8 @@ def digit_pattern() -> np.ndarray:
 
 
 INPUT_PRESETS: dict[str, str] = {
-    "arange": "3×3 numbers 0…8 (d2l: 19, 25, 37, 43)",
-    "edge": "6×8 white / black / white (d2l edge image)",
+    "arange": "3×3 arange (d2l 19…43)",
+    "edge": "6×8 edge image (d2l)",
     "random": "Random integers",
     "checkerboard": "Checkerboard",
     "digit": "Digit 2, 10×8 pixel font",
@@ -247,11 +255,15 @@ def image_source(prefix: str, *, label: str = "Image", default: str = "house.png
     stays in use. Returns None when no image is available.
     """
     samples = sample_files()
-    options = [p.name for p in samples] + [UPLOAD]
+    current = session_image.current_image()
+    options = ([SESSION_IMAGE] if current is not None else []) + [p.name for p in samples]
+    options.append(UPLOAD)
     key = f"{prefix}_image"
     if st.session_state.get(key) not in options:
         st.session_state[key] = default if default in options else options[0]
-    choice = st.selectbox(label, options, key=key)
+    choice = st.selectbox(label, options, key=key, format_func=_image_label)
+    if choice == SESSION_IMAGE:
+        return ImageChoice(current.name, current.key, current.gray)
     if choice != UPLOAD:
         gray = load_sample(choice)
         return ImageChoice(f"sample {choice}", f"sample:{choice}", gray)
@@ -273,6 +285,13 @@ def image_source(prefix: str, *, label: str = "Image", default: str = "house.png
         return None
     gray = _load_gray_bytes(previous["digest"], previous["data"])
     return ImageChoice(previous["name"], f"upload:{previous['digest']}", gray)
+
+
+def _image_label(option: str) -> str:
+    if option == SESSION_IMAGE:
+        current = session_image.current_image()
+        return f"🖼️ Your image: {current.name}" if current is not None else option
+    return option
 
 
 def patch_preview(gray: np.ndarray, top: int, left: int, size: int, *,
@@ -324,7 +343,8 @@ class InputChoice:
     note: str = ""
 
 
-SOURCES = {"preset": "Preset", "typed": "Type numbers", "patch": "Image patch"}
+SOURCES = {"preset": "Preset", "typed": "Type numbers", "patch": "Image patch",
+           "session": "Your image's patch"}
 
 
 def input_state_values(prefix: str, preset: str) -> dict:
@@ -332,12 +352,28 @@ def input_state_values(prefix: str, preset: str) -> dict:
     return {f"{prefix}_source": "preset", f"{prefix}_preset": preset}
 
 
-def input_picker(prefix: str, *, default: str = "arange") -> InputChoice:
-    """Choose the input grid: a preset, numbers typed in, or a patch of a photo."""
+def input_picker(prefix: str, *, default: str = "arange", page: str | None = None,
+                 labels: Mapping[str, str] | None = None) -> InputChoice:
+    """Choose the input grid: a preset, numbers typed in, a patch of a photo, or the patch
+    chosen on "Your image" (offered only once the session has an image).
+
+    ``page`` (``"app_pages/sliding_window.py"``) is the page's own script: when the user just
+    pressed "Open in …" for it on "Your image", the source switches to that patch.
+    ``labels`` renames presets for this page (``{"arange": "… max → 4, 5, 7, 8"}``); the
+    others keep their :data:`INPUT_PRESETS` label.
+    """
     source_key = f"{prefix}_source"
     st.session_state.setdefault(source_key, "preset")
-    source = st.radio("Source", list(SOURCES), key=source_key, horizontal=True,
+    has_image = session_image.current_image() is not None
+    if page is not None and session_image.take_patch_request(page):
+        st.session_state[source_key] = "session"
+    if st.session_state[source_key] == "session" and not has_image:
+        st.session_state[source_key] = "preset"
+    options = [name for name in SOURCES if name != "session" or has_image]
+    source = st.radio("Source", options, key=source_key, horizontal=True,
                       format_func=SOURCES.get, label_visibility="collapsed")
+    if source == "session":
+        return _session_patch_input()
     if source == "typed":
         return _typed_input(prefix)
     if source == "patch":
@@ -345,13 +381,13 @@ def input_picker(prefix: str, *, default: str = "arange") -> InputChoice:
         if choice is not None:
             return choice
         source = "preset"
-    return _preset_input(prefix, default)
+    return _preset_input(prefix, default, {**INPUT_PRESETS, **(labels or {})})
 
 
-def _preset_input(prefix: str, default: str) -> InputChoice:
+def _preset_input(prefix: str, default: str, labels: Mapping[str, str]) -> InputChoice:
     key = f"{prefix}_preset"
     st.session_state.setdefault(key, default)
-    name = st.selectbox("Input", list(INPUT_PRESETS), key=key, format_func=INPUT_PRESETS.get)
+    name = st.selectbox("Input", list(INPUT_PRESETS), key=key, format_func=labels.get)
     note = ""
     if name == "arange":
         values = arange_grid()
@@ -374,7 +410,16 @@ def _preset_input(prefix: str, default: str) -> InputChoice:
         values = digit_pattern()
     else:
         values = _mnist_digit()
-    return InputChoice(values, INPUT_PRESETS[name], name in IMAGE_PRESETS, "preset", note=note)
+    return InputChoice(values, labels[name], name in IMAGE_PRESETS, "preset", note=note)
+
+
+def _session_patch_input() -> InputChoice:
+    """The patch chosen on "Your image" (the session's current image)."""
+    current = session_image.current_image()
+    values = session_image.current_patch(PATCH_MAX_CELLS)
+    photo = ImageChoice(current.name, current.key, current.gray)
+    note = f"{session_image.describe_patch()} (change it on the Your image page)"
+    return InputChoice(values, f"patch of {current.name}", True, "session", photo, note)
 
 
 def _mnist_digit() -> np.ndarray:
@@ -538,8 +583,12 @@ class ConvSettings:
 PADDING_CHOICES = {"valid": "valid", "same": "same", "full": "full", "custom": "each side"}
 
 
-def conv_settings(prefix: str, *, modes: bool = True) -> ConvSettings:
-    """Padding (named or per side), stride and dilation per axis, and padding mode."""
+def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False) -> ConvSettings:
+    """Padding (named or per side), stride and dilation per axis, and padding mode.
+
+    ``fold=True`` puts dilation and padding mode in :func:`ui.presenter.advanced_controls`
+    (folded away in presenter mode).
+    """
     kind = st.radio("Padding", list(PADDING_CHOICES), key=f"{prefix}_padding",
                     horizontal=True, format_func=PADDING_CHOICES.get,
                     help="valid: no padding. same: output as large as the input (stride 1; "
@@ -556,6 +605,12 @@ def conv_settings(prefix: str, *, modes: bool = True) -> ConvSettings:
                                   help="Rows the window moves down per step")),
               int(c2.number_input("Stride →", 1, 8, 1, key=f"{prefix}_stride_w",
                                   help="Columns the window moves right per step")))
+    with presenter.advanced_controls("⚙️ Dilation and padding values") if fold else st.container():
+        dilation, mode = _dilation_and_mode(prefix, modes)
+    return ConvSettings(padding, stride, dilation, mode)
+
+
+def _dilation_and_mode(prefix: str, modes: bool) -> tuple[tuple[int, int], str]:
     c3, c4 = st.columns(2)
     dilation = (int(c3.number_input("Dilation ↓", 1, 5, 1, key=f"{prefix}_dilation_h",
                                     help="Spacing of kernel rows (1: no gap)")),
@@ -566,4 +621,34 @@ def conv_settings(prefix: str, *, modes: bool = True) -> ConvSettings:
         mode = st.selectbox("Padding values", PADDING_MODES, key=f"{prefix}_padding_mode",
                             help="zeros; reflect (mirror, edge not repeated); replicate (repeat "
                                  "the edge); circular (wrap around), as torch.nn.Conv2d.")
-    return ConvSettings(padding, stride, dilation, mode)
+    return dilation, mode
+
+
+# ------------------------------------------------------------------------------ charts
+
+
+def chart_config(file_name: str, base: dict | None = None) -> dict:
+    """A ``st.plotly_chart`` config whose mode-bar camera saves ``file_name``.png.
+
+    The mode bar shows on hover with the camera (zoom and pan removed), even when ``base``
+    hid it, so that every figure can be saved as a PNG in the browser.
+    """
+    config = plotly_png_config(file_name, base=base)
+    config.pop("displayModeBar", None)
+    removed = list(config.get("modeBarButtonsToRemove", []))
+    config["modeBarButtonsToRemove"] = removed + [b for b in MODEBAR_REMOVE if b not in removed]
+    return config
+
+
+def show_chart(fig, file_name: str, *, base: dict | None = None, scale: bool = False,
+               **kwargs):
+    """``st.plotly_chart`` with the PNG camera; ``scale=True`` enlarges its text in presenter
+    mode (:func:`ui.presenter.scale_figure`; only for figures whose margins leave room).
+
+    ``kwargs`` go to ``st.plotly_chart`` (``key``, ``on_select`` ...); ``width="content"``
+    and ``theme=None`` unless given.
+    """
+    kwargs.setdefault("width", "content")
+    kwargs.setdefault("theme", None)
+    shown = presenter.scale_figure(fig) if scale else fig
+    return st.plotly_chart(shown, config=chart_config(file_name, base), **kwargs)

@@ -31,7 +31,7 @@ def clean(app: AppTest) -> None:
 
 
 def markdowns(app: AppTest) -> list[str]:
-    return [m.value for m in app.markdown]
+    return [m.value for m in app.main.markdown]
 
 
 def shape_header(app: AppTest) -> str:
