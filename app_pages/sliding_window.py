@@ -124,7 +124,7 @@ def panels(c: Computed, *, image: bool, flipped: bool, click: bool) -> list[F.Pa
 
 @st.cache_resource(max_entries=24, show_spinner="Building the animation…")
 def animation(x: np.ndarray, kernel: np.ndarray, bias: float, padding, stride, dilation,
-              padding_mode: str, image: bool, flipped: bool):
+              padding_mode: str, image: bool, flipped: bool, max_cell_px: float):
     """The animated figure for these settings (cached; read-only)."""
     settings = controls.ConvSettings(padding, stride, dilation, padding_mode)
     c = compute(x, kernel, bias, settings)
@@ -135,7 +135,8 @@ def animation(x: np.ndarray, kernel: np.ndarray, bias: float, padding, stride, d
     else:
         texts = [F.row_text(i, c.output[i]) for i in rows]
         steps = F.steps_from_trace(c.trace, texts, rows=rows)
-    return F.animation_figure(panels(c, image=image, flipped=flipped, click=False), steps)
+    return F.animation_figure(panels(c, image=image, flipped=flipped, click=False), steps,
+                              max_cell_px=max_cell_px)
 
 
 # ------------------------------------------------------------------------------ sections
@@ -504,7 +505,8 @@ def main() -> None:
                         + (", plus the bias." if c.bias else "."))
         if revealed:
             fig = animation(inp.values, kernel, bias, c.trace.pads, c.trace.stride,
-                            c.trace.dilation, settings.padding_mode, inp.image, flipped)
+                            c.trace.dilation, settings.padding_mode, inp.image, flipped,
+                            cell_px())
             animation_section(c, fig, flipped)
             steps_text_section(c)
             inspect_section(c, inp.image, flipped)

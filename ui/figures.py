@@ -794,7 +794,8 @@ def _padded(items: Sequence, n: int) -> list:
 
 
 def animation_figure(panels: Sequence[Panel], steps: Sequence[Step], *, input_panel: int = 0,
-                     output_panel: int = -1, initial: int = 0, digits: int = 3) -> go.Figure:
+                     output_panel: int = -1, initial: int = 0, digits: int = 3,
+                     max_cell_px: float = MAX_CELL_PX) -> go.Figure:
     """The sliding window, animated in the browser.
 
     Parameters
@@ -810,6 +811,8 @@ def animation_figure(panels: Sequence[Panel], steps: Sequence[Step], *, input_pa
         The step drawn before Play is pressed.
     digits : int
         Significant digits of the printed values.
+    max_cell_px : float
+        Largest cell side in pixels (presenter mode asks for larger cells).
 
     Returns
     -------
@@ -842,7 +845,7 @@ def animation_figure(panels: Sequence[Panel], steps: Sequence[Step], *, input_pa
     max_lines = max(s.text.count("<br>") + 1 for s in steps)
     top = TITLE_PX + 16 + LINE_PX * max_lines
     traces, layout = _grid_parts(panels, digits=digits, top_px=top, bottom_px=FOOTER_PX,
-                                 min_width_px=MIN_FIGURE_WIDTH_PX, max_cell_px=MAX_CELL_PX,
+                                 min_width_px=MIN_FIGURE_WIDTH_PX, max_cell_px=max_cell_px,
                                  clickable=False)
     n_marks = max(len(s.marks) for s in steps)
     n_highlights = max(len(s.highlights) for s in steps)

@@ -279,6 +279,20 @@ def test_presenter_mode_enlarges_the_inspect_figure():
     assert presenting > normal
 
 
+def test_presenter_mode_enlarges_the_animation():
+    def cell_px(at: AppTest) -> float:
+        for element in at.get("plotly_chart"):
+            spec = json.loads(element.proto.spec)
+            if spec.get("frames"):
+                return spec["layout"]["meta"]["cell_px"]
+        raise AssertionError("no animated chart")
+
+    # 8×8 input with a 3×3 kernel: cells are capped by the column width only in presenter mode
+    normal = cell_px(open_page(SLIDING, {"iin": "checker"}))
+    presenting = cell_px(open_page(SLIDING, {"iin": "checker", "present": "1"}))
+    assert presenting > normal
+
+
 # ------------------------------------------------------------------------------ quiz
 
 
