@@ -32,6 +32,7 @@ from convcore import (
 from convcore.padding import pad
 from convcore.shapes import size_text
 from ui import controls, image_source
+from ui import figures as F
 from ui import figures_channels as FC
 from ui import url_state as us
 from ui.figures import picked_cell
@@ -324,7 +325,7 @@ def multi_input_text(m: MultiInput, i: int, j: int) -> None:
     channels = m.x.shape[0]
     st.markdown(f"**Output cell ({i}, {j}) = {format_number(m.output[i, j])}**")
     lines = FC.channel_sum_lines(m.channel_arithmetic(i, j), m.total_arithmetic(i, j))
-    st.code("\n".join(part for line in lines for part in FC.wrap_sum(line)), language=None,
+    st.code("\n".join(part for line in lines for part in F.wrap_sum(line)), language=None,
             wrap_lines=True)
     if channels > 1:
         reverse = m.total_arithmetic(i, j, reverse=True).text()

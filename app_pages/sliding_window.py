@@ -31,7 +31,6 @@ from ui import figures as F
 from ui import url_state as us
 from ui.downloads import download_array_buttons, download_gif_button
 from ui.export import animation_gif, gif_plan_note
-from ui.figures_channels import wrap_sum
 
 IN, KER, GEO = f"{state.SW}_in", f"{state.SW}_k", f"{state.SW}_geo"
 PAGE = "app_pages/sliding_window.py"
@@ -292,7 +291,7 @@ def _explain_output(c: Computed, fig, i: int, j: int) -> None:
     arith = c.arithmetic(i, j)
     st.markdown(f"**Output cell ({i}, {j})** = **{format_number(c.output[i, j])}**")
     arith_line = F.arithmetic_text(arith, html=False).replace("\n", " ")
-    st.code("\n".join(wrap_sum(arith_line)), language=None, wrap_lines=True)
+    st.code("\n".join(F.wrap_sum(arith_line)), language=None, wrap_lines=True)
     rows = [{"kernel tap": f"K[{a}, {b}]",
              "input cell": "padding" if term.is_padding else f"x[{term.input[0]}, {term.input[1]}]",
              "value": format_number(term.value), "weight": format_number(term.weight),

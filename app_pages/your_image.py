@@ -259,8 +259,17 @@ def cached_bank(key: str, kernels: tuple[KernelSpec, ...], padding: str, relu: b
                         pool_size=pool_size)
 
 
+#: Short names for the kernel picker, so that every chosen kernel fits on one line.
+SHORT_LABELS = {
+    "edge": "Edge [1, −1]", "edge_transposed": "Edge [1, −1]ᵀ", "sobel_x": "Sobel x",
+    "sobel_y": "Sobel y", "prewitt_x": "Prewitt x", "prewitt_y": "Prewitt y",
+    "laplacian_4": "Laplacian 4", "laplacian_8": "Laplacian 8",
+    "gaussian_blur_3x3": "Gauss 3×3", "gaussian_blur_5x5": "Gauss 5×5", "d2l": "d2l 2×2",
+}
+
+
 def _kernel_label(name: str) -> str:
-    return get_kernel(name).label
+    return SHORT_LABELS.get(name) or get_kernel(name).label
 
 
 def kernel_bank() -> tuple[list[KernelSpec], str, bool, str, int]:
@@ -274,6 +283,7 @@ def kernel_bank() -> tuple[list[KernelSpec], str, bool, str, int]:
     with left:
         names = st.multiselect("Kernels (each gives one feature map)", kernel_names(),
                                key=KERNELS, format_func=_kernel_label,
+                               help="Each map's caption gives the kernel's full name.",
                                max_selections=MAX_KERNELS, **KEEP)
         custom_on = st.toggle("Add a kernel of my own", key=CUSTOM_ON, **KEEP)
     with right:

@@ -928,6 +928,41 @@ def arithmetic_text(arith, *, digits: int = 3, html: bool = True,
     return head + joined + tail
 
 
+def wrap_sum(line: str, width: int = 34, *, indent: str = "  ") -> list[str]:
+    """Break a written-out sum into lines of at most ``width`` characters, only before a
+    ``+`` term, so that ``= result`` always stays on the line of the last term.
+
+    ``wrap_sum("out[0, 0] = 0×0 + 1×1 + 3×2 + 4×3 = 19", 24)`` →
+    ``["out[0, 0] = 0×0 + 1×1", "  + 3×2 + 4×3 = 19"]``. Breaks come first between
+    bracketed groups ``(…) + (…)``; a group too long for a line is broken inside.
+    """
+    head, sep, result = line.rpartition(" = ")
+    if not sep:
+        head, result = line, ""
+    terms = []
+    for group in _top_level_terms(head):
+        terms += [group] if len(group) + 2 + len(indent) <= width else group.split(" + ")
+    terms[-1] += f" = {result}" if sep else ""
+    lines = [terms[0]]
+    for term in terms[1:]:
+        if len(lines[-1]) + 3 + len(term) <= width:
+            lines[-1] += f" + {term}"
+        else:
+            lines.append(f"{indent}+ {term}")
+    return lines
+
+
+def _top_level_terms(text: str) -> list[str]:
+    """``"(1 + 2) + 3"`` → ``["(1 + 2)", "3"]``: split at `` + `` outside brackets."""
+    terms, depth, start = [], 0, 0
+    for k, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if depth == 0 and text.startswith(" + ", k):
+            terms.append(text[start:k])
+            start = k + 3
+    return [*terms, text[start:]]
+
+
 def row_text(i: int, values: Sequence[float], *, digits: int = 3, limit: int = 12) -> str:
     """``out[3, :] = [0, 1, 0, …, −1, 0]`` for a step that computes a whole row."""
     shown = [format_number(v, digits=digits) for v in values]

@@ -42,7 +42,7 @@ DISPLAY_HW = (480, 640)
 #: Pooling choices: no pooling, max, average.
 POOLS = ("none", "max", "avg")
 #: Colours saturate at this percentile of |value| (one extreme pixel must not wash a map out).
-SATURATION_PERCENTILE = 99.5
+SATURATION_PERCENTILE = 99.0
 
 
 @dataclass(frozen=True)
@@ -220,9 +220,11 @@ def display_colors(values: np.ndarray, *, picture: bool = False) -> tuple[np.nda
     rgb : np.ndarray
         uint8 ``(h, w, 3)``.
     scale : ColorScale
-        Otherwise blue for positive, red for negative, white for 0
-        (:func:`ui.figures.color_scale_for`), saturating at the 99.5th percentile of the
-        magnitudes so that a few extreme pixels do not wash the map out.
+        Otherwise contrast-stretched to the :data:`SATURATION_PERCENTILE` of the magnitudes
+        (so a few extreme pixels do not wash the map out and faint edges still show on a
+        projector): maps without negative values (after ReLU) black (0) to white (kind
+        "gray"); signed maps on the app's symmetric scale around 0, red for negative, white
+        for 0, blue for positive (kind "diverging"); all-negative maps dark red to white.
     """
     arr = np.asarray(values, dtype=np.float64)
     if picture:
@@ -235,7 +237,7 @@ def display_colors(values: np.ndarray, *, picture: bool = False) -> tuple[np.nda
             if scale.kind == "diverging":
                 scale = dataclasses.replace(scale, zmin=-limit, zmax=limit)
             elif scale.kind == "sequential":
-                scale = dataclasses.replace(scale, zmax=limit)
+                scale = dataclasses.replace(GRAY_SCALE, zmax=limit)
             else:
                 scale = dataclasses.replace(scale, zmin=-limit)
     return colorize(arr, scale), scale

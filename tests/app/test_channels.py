@@ -90,9 +90,11 @@ def test_seed_multi_input_shows_56_and_its_arithmetic(page):
     assert "**Output cell (0, 0) = 56**" in text
     assert "`[[56, 72], [104, 120]]`" in text
     code = codes(page)
-    assert "channel 0: 0×0 + 1×1 + 3×2 + 4×3 = 19" in code
-    assert "channel 1: 1×1 + 2×2 + 4×3 + 5×4 = 37" in code
+    # long sums break before a "+" term, never between "=" and the result
+    assert "channel 0: 0×0 + 1×1 + 3×2\n  + 4×3 = 19" in code
+    assert "channel 1: 1×1 + 2×2 + 4×3\n  + 5×4 = 37" in code
     assert "out[0, 0] = 19 + 37 = 56" in code
+    assert "(0×0 + 1×1 + 3×2 + 4×3)\n  + (1×1 + 2×2 + 4×3 + 5×4) = 56" in code
     # The seeds' own order, channel 1 first, is on the page too.
     captions = "\n".join(c.value for c in page.caption)
     assert "(1×1 + 2×2 + 4×3 + 5×4) + (0×0 + 1×1 + 3×2 + 4×3) = 56" in captions

@@ -63,6 +63,17 @@ def test_page_opens_on_the_seeds_experiment():
     _, kernel = chart(at, "Kernel K")
     assert len(kernel) == 2  # a 1×2 kernel
     assert any("0.0333" in c.value for c in at.caption)  # the stable limit 2/λmax = 2/60
+    assert at.title[0].value == "🎓 Kernel learning"
+
+
+def test_seeds_run_plays_slowly_enough_to_narrate_and_speed_is_adjustable():
+    at = open_page()
+    assert at.select_slider(key="kl_speed").value == "normal"
+    assert any(c.value == "2 steps per second" for c in at.caption)  # 10 steps take ~5 s
+    at.select_slider(key="kl_speed").set_value("fast").run()
+    assert any(c.value == "5 steps per second" for c in at.caption)
+    at.number_input(key="kl_steps").set_value(1000).run()  # long runs take bigger strides
+    assert any(c.value == "250 steps per second" for c in at.caption)
 
 
 def test_start_pause_step_reset():

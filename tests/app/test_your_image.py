@@ -173,6 +173,7 @@ def test_opens_on_the_landscape_sample_with_four_feature_maps(page):
     assert page.selectbox(key="img_sample").value == "landscape.png"
     assert shown_caption(page) == "Showing landscape.png · sample · 480×640 pixels · PNG RGB."
     assert ("Computed **4 feature maps** on **480×640** pixels in" in timing_line(page))
+    assert timing_line(page).endswith("shown at full size.")  # 478×638 maps fit 480×640
     # gray + R, G, B, four feature maps, the picture with the patch.
     assert image_count(page) == 4 + 4 + 1
     assert "Sobel x (vertical edges) · conv 478×638 · 0 … " in image_captions(page)
@@ -360,6 +361,13 @@ def test_settings_image_and_patch_survive_a_visit_to_another_page():
     assert at.slider(key="img_patch_size").value == 6
     assert at.session_state[image_source.PATCH_KEY][1] == spec
     assert spec.size == 6 and spec.left == 3
+
+
+def test_maps_larger_than_the_display_say_they_are_shrunk():
+    data = encode(Image.new("RGB", (900, 600), (90, 140, 30)), "PNG")
+    at = upload(open_page(), "big.png", data)
+    assert not at.exception and not at.error
+    assert timing_line(at).endswith("shown shrunk to fit 480×640.")
 
 
 @pytest.mark.parametrize(

@@ -389,3 +389,20 @@ def test_row_text_elides_long_rows():
     assert F.row_text(3, [0, 1, -1]) == "out[3, :] = [0, 1, −1]"
     long = F.row_text(0, np.arange(30.0), limit=6)
     assert long == "out[0, :] = [0, 1, 2, …, 27, 28, 29]"
+
+
+@pytest.mark.parametrize(("line", "width", "lines"), [
+    pytest.param("out[0, 0] = 19 + 37 = 56", 34, ["out[0, 0] = 19 + 37 = 56"], id="fits"),
+    pytest.param("channel 0: 0×0 + 1×1 + 3×2 + 4×3 = 19", 34,
+                 ["channel 0: 0×0 + 1×1 + 3×2", "  + 4×3 = 19"], id="result-stays"),
+    pytest.param("(0×0 + 1×1 + 3×2 + 4×3) + (1×1 + 2×2 + 4×3 + 5×4) = 56", 34,
+                 ["(0×0 + 1×1 + 3×2 + 4×3)", "  + (1×1 + 2×2 + 4×3 + 5×4) = 56"],
+                 id="groups-first"),
+    pytest.param("(0×0 + 1×1 + 3×2 + 4×3) + 7 = 26", 15,
+                 ["(0×0 + 1×1", "  + 3×2 + 4×3)", "  + 7 = 26"], id="long-group-split"),
+    pytest.param("x + y", 1, ["x", "  + y"], id="no-result"),
+])
+def test_wrap_sum_breaks_only_before_plus_terms(line, width, lines):
+    wrapped = F.wrap_sum(line, width)
+    assert wrapped == lines
+    assert " ".join(part.strip() for part in wrapped) == line

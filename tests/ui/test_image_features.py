@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from convcore import avg_pool2d, conv2d, get_kernel, max_pool2d
-from ui.figures import BLUES, RED_BLUE
+from ui.figures import RED_BLUE
 from ui.image_features import (
+    SATURATION_PERCENTILE,
     KernelSpec,
     display_colors,
     feature_bank,
@@ -106,10 +107,12 @@ def test_colours_follow_the_app():
     assert rgb[0, 0].tolist() == [0, 0, 0] and rgb[-1, -1].tolist() == [255, 255, 255]
     assert 0 < rgb[1, 2, 0] < 255
 
-    positive = np.linspace(0, 4, 12).reshape(3, 4)
+    positive = np.linspace(0, 4, 12).reshape(3, 4)  # a map after ReLU: black → white
     rgb, scale = display_colors(positive)
-    assert scale.kind == "sequential"
-    assert rgb[0, 0].tolist() == hex_rgb(BLUES[0]) and rgb[-1, -1].tolist() == hex_rgb(BLUES[-1])
+    assert scale.kind == "gray" and scale.zmin == 0.0
+    assert scale.zmax == pytest.approx(np.percentile(positive, SATURATION_PERCENTILE))
+    assert rgb[0, 0].tolist() == [0, 0, 0] and rgb[-1, -1].tolist() == [255, 255, 255]
+    assert 0 < rgb[1, 2, 0] < 255
 
     signed = np.array([[-2.0, 0.0, 2.0]])
     rgb, scale = display_colors(signed)
@@ -123,8 +126,21 @@ def test_one_extreme_pixel_does_not_wash_the_map_out():
     values = np.tile(np.linspace(0, 1, 100), (10, 1)) * 3
     values[0, 0] = 1000.0
     _, scale = display_colors(values)
-    assert scale.zmax == pytest.approx(np.percentile(values, 99.5))
+    assert scale.zmax == pytest.approx(np.percentile(values, SATURATION_PERCENTILE))
     assert scale.zmax < 4
+
+
+def test_faint_signed_edges_are_stretched_symmetrically():
+    # a photo's edge map: mostly near 0, a few strong edges of both signs
+    values = np.zeros((100, 100))
+    values[:, 10], values[:, 60] = 0.02, -0.02
+    values[0, :3] = (5.0, -5.0, 5.0)
+    rgb, scale = display_colors(values)
+    assert scale.kind == "diverging" and scale.zmin == -scale.zmax
+    assert scale.zmax == pytest.approx(0.02)
+    assert rgb[50, 10].tolist() == hex_rgb(RED_BLUE[-1])  # faint edge at full blue
+    assert rgb[50, 60].tolist() == hex_rgb(RED_BLUE[0])
+    assert rgb[50, 30].tolist() == hex_rgb(RED_BLUE[5])  # 0 stays white
 
 
 def test_previews_shrink_gray_and_channels():
