@@ -58,7 +58,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
     title, x_range, y_range = _output_panel(page)
     assert "output</b> 8×8" in title and x_range == [-0.5, 7.5] and y_range == [7.5, -0.5]
 
-    page.get_by_role("button", name="8×8 · k 3 · p 1 · s 2 → 4×4").click()
+    page.get_by_role("button", name="8×8 · k3 p1 s2 → 4×4").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     deadline = time.monotonic() + 30
@@ -70,7 +70,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
         timeout=TIMEOUT_MS)
     _no_errors(page)
 
-    page.get_by_role("button", name="8×8 · k (3, 5) · p (0, 1) · s (3, 4) → 2×2").click()
+    page.get_by_role("button", name="8×8 · k(3,5) p(0,1) s(3,4)").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 2×2", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     warning = page.locator("[data-testid='stAlertContentWarning']").first
@@ -91,7 +91,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
 def test_clicking_an_output_cell_picks_its_window(server, browser_page):
     page = browser_page
     _open(page, server)
-    page.get_by_role("button", name="8×8 · k 3 · p 1 · s 2 → 4×4").click()
+    page.get_by_role("button", name="8×8 · k3 p1 s2 → 4×4").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     chart = page.locator(CHART).first
