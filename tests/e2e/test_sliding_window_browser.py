@@ -37,13 +37,25 @@ def _state(chart) -> dict:
     return chart.evaluate(WINDOW_AND_TEXT)
 
 
-def _click_cell(page, chart, panel: int, row: int, col: int) -> None:
-    chart.scroll_into_view_if_needed()
-    x, y = chart.evaluate(CELL_CENTRE, [panel, row, col])
-    page.mouse.move(x, y)
-    time.sleep(0.2)  # plotly picks the clicked point from the hover
-    page.mouse.click(x, y)
-    wait_idle(page)
+def _click_cell(page, chart_js: str, panel: int, row: int, col: int, expect: str) -> None:
+    """Click a cell until ``expect`` shows: plotly picks the clicked point from the hover,
+    which a busy machine may not have drawn yet, so a click can be lost (tried 3 times)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        chart = plotly_chart(page, chart_js)
+        chart.scroll_into_view_if_needed()
+        x, y = chart.evaluate(CELL_CENTRE, [panel, row, col])
+        page.mouse.move(x, y)
+        time.sleep(0.3)
+        page.mouse.click(x, y)
+        wait_idle(page)
+        try:
+            page.get_by_text(expect).wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"clicking cell ({row}, {col}) of panel {panel} never showed {expect!r}")
 
 
 def test_play_moves_the_window_in_the_browser(server, browser_page):
@@ -75,11 +87,10 @@ def test_clicking_an_output_cell_shows_its_arithmetic(server, browser_page):
     open_page(page, server, "sliding_window")
     # Play first: clicks must keep working after the animation has run.
     plotly_chart(page, ANIMATION).locator(".updatemenu-button", has_text="▶▶ Fast").click()
-    inspect = plotly_chart(page, INSPECT)
-    _click_cell(page, inspect, 2, 1, 1)  # output panel, cell (1, 1)
-    page.get_by_text("Output cell (1, 1) = 43").wait_for()
-    blocks = [b.strip() for b in page.locator("[data-testid='stCode']").all_inner_texts()]
-    assert "out[1, 1] = 4×0 + 5×1 + 7×2 + 8×3 = 43" in blocks  # its own block
+    _click_cell(page, INSPECT, 2, 1, 1, "Output cell (1, 1) = 43")  # output panel
+    blocks = [" ".join(b.split()) for b in page.locator("[data-testid='stCode']").all_inner_texts()]
+    # its own block (wrapped before a "+" term on narrow screens; the result is never cut)
+    assert "out[1, 1] = 4×0 + 5×1 + 7×2 + 8×3 = 43" in blocks
     # The receptive field is outlined on the input: rows 1–2, columns 1–2.
     inspect = plotly_chart(page, INSPECT + " && g.data.some(t => t.name === 'pick:window')")
     xs = inspect.evaluate("g => g.data.find(t => t.name === 'pick:window').x")
@@ -90,8 +101,7 @@ def test_clicking_an_output_cell_shows_its_arithmetic(server, browser_page):
 def test_clicking_an_input_cell_shows_the_outputs_it_feeds(server, browser_page):
     page = browser_page
     open_page(page, server, "sliding_window")
-    _click_cell(page, plotly_chart(page, INSPECT), 0, 0, 1)  # input cell (0, 1)
-    page.get_by_text("Input cell (0, 1) = 1").wait_for()
+    _click_cell(page, INSPECT, 0, 0, 1, "Input cell (0, 1) = 1")  # input panel
     assert page.get_by_text("It feeds 2 output cells", exact=False).count() == 1
     fed = page.locator("[data-testid='stCode']", has_text="via K").first.inner_text()
     assert fed.split("\n") == ["out[0, 0]  via K[0, 1] = 1", "out[0, 1]  via K[0, 0] = 0"]
