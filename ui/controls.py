@@ -597,25 +597,36 @@ def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False) -> Con
     padding: str | tuple = kind
     if kind == "custom":
         cols = st.columns(4)
-        sides = [cols[k].number_input(side, 0, 20, 1, key=f"{prefix}_pad_{side.lower()}")
+        sides = [_int_input(cols[k], side, 0, 20, 1, f"{prefix}_pad_{side.lower()}")
                  for k, side in enumerate(("Top", "Bottom", "Left", "Right"))]
         padding = ((int(sides[0]), int(sides[1])), (int(sides[2]), int(sides[3])))
     c1, c2 = st.columns(2)
-    stride = (int(c1.number_input("Stride ↓", 1, 8, 1, key=f"{prefix}_stride_h",
-                                  help="Rows the window moves down per step")),
-              int(c2.number_input("Stride →", 1, 8, 1, key=f"{prefix}_stride_w",
-                                  help="Columns the window moves right per step")))
+    stride = (_int_input(c1, "Stride ↓", 1, 8, 1, f"{prefix}_stride_h",
+                         help="Rows the window moves down per step"),
+              _int_input(c2, "Stride →", 1, 8, 1, f"{prefix}_stride_w",
+                         help="Columns the window moves right per step"))
     with presenter.advanced_controls("⚙️ Dilation and padding values") if fold else st.container():
         dilation, mode = _dilation_and_mode(prefix, modes)
     return ConvSettings(padding, stride, dilation, mode)
 
 
+def _int_input(container, label: str, lo: int, hi: int, default: int, key: str, *,
+               help: str | None = None) -> int:
+    """A whole-number input whose default lives in session state.
+
+    Presets and shared links write these keys before the widget is drawn; giving the widget
+    a default as well makes Streamlit log a warning with a stack trace on every such rerun.
+    """
+    st.session_state.setdefault(key, default)
+    return int(container.number_input(label, lo, hi, key=key, step=1, help=help))
+
+
 def _dilation_and_mode(prefix: str, modes: bool) -> tuple[tuple[int, int], str]:
     c3, c4 = st.columns(2)
-    dilation = (int(c3.number_input("Dilation ↓", 1, 5, 1, key=f"{prefix}_dilation_h",
-                                    help="Spacing of kernel rows (1: no gap)")),
-                int(c4.number_input("Dilation →", 1, 5, 1, key=f"{prefix}_dilation_w",
-                                    help="Spacing of kernel columns (1: no gap)")))
+    dilation = (_int_input(c3, "Dilation ↓", 1, 5, 1, f"{prefix}_dilation_h",
+                           help="Spacing of kernel rows (1: no gap)"),
+                _int_input(c4, "Dilation →", 1, 5, 1, f"{prefix}_dilation_w",
+                           help="Spacing of kernel columns (1: no gap)"))
     mode = "zeros"
     if modes:
         mode = st.selectbox("Padding values", PADDING_MODES, key=f"{prefix}_padding_mode",
