@@ -19,9 +19,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 CHART = ".js-plotly-plot"
-#: The padded-input figure, once plotly has drawn it (its second title names the output).
-PADDED = ("g => g.layout.xaxis2 && (g.layout.annotations || [])"
-          ".some(a => (a.text || '').includes('output</b>'))")
+#: The padded-input figure, once plotly has drawn it: two panels, input then output (the
+#: transposed-convolution figure further down has input, kernel, output).
+PADDED = ("g => g.layout.xaxis2 && !g.layout.xaxis3 && (g.layout.annotations || []).length > 1"
+          " && (g.layout.annotations[1].text || '').includes('output</b>')")
 
 
 def _wait_idle(page) -> None:
