@@ -446,6 +446,18 @@ def group_color(group: int) -> str:
     return GROUP_COLORS[group % len(GROUP_COLORS)]
 
 
+def _checked_connections(connections, groups: int) -> np.ndarray:
+    """``connections`` as a bool (C_out, C_in) array, checked against ``groups``."""
+    conn = np.asarray(connections, dtype=bool)
+    if conn.ndim != 2 or 0 in conn.shape:
+        raise ValueError(f"connections must be a non-empty (C_out, C_in) array, got shape "
+                         f"{conn.shape}")
+    c_out, c_in = conn.shape
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"groups={groups} does not divide {c_in} inputs and {c_out} outputs")
+    return conn
+
+
 def connections_figure(connections, groups: int, *, height_px: int = 360,
                        width_px: int = 520) -> go.Figure:
     """Input channels (left) joined to the output channels (right) they feed.
@@ -463,13 +475,8 @@ def connections_figure(connections, groups: int, *, height_px: int = 360,
         Traces ``edges:g`` (one per group, ``None``-separated segments), ``inputs`` and
         ``outputs`` (the nodes); ``layout.meta["edges"]`` counts the connections.
     """
-    conn = np.asarray(connections, dtype=bool)
-    if conn.ndim != 2 or 0 in conn.shape:
-        raise ValueError(f"connections must be a non-empty (C_out, C_in) array, got shape "
-                         f"{conn.shape}")
+    conn = _checked_connections(connections, groups)
     c_out, c_in = conn.shape
-    if groups < 1 or c_in % groups or c_out % groups:
-        raise ValueError(f"groups={groups} does not divide {c_in} inputs and {c_out} outputs")
     span = max(c_in, c_out) - 1 or 1
 
     def ys(n: int) -> np.ndarray:
@@ -529,13 +536,8 @@ def channel_connection_panel(connections, groups: int) -> go.Figure:
         coloured like group ``o // (C_out / groups)`` (as in :func:`connections_figure`) when
         input channel ``i`` feeds output channel ``o``, and left blank otherwise.
     """
-    conn = np.asarray(connections, dtype=bool)
-    if conn.ndim != 2 or 0 in conn.shape:
-        raise ValueError(f"connections must be a non-empty (C_out, C_in) array, got shape "
-                         f"{conn.shape}")
+    conn = _checked_connections(connections, groups)
     c_out, c_in = conn.shape
-    if groups < 1 or c_in % groups or c_out % groups:
-        raise ValueError(f"groups={groups} does not divide {c_in} inputs and {c_out} outputs")
     group_of_row = np.arange(c_out) // (c_out // groups)
     values = np.where(conn, group_of_row[:, None].astype(np.float64), np.nan)
     # A stepped colour scale: value g (the group) gets exactly group_color(g).

@@ -173,16 +173,9 @@ def _layout_figure(panels: Sequence[Panel], available_px: float,
     shapes = [p.shape for p in panels]
     cols = sum(c for _, c in shapes) + fig_lib.GAP_CELLS * (len(shapes) - 1)
     cell = (available_px - 2 * fig_lib.MARGIN_X_PX) / cols
-    fig = fig_lib.grid_figure(panels, top_px=top_px,
-                              max_cell_px=min(max_cell_px, max(cell, 1.0)))
-    # Each panel's axes carry their tick labels beside that panel (unanchored, Plotly draws
-    # every panel's row numbers at the first panel's left edge).
-    for k in range(len(panels)):
-        xref, yref = fig_lib.axis_refs(k)
-        suffix = "" if k == 0 else str(k + 1)
-        fig.layout[f"xaxis{suffix}"].anchor = yref
-        fig.layout[f"yaxis{suffix}"].anchor = xref
-    return fig
+    # grid_figure anchors each panel's axes to its own panel, so tick labels sit beside it.
+    return fig_lib.grid_figure(panels, top_px=top_px,
+                               max_cell_px=min(max_cell_px, max(cell, 1.0)))
 
 
 def _colour_padding(fig: go.Figure, panel: Panel) -> None:

@@ -8,10 +8,13 @@ or, for the quirks, PyTorch's own output written down.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from convcore import conv as conv_module
 
 # --------------------------------------------------------------------------- seed inputs
 
@@ -375,3 +378,14 @@ def conv_problems(ndim: int = 2, modes=PADDING_MODES, forms=PADDING_FORMS, max_k
                 "dilation": dilation, "groups": groups, "padding_mode": mode}
 
     return problems()
+
+
+@contextlib.contextmanager
+def tiny_column_blocks():
+    """Blocks of at most 64 bytes: about one output row per block, the blocking path."""
+    original = conv_module.COLUMN_BLOCK_BYTES
+    conv_module.COLUMN_BLOCK_BYTES = 64
+    try:
+        yield
+    finally:
+        conv_module.COLUMN_BLOCK_BYTES = original

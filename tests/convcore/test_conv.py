@@ -1,6 +1,5 @@
 """convcore.conv forward: the seeds' examples, PyTorch's quirks, and properties vs PyTorch."""
 
-import contextlib
 import subprocess
 import sys
 import tracemalloc
@@ -33,6 +32,7 @@ from tests.convcore.cases import (
     SEED_SHAPE_CASES,
     conv_problems,
     oracle_pads,
+    tiny_column_blocks,
     torch_conv,
 )
 
@@ -145,17 +145,6 @@ def test_conv2d_is_linear_in_the_input_and_in_the_weight(problem, a, b):
                                a * conv2d(x, w, **args) + b * conv2d(x2, w, **args), **TIGHT)
     np.testing.assert_allclose(conv2d(x, a * w + b * w2, **args),
                                a * conv2d(x, w, **args) + b * conv2d(x, w2, **args), **TIGHT)
-
-
-@contextlib.contextmanager
-def tiny_column_blocks():
-    """Blocks of at most 64 bytes: about one output row per block, the blocking path."""
-    original = conv_module.COLUMN_BLOCK_BYTES
-    conv_module.COLUMN_BLOCK_BYTES = 64
-    try:
-        yield
-    finally:
-        conv_module.COLUMN_BLOCK_BYTES = original
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,6 +1,5 @@
 """conv2d_backward: gradients equal PyTorch autograd; adjointness; the seeds' kernel learning."""
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -8,9 +7,15 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 
-from convcore import conv as conv_module
 from convcore.conv import conv2d, conv2d_backward, conv_transpose2d
-from tests.convcore.cases import EDGE_K, EDGE_X, EDGE_Y, conv_problems, torch_conv_grads
+from tests.convcore.cases import (
+    EDGE_K,
+    EDGE_X,
+    EDGE_Y,
+    conv_problems,
+    tiny_column_blocks,
+    torch_conv_grads,
+)
 
 TIGHT = {"rtol": 1e-10, "atol": 1e-10}
 
@@ -72,16 +77,6 @@ def test_conv_transpose2d_is_the_input_gradient(problem):
                            output_padding=tuple(output_padding), groups=problem["groups"],
                            dilation=tuple(dilation))
     np.testing.assert_allclose(out, grad_input, **TIGHT)
-
-
-@contextlib.contextmanager
-def tiny_column_blocks():
-    original = conv_module.COLUMN_BLOCK_BYTES
-    conv_module.COLUMN_BLOCK_BYTES = 64
-    try:
-        yield
-    finally:
-        conv_module.COLUMN_BLOCK_BYTES = original
 
 
 @settings(max_examples=50, deadline=None)
