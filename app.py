@@ -6,30 +6,32 @@ Run with ``streamlit run app.py``. The pages are listed in teaching order in
 
 import streamlit as st
 
-from ui import presenter
+from ui import i18n, presenter
+from ui.i18n import _
 from ui.navigation import existing_pages
 
 
 def sidebar() -> None:
     with st.sidebar:
         st.markdown("### 🔍 Convolution Explorer")
-        st.caption("See what a convolutional layer computes, one number at a time. Every "
-                   "number is computed by convcore, a small NumPy engine checked against "
-                   "PyTorch.")
+        st.caption(_("See what a convolutional layer computes, one number at a time. Every "
+                     "number is computed by convcore, a small NumPy engine checked against "
+                     "PyTorch."))
         presenter.presenter_toggle()
-        with st.expander("How to read the grids"):
-            st.markdown(
-                "- Rows and columns are numbered like a matrix: **(0, 0) is top-left**.\n"
-                "- **Blue** is positive, **red** negative, **white** zero; pictures are "
-                "black (0) to white (1).\n"
-                "- **Hatched grey** cells inside a dashed border are **padding**.\n"
-                "- The **black frame** is the kernel's window; hover a cell for its value.")
+        with st.expander(_("How to read the grids")):
+            st.markdown("\n".join("- " + line for line in (
+                _("Rows and columns are numbered like a matrix: **(0, 0) is top-left**."),
+                _("**Blue** is positive, **red** negative, **white** zero; pictures are "
+                  "black (0) to white (1)."),
+                _("**Hatched grey** cells inside a dashed border are **padding**."),
+                _("The **black frame** is the kernel's window; hover a cell for its value."))))
 
 
 st.set_page_config(page_title="Convolution Explorer", page_icon="🔍", layout="wide",
                    initial_sidebar_state="expanded")
+i18n.language_selector()  # before the pages: they translate with the chosen language
 navigation = st.navigation([
-    st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path,
+    st.Page(page.path, title=_(page.title), icon=page.icon, url_path=page.url_path,
             default=page.path == "app_pages/home.py")
     for page in existing_pages()
 ])

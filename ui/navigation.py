@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from ui.i18n import N_
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -16,11 +18,11 @@ class PageInfo(NamedTuple):
     path : str
         The script, relative to the repository root (``"app_pages/home.py"``).
     title, icon : str
-        Navigation label and emoji (emoji only: the app must work offline, and Material
-        icons fetch a web font).
+        Navigation label (English, marked for translation: show ``_(title)``) and emoji
+        (emoji only: the app must work offline, and Material icons fetch a web font).
     url_path : str
     blurb : str
-        One sentence for the home page.
+        One sentence for the home page (English, marked; show ``_(blurb)``).
     """
 
     path: str
@@ -31,21 +33,21 @@ class PageInfo(NamedTuple):
 
 
 PAGES = (
-    PageInfo("app_pages/home.py", "Home", "🏠", "home",
-             "What the app teaches and how to use it in class."),
-    PageInfo("app_pages/sliding_window.py", "Sliding window", "🪟", "sliding_window",
-             "Watch the kernel slide, multiply and add, one output cell at a time; click any "
-             "cell to see its sum."),
-    PageInfo("app_pages/padding_stride.py", "Padding & stride", "📐", "padding_stride",
-             "How padding, stride and dilation set the output's shape, formula filled in."),
-    PageInfo("app_pages/channels.py", "Channels", "🌈", "channels",
-             "Several input channels add up; several kernels give several output channels."),
-    PageInfo("app_pages/pooling.py", "Pooling", "🧺", "pooling",
-             "Max and average pooling: summarise each window, shrink the map."),
-    PageInfo("app_pages/kernel_learning.py", "Kernel learning", "🎓", "kernel_learning",
-             "Gradient descent finds the edge kernel [1, −1] by itself, live."),
-    PageInfo("app_pages/your_image.py", "Your image", "🖼️", "your_image",
-             "Your own photo through a bank of kernels: feature maps at full resolution."),
+    PageInfo("app_pages/home.py", N_("Home"), "🏠", "home",
+             N_("What the app teaches and how to use it in class.")),
+    PageInfo("app_pages/sliding_window.py", N_("Sliding window"), "🪟", "sliding_window",
+             N_("Watch the kernel slide, multiply and add, one output cell at a time; click any "
+             "cell to see its sum.")),
+    PageInfo("app_pages/padding_stride.py", N_("Padding & stride"), "📐", "padding_stride",
+             N_("How padding, stride and dilation set the output's shape, formula filled in.")),
+    PageInfo("app_pages/channels.py", N_("Channels"), "🌈", "channels",
+             N_("Several input channels add up; several kernels give several output channels.")),
+    PageInfo("app_pages/pooling.py", N_("Pooling"), "🧺", "pooling",
+             N_("Max and average pooling: summarise each window, shrink the map.")),
+    PageInfo("app_pages/kernel_learning.py", N_("Kernel learning"), "🎓", "kernel_learning",
+             N_("Gradient descent finds the edge kernel [1, −1] by itself, live.")),
+    PageInfo("app_pages/your_image.py", N_("Your image"), "🖼️", "your_image",
+             N_("Your own photo through a bank of kernels: feature maps at full resolution.")),
 )
 
 

@@ -1,0 +1,44 @@
+"""Every page in a real browser with ``?lang=zh``: Chinese text, the document's ``lang`` set to
+``zh-CN``, no exception; and the language choice survives moving to another page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import open_page, wait_idle
+from ui.navigation import existing_pages
+
+pytestmark = pytest.mark.e2e
+
+PAGES = existing_pages()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "tmp"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("page_info", PAGES, ids=[p.url_path for p in PAGES])
+def test_every_page_opens_in_chinese(server, browser_page, page_info):
+    open_page(browser_page, server, f"{page_info.url_path}?lang=zh")
+    main_text = browser_page.locator("[data-testid='stMain']").inner_text()
+    assert len(CJK.findall(main_text)) > 20, main_text[:300]
+    assert browser_page.evaluate("document.documentElement.lang") == "zh-CN"
+    nav = browser_page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "首页" in nav and "填充和步幅" in nav
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser_page.screenshot(path=str(SCREENSHOTS / f"zh_{page_info.url_path}.png"))
+
+
+def test_the_language_follows_the_reader_across_pages(server, browser_page):
+    open_page(browser_page, server, "?lang=zh")
+    browser_page.locator("[data-testid='stSidebarNav'] a", has_text="填充和步幅").click()
+    browser_page.wait_for_url(re.compile(r"padding_stride"))
+    wait_idle(browser_page)
+    assert "lang=zh" in browser_page.url
+    assert "填充和步幅" in browser_page.locator("[data-testid='stSidebarNav']").inner_text()
+    # Back to English with the sidebar selector: the page stays.
+    browser_page.locator("[data-testid='stSidebar'] button", has_text="English").click()
+    browser_page.wait_for_function("document.documentElement.lang === 'en'")
+    assert "padding_stride" in browser_page.url
+    assert "Padding & stride" in browser_page.locator("[data-testid='stSidebarNav']").inner_text()

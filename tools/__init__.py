@@ -1,0 +1,1 @@
+"""Maintenance scripts (translation catalogue upkeep); not part of the app or of convcore."""
