@@ -28,6 +28,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from ui import i18n
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIR = ROOT / "locales"
 TEMPLATE = LOCALE_DIR / "messages.pot"
@@ -35,8 +37,8 @@ GLOSSARY = LOCALE_DIR / "glossary.csv"
 #: Where user-facing text lives (convcore's messages stay English: they are for programmers).
 SOURCES = ("app.py", "app_pages", "ui")
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
-#: Translated languages (English is the source language).
-LANGUAGES = ("zh",)
+#: Translated languages (English is the source language): the app's list, less English.
+LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE)
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:[!:][^{}]*)?\}|\{\}|%(?:\([a-z_]+\))?[sdfr]")
 
