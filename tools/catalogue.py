@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python -m tools.catalogue update          # extract messages, update every language's .po
     python -m tools.catalogue check           # what tests/ui/test_i18n.py checks, as a report
+    python -m tools.catalogue check --files app_pages/pooling.py ui/figures_pooling.py
     python -m tools.catalogue fill OTHER.po…  # take translations for our empty entries from others
 
 ``update`` extracts every string marked with ``_()``, ``N_()`` or ``n_()`` in ``app.py``,
@@ -155,13 +156,18 @@ def glossary() -> list[Term]:
             for row in rows]
 
 
-def problems(lang: str) -> list[str]:
-    """Everything that keeps the ``lang`` catalogue from matching the code; empty when fine."""
+def problems(lang: str, files: Iterable[str] = ()) -> list[str]:
+    """Everything that keeps the ``lang`` catalogue from matching the code; empty when fine.
+
+    With ``files`` (paths such as ``app_pages/pooling.py``), only the messages those files use.
+    """
     found: list[str] = []
     code = extract()
     catalog = load(po_path(lang), lang)
-    code_ids = {m.id for m in code if m.id}
-    po_ids = {m.id for m in catalog if m.id}
+    wanted = {str(Path(f)) for f in files}
+    code_ids = {m.id for m in code if m.id and (
+        not wanted or any(loc in wanted for loc, _line in m.locations))}
+    po_ids = {m.id for m in catalog if m.id} if not wanted else set(code_ids)
     for missing in sorted(code_ids - po_ids, key=str):
         found.append(f"not in the {lang} catalogue: {missing!r}")
     for extra in sorted(po_ids - code_ids, key=str):
@@ -196,7 +202,8 @@ def main(argv: list[str]) -> int:
         for lang in LANGUAGES:
             print(f"{lang}: filled {fill(lang, [Path(p) for p in argv[1:]])}")
         return 0
-    bad = [line for lang in LANGUAGES for line in problems(lang)]
+    files = argv[2:] if argv[1:2] == ["--files"] else []
+    bad = [line for lang in LANGUAGES for line in problems(lang, files)]
     print("\n".join(bad) or "catalogues complete")
     return 1 if bad else 0
 
