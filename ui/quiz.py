@@ -1,9 +1,11 @@
 """Predict, then reveal: a page asks for a number or a shape before it shows it.
 
 A per-page toggle turns quiz mode on. In quiz mode each question draws an answer box with
-"Check" and "Show me" buttons; once answered it reveals ✅ or ❌, the right answer and the
-explanation the page passes, and the page shows what it was hiding. The score is kept for
-the session, per page and in total, and counts each question once (the first check).
+"Check" and "Show me" buttons. A right answer reveals ✅, the answer and the explanation the
+page passes, and the page shows what it was hiding; a wrong first answer says so and asks
+again (the answer stays hidden), and the second answer, right or wrong, reveals it. The score
+is kept for the session, per page and in total, and counts each question once, by its first
+answer.
 
 A question is its ``question_id`` *and* its right answer: when the page's settings change
 the answer, it is a new question (the box empties and it can score again).
@@ -40,6 +42,7 @@ from typing import Any, NamedTuple
 import streamlit as st
 
 from convcore.trace import format_number
+from ui.i18n import N_, _
 from ui.url_state import UrlParam
 
 SCORES_KEY = "quiz_scores"
@@ -59,6 +62,10 @@ class Score(NamedTuple):
         return f"{self.right} / {self.asked}"
 
 
+#: How many answers a question takes before the answer is shown.
+TRIES = 2
+
+
 # ------------------------------------------------------------------------------ pure helpers
 
 
@@ -74,18 +81,18 @@ def parse_answer(text: str) -> float:
     if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", cleaned):
         cleaned = cleaned.replace(",", ".")
     if not cleaned:
-        raise ValueError("Type a number first.")
+        raise ValueError(_("Type a number first."))
     parts = cleaned.split("/")
     if len(cleaned) <= 40 and len(parts) <= 2 and all(_NUMBER.fullmatch(p) for p in parts):
         if len(parts) == 2:
             if float(parts[1]) == 0:
-                raise ValueError(f"“{text}” divides by zero.")
+                raise ValueError(_("“{text}” divides by zero.").format(text=text))
             return float(Fraction(parts[0]) / Fraction(parts[1]))
         value = float(parts[0])
         if math.isfinite(value):
             return value
-    raise ValueError(f"“{str(text)[:30]}” is not a number: type digits, a point, a minus sign "
-                     f"or a fraction such as 1/9.")
+    raise ValueError(_("“{text}” is not a number: type digits, a point, a minus sign or a "
+                       "fraction such as 1/9.").format(text=str(text)[:30]))
 
 
 def default_tolerance(correct: float) -> float:
@@ -158,12 +165,22 @@ def reset_scores() -> None:
 
 
 def _record(page_key: str, full_id: str, fp: str, right: bool | None, given: str) -> None:
-    """Store an answer and count it, once per question."""
+    """Store an answer; the first answer to a question is the one that scores.
+
+    ``right`` is None for "Show me". A wrong first answer leaves the question open for one more
+    try (``revealed`` False); any other answer, or the second one, reveals the answer.
+    """
     records = _records()
     old = records.get(full_id)
     if old is not None and old.get("fingerprint") == fp:
+        if old.get("revealed", True):
+            return
+        old.update(right=right, given=given, tries=old.get("tries", 1) + 1, revealed=True)
         return
-    records[full_id] = {"fingerprint": fp, "right": right, "given": given}
+    first_wrong = right is False
+    records[full_id] = {"fingerprint": fp, "right": right, "given": given, "tries": 1,
+                        "first_right": bool(right),
+                        "revealed": not (first_wrong and TRIES > 1)}
     page = _scores().setdefault(page_key, {"right": 0, "asked": 0})
     page["asked"] += 1
     page["right"] += int(bool(right))
@@ -173,7 +190,7 @@ def _record(page_key: str, full_id: str, fp: str, right: bool | None, given: str
 
 
 def quiz_enabled(page_key: str, *, where: Any = None,
-                 label: str = "🎯 Predict, then reveal") -> bool:
+                 label: str = N_("Predict, then reveal")) -> bool:
     """Draw the page's quiz toggle (in the sidebar unless ``where`` is given).
 
     Remembered for the session when the learner visits other pages.
@@ -183,9 +200,9 @@ def quiz_enabled(page_key: str, *, where: Any = None,
     if key not in state:
         state[key] = bool(state.get(_remembered_key(page_key), False))
     container = st.sidebar if where is None else where
-    on = bool(container.toggle(label, key=key,
-                               help="Answer before the page shows the result; your score is "
-                                    "kept for this session."))
+    on = bool(container.toggle(_(label), key=key,
+                               help=_("Answer before the page shows the result; your score "
+                                      "is kept for this session.")))
     state[_remembered_key(page_key)] = on
     return on
 
@@ -199,7 +216,7 @@ def is_enabled(page_key: str) -> bool:
 
 def url_param(page_key: str, *, name: str = "quiz") -> UrlParam:
     """The URL parameter (``quiz=1``) that opens the page in quiz mode."""
-    return UrlParam(toggle_key(page_key), "bool", False, name=name, label="quiz mode")
+    return UrlParam(toggle_key(page_key), "bool", False, name=name, label=N_("quiz mode"))
 
 
 def _new_question(page_key: str, question_id: str, fp: str, input_keys: Sequence[str]) -> None:
@@ -233,7 +250,7 @@ def _check_shape(page_key: str, question_id: str, fp: str, correct_hw: tuple[int
     base = _base(page_key, question_id)
     given = [st.session_state.get(f"{base}_{axis}") for axis in ("rows", "cols")]
     if any(v is None for v in given):
-        st.session_state[f"{base}_hint"] = "Type both numbers: rows and columns."
+        st.session_state[f"{base}_hint"] = _("Type both numbers: rows and columns.")
         return
     hw = tuple(int(v) for v in given)
     _record(page_key, f"{page_key}/{question_id}", fp, hw == tuple(correct_hw),
@@ -245,22 +262,32 @@ def _show_me(page_key: str, question_id: str, fp: str) -> None:
 
 
 def _reveal(record: dict[str, Any], answer_text: str, explanation: str) -> None:
-    if record["right"]:
-        st.success(f"Right: {answer_text}.", icon="✅")
+    if record["right"] and record.get("tries", 1) == 1:
+        st.success(_("Right: {answer}.").format(answer=answer_text), icon="✅")
+    elif record["right"]:
+        st.success(_("Right on the second try: {answer}.").format(answer=answer_text),
+                   icon="✅")
     elif record["given"] == SKIPPED:
-        st.info(f"The answer: {answer_text}.", icon="👀")
+        st.info(_("The answer: {answer}.").format(answer=answer_text), icon="👀")
     else:
-        st.error(f"Not quite: you said {record['given']}; the answer is {answer_text}.",
-                 icon="❌")
+        st.error(_("Not quite: you said {given}; the answer is {answer}.").format(
+            given=record["given"], answer=answer_text), icon="❌")
     if explanation:
         st.markdown(explanation)
 
 
+def _try_again(record: dict[str, Any]) -> None:
+    """After a wrong first answer: say so, without giving the answer away."""
+    st.warning(_("Not quite: {given} is not it. Try once more, or press “Show me”.").format(
+        given=record["given"]), icon="🔁")
+
+
 def _buttons(page_key: str, question_id: str, fp: str, check, args: tuple) -> None:
     base = _base(page_key, question_id)
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.button("Check", key=f"{base}_check", type="primary", on_click=check, args=args)
-    c2.button("Show me", key=f"{base}_show", on_click=_show_me, args=(page_key, question_id, fp))
+    c1, c2, _spacer = st.columns([1, 1, 3])
+    c1.button(_("Check"), key=f"{base}_check", type="primary", on_click=check, args=args)
+    c2.button(_("Show me"), key=f"{base}_show", on_click=_show_me,
+              args=(page_key, question_id, fp))
     hint = st.session_state.pop(f"{base}_hint", None)
     if hint:
         st.warning(hint)
@@ -300,12 +327,14 @@ def ask_number(page_key: str, question_id: str, prompt: str, correct: float, *,
     record = _records().get(f"{page_key}/{question_id}")
     parent = st if where is None else where
     with parent.container(border=True):
-        st.markdown(f"🤔 **{prompt}**")
-        if record is not None:
+        st.markdown(f"**{prompt}**")
+        if record is not None and record.get("revealed", True):
             _reveal(record, format_number(correct, digits=6), explanation)
             return True
-        st.text_input("Your answer", key=f"{base}_in",
-                      placeholder="a number, e.g. 2.5, −3 or 1/9")
+        if record is not None:
+            _try_again(record)
+        st.text_input(_("Your answer"), key=f"{base}_in",
+                      placeholder=_("a number, e.g. 2.5, −3 or 1/9"))
         _buttons(page_key, question_id, fp, _check_number,
                  (page_key, question_id, fp, float(correct), tolerance))
     return False
@@ -326,15 +355,17 @@ def ask_shape(page_key: str, question_id: str, prompt: str, correct_hw: Sequence
     record = _records().get(f"{page_key}/{question_id}")
     parent = st if where is None else where
     with parent.container(border=True):
-        st.markdown(f"🤔 **{prompt}**")
-        if record is not None:
+        st.markdown(f"**{prompt}**")
+        if record is not None and record.get("revealed", True):
             _reveal(record, format_shape(hw), explanation)
             return True
-        c1, c2, _ = st.columns([1, 1, 2])
-        c1.number_input("Rows", min_value=0, max_value=100_000, value=None, step=1,
-                        key=f"{base}_rows", placeholder="rows")
-        c2.number_input("Columns", min_value=0, max_value=100_000, value=None, step=1,
-                        key=f"{base}_cols", placeholder="columns")
+        if record is not None:
+            _try_again(record)
+        c1, c2, _spacer = st.columns([1, 1, 2])
+        c1.number_input(_("Rows"), min_value=0, max_value=100_000, value=None, step=1,
+                        key=f"{base}_rows", placeholder=_("rows"))
+        c2.number_input(_("Columns"), min_value=0, max_value=100_000, value=None, step=1,
+                        key=f"{base}_cols", placeholder=_("columns"))
         _buttons(page_key, question_id, fp, _check_shape, (page_key, question_id, fp, hw))
     return False
 
@@ -348,9 +379,10 @@ def score_badge(page_key: str | None = None, *, where: Any = None) -> None:
     on_page = score(page_key) if page_key is not None else None
     if total.asked == 0 and not (page_key is not None and is_enabled(page_key)):
         return
-    parts = []
-    if on_page is not None:
-        parts.append(f"**{on_page.text()}** on this page")
-    parts.append(f"**{total.text()}** in all")
     container = st.sidebar if where is None else where
-    container.markdown("🎯 Quiz score: " + " · ".join(parts))
+    if on_page is not None:
+        container.markdown(_("🎯 Quiz score (first tries): **{page}** on this page · **{total}** "
+                             "in all").format(page=on_page.text(), total=total.text()))
+    else:
+        container.markdown(_("🎯 Quiz score (first tries): **{total}** in all").format(
+            total=total.text()))

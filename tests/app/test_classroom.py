@@ -374,7 +374,7 @@ def test_quiz_mode_hides_the_answers_until_asked():
     at = open_link({"quiz": "1"})
     assert at.toggle(key="quiz_cls").value is True
     assert texts(at, "OUTPUT_SHAPE") == [] and texts(at, "FIRST_VALUE") == []
-    assert badge(at) == "🎯 Quiz score: **0 / 0** on this page · **0 / 0** in all"
+    assert badge(at) == "🎯 Quiz score (first tries): **0 / 0** on this page · **0 / 0** in all"
 
 
 def test_a_right_shape_is_revealed_with_a_tick_and_scores():
@@ -383,18 +383,39 @@ def test_a_right_shape_is_revealed_with_a_tick_and_scores():
     assert [(s.icon, s.value) for s in at.success] == [("✅", "Right: 5×5.")]
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
     assert any("⌊(n + padding − span) / stride⌋" in m.value for m in at.markdown)
-    assert badge(at) == "🎯 Quiz score: **1 / 1** on this page · **1 / 1** in all"
+    assert badge(at) == "🎯 Quiz score (first tries): **1 / 1** on this page · **1 / 1** in all"
 
 
-def test_a_wrong_shape_is_revealed_with_a_cross_and_counts_once():
+def test_a_wrong_shape_gets_a_second_try_and_counts_once():
     at = answer_shape(open_link({"quiz": "1"}), 4, 4)
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [
+        "Not quite: 4×4 is not it. Try once more, or press “Show me”."]
+    assert "5×5" not in " ".join(w.value for w in at.warning)
+    assert texts(at, "OUTPUT_SHAPE") == []  # still hidden: a second try is allowed
+    assert badge(at).endswith("**0 / 1** on this page · **0 / 1** in all")
+    at = answer_shape(at, 6, 6)
     assert [(e.icon, e.value) for e in at.error] == [
-        ("❌", "Not quite: you said 4×4; the answer is 5×5.")]
+        ("❌", "Not quite: you said 6×6; the answer is 5×5.")]
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
     with pytest.raises(KeyError):
-        at.button(key="quiz_cls_shape_check")  # answered: no second try on this question
+        at.button(key="quiz_cls_shape_check")  # answered twice: no third try
     at.radio(key="cls_speed").set_value("fast").run()
-    assert badge(at) == "🎯 Quiz score: **0 / 1** on this page · **0 / 1** in all"
+    assert badge(at) == "🎯 Quiz score (first tries): **0 / 1** on this page · **0 / 1** in all"
+
+
+def test_a_right_second_try_reveals_but_scores_the_first():
+    at = answer_shape(answer_shape(open_link({"quiz": "1"}), 4, 4), 5, 5)
+    assert [(s.icon, s.value) for s in at.success] == [("✅", "Right on the second try: 5×5.")]
+    assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
+    assert badge(at).endswith("**0 / 1** in all")
+
+
+def test_show_me_after_a_wrong_first_try_reveals():
+    at = answer_shape(open_link({"quiz": "1"}), 4, 4)
+    at.button(key="quiz_cls_shape_show").click().run()
+    assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
+    assert badge(at).endswith("**0 / 1** in all")
 
 
 def test_a_number_question_accepts_what_learners_type():
@@ -430,7 +451,7 @@ def test_changing_the_settings_asks_a_new_question():
     assert at.number_input(key="quiz_cls_shape_rows").value is None  # an empty box
     at = answer_shape(at, 7, 7)
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=7x7"]
-    assert badge(at) == "🎯 Quiz score: **2 / 2** on this page · **2 / 2** in all"
+    assert badge(at) == "🎯 Quiz score (first tries): **2 / 2** on this page · **2 / 2** in all"
 
 
 def test_quiz_mode_is_remembered_across_pages_and_in_the_link():

@@ -313,7 +313,11 @@ def test_sliding_window_quiz_hides_the_output_and_scores_answers():
     at.button(key="quiz_sw_cell_check").click().run()
     assert_clean(at)
     assert "**1 / 2** on this page" in score_line(at)
+    assert not at.error and not any("20" in w.value for w in at.warning)  # a second try
+    at.text_input(key="quiz_sw_cell_in").input("6")
+    at.button(key="quiz_sw_cell_check").click().run()
     assert any("the answer is 20" in e.value for e in at.error)
+    assert "**1 / 2** on this page" in score_line(at)
 
 
 def test_padding_stride_quiz_asks_the_shape_first():

@@ -90,3 +90,30 @@ def test_unknown_language_is_refused():
 ])
 def test_browser_and_url_codes_are_normalised(code, expected):
     assert i18n.normalise(code) == expected
+
+
+def _modules_using_gettext():
+    import ast
+    from pathlib import Path
+
+    root = Path(catalogue.ROOT)
+    for path in [root / "app.py", *sorted((root / "app_pages").glob("*.py")),
+                 *sorted((root / "ui").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(node, ast.ImportFrom) and node.module == "ui.i18n"
+               and any(alias.name == "_" for alias in node.names) for node in tree.body):
+            yield path, tree
+
+
+def test_no_module_that_translates_uses_underscore_as_a_throwaway_name():
+    """``for _ in …`` or ``a, _ = …`` would shadow ``_()`` in that function (UnboundLocalError)."""
+    import ast
+
+    offenders = []
+    for path, tree in _modules_using_gettext():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                offenders.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.arg) and node.arg == "_":
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []

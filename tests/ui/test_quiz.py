@@ -115,6 +115,17 @@ def test_a_question_scores_once(session):
     assert session[quiz.RECORDS_KEY]["ps/out"]["given"] == "3×3"
 
 
+def test_a_wrong_first_answer_leaves_one_more_try_that_does_not_score(session):
+    quiz._record("ps", "ps/out", "shape:3×3", False, "4×4")
+    assert session[quiz.RECORDS_KEY]["ps/out"]["revealed"] is False
+    quiz._record("ps", "ps/out", "shape:3×3", True, "3×3")
+    record = session[quiz.RECORDS_KEY]["ps/out"]
+    assert (record["revealed"], record["right"], record["tries"]) == (True, True, 2)
+    quiz._record("ps", "ps/out", "shape:3×3", False, "2×2")  # a third answer changes nothing
+    assert session[quiz.RECORDS_KEY]["ps/out"]["given"] == "3×3"
+    assert quiz.score("ps") == quiz.Score(0, 1)
+
+
 def test_a_new_answer_to_the_same_question_id_scores_again(session):
     quiz._record("ps", "ps/out", "shape:3×3", True, "3×3")
     quiz._record("ps", "ps/out", "shape:2×2", False, "3×3")
