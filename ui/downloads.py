@@ -23,6 +23,7 @@ import numpy as np
 import streamlit as st
 
 from ui.export import array_to_csv, array_to_npy
+from ui.i18n import _
 
 __all__ = ["MAX_CSV_CELLS", "download_array_buttons", "download_gif_button",
            "plotly_png_config"]
@@ -54,7 +55,8 @@ def download_array_buttons(label: str, arr: np.ndarray | Callable[[], np.ndarray
     Parameters
     ----------
     label : str
-        What the array is ("Output", "Patch"); also the file name unless ``file_stem``.
+        What the array is ("Output", "Patch"), already translated; also the file name unless
+        ``file_stem`` (give an English ``file_stem`` when the label is translated).
     arr : np.ndarray or callable
         The array, or a function that computes it (called only on a click: use this for
         large arrays such as full-resolution feature maps).
@@ -90,8 +92,10 @@ def download_array_buttons(label: str, arr: np.ndarray | Callable[[], np.ndarray
                                file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv",
                                on_click="ignore", width="stretch")
         else:
-            why = ("3-D" if known is not None and len(known) > 2 else "too large for CSV")
-            st.caption(f"CSV: {why}, use .npy")
+            if known is not None and len(known) > 2:
+                st.caption(_("No CSV for a 3-D array: download it as .npy."))
+            else:
+                st.caption(_("Too large for CSV: download it as .npy."))
     with right:
         st.download_button(f"⬇️ {label} (.npy)", data=lambda: array_to_npy(compute()),
                            file_name=f"{stem}.npy", mime="application/octet-stream",

@@ -68,6 +68,8 @@ from urllib import parse
 import numpy as np
 import streamlit as st
 
+from ui.i18n import N_, _
+
 _LOGGER = logging.getLogger(__name__)
 
 KINDS = ("choice", "int", "float", "bool", "str", "int-list", "float-grid")
@@ -156,8 +158,8 @@ class UrlParam:
 
     @property
     def words(self) -> str:
-        """How the notice names the parameter."""
-        return self.label or self.url_name
+        """How the notice names the parameter (its label, translated; mark labels with N_)."""
+        return _(self.label) if self.label else self.url_name
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def decode(param: UrlParam, raw: str) -> Any:
         With a few words saying why it cannot be used ("is not a whole number").
     """
     if not isinstance(raw, str):
-        raise ValueError("is not text")
+        raise ValueError(_("is not text"))
     text = raw.strip()
     kind = param.kind
     if kind == "str":
@@ -215,7 +217,7 @@ def decode(param: UrlParam, raw: str) -> Any:
             return True
         if word in _FALSE:
             return False
-        raise ValueError("is not 1 or 0")
+        raise ValueError(_("is not 1 or 0"))
     if kind == "int":
         return _check_range(param, _parse_int(text))
     if kind == "float":
@@ -238,26 +240,26 @@ def encode(param: UrlParam, value: Any) -> str:
         for choice in param.choices:
             if _same(choice, value):
                 return str(choice)
-        raise ValueError("is not one of the choices")
+        raise ValueError(_("is not one of the choices"))
     if kind == "bool":
         if isinstance(value, bool | np.bool_):
             return "1" if value else "0"
-        raise ValueError("is not true or false")
+        raise ValueError(_("is not true or false"))
     if kind == "int":
         return str(_as_int(value))
     if kind == "float":
         return _format_float(value)
     if kind == "str":
         if not isinstance(value, str):
-            raise ValueError("is not text")
+            raise ValueError(_("is not text"))
         return value
     if kind == "int-list":
         if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
-            raise ValueError("is not a list of whole numbers")
+            raise ValueError(_("is not a list of whole numbers"))
         return ",".join(str(_as_int(v)) for v in value)
     grid = np.asarray(value)
     if grid.ndim != 2 or grid.dtype.kind not in "iuf" or grid.size == 0:
-        raise ValueError("is not a grid of numbers")
+        raise ValueError(_("is not a grid of numbers"))
     return ";".join(",".join(_format_float(v) for v in row) for row in grid)
 
 
@@ -270,9 +272,9 @@ def _same(choice: Any, value: Any) -> bool:
 
 def _decode_str(param: UrlParam, raw: str) -> str:
     if len(raw) > param.max_len:
-        raise ValueError(f"is longer than {param.max_len} characters")
+        raise ValueError(_("is longer than {n} characters").format(n=param.max_len))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in raw):
-        raise ValueError("contains control characters")
+        raise ValueError(_("contains control characters"))
     return raw
 
 
@@ -284,69 +286,72 @@ def _decode_choice(param: UrlParam, text: str) -> Any:
         folded = [c for c in param.choices if str(c).casefold() == text.casefold()]
         if len(folded) == 1:
             return folded[0]
-    raise ValueError("is not one of the choices")
+    raise ValueError(_("is not one of the choices"))
 
 
 def _parse_int(text: str) -> int:
     if not _INT.fullmatch(text):
-        raise ValueError("is not a whole number")
+        raise ValueError(_("is not a whole number"))
     return int(text)
 
 
 def _parse_float(text: str) -> float:
     if len(text) > _MAX_SCALAR_CHARS or not _FLOAT.fullmatch(text):
-        raise ValueError("is not a number")
+        raise ValueError(_("is not a number"))
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError("is too large")
+        raise ValueError(_("is too large"))
     return value
 
 
 def _check_range(param: UrlParam, value: float) -> Any:
     if param.min is not None and value < param.min:
-        raise ValueError(f"is below {_format_float(param.min)}")
+        raise ValueError(_("is below {low}").format(low=_format_float(param.min)))
     if param.max is not None and value > param.max:
-        raise ValueError(f"is above {_format_float(param.max)}")
+        raise ValueError(_("is above {high}").format(high=_format_float(param.max)))
     return value
 
 
 def _decode_int_list(param: UrlParam, text: str) -> tuple[int, ...]:
     if len(text) > 16 * param.max_len + 16:
-        raise ValueError("is too long")
+        raise ValueError(_("is too long"))
     items = [item.strip() for item in text.split(",")] if text else []
     if not param.min_len <= len(items) <= param.max_len:
-        raise ValueError(_count_words(param.min_len, param.max_len, "numbers"))
+        raise ValueError(_count_numbers(param.min_len, param.max_len))
     return tuple(_check_range(param, _parse_int(item)) for item in items)
 
 
 def _decode_grid(param: UrlParam, text: str) -> np.ndarray:
     side = param.max_len
     if len(text) > (_MAX_SCALAR_CHARS + 1) * side * side + side:
-        raise ValueError("is too long")
+        raise ValueError(_("is too long"))
     rows = [row.split(",") for row in text.split(";")]
     if not 1 <= len(rows) <= side or not all(1 <= len(row) <= side for row in rows):
-        raise ValueError(f"is not a grid of 1 to {side} rows and columns")
+        raise ValueError(_("is not a grid of 1 to {side} rows and columns").format(side=side))
     if len({len(row) for row in rows}) != 1:
-        raise ValueError("has rows of different lengths")
+        raise ValueError(_("has rows of different lengths"))
     values = np.array([[_parse_float(item.strip()) for item in row] for row in rows],
                       dtype=np.float64)
     limit = GRID_LIMIT if param.max is None else param.max
     low = -limit if param.min is None else param.min
     if values.min() < low or values.max() > limit:
-        raise ValueError(f"has numbers outside {_format_float(low)}…{_format_float(limit)}")
+        raise ValueError(_("has numbers outside {low}…{high}").format(
+            low=_format_float(low), high=_format_float(limit)))
     return values
 
 
-def _count_words(low: int, high: int, what: str) -> str:
-    return f"needs {low} {what}" if low == high else f"needs {low} to {high} {what}"
+def _count_numbers(low: int, high: int) -> str:
+    if low == high:
+        return _("needs {low} numbers").format(low=low)
+    return _("needs {low} to {high} numbers").format(low=low, high=high)
 
 
 def _as_int(value: Any) -> int:
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer | float
                                                              | np.floating):
-        raise ValueError("is not a whole number")
+        raise ValueError(_("is not a whole number"))
     if isinstance(value, float | np.floating) and not float(value).is_integer():
-        raise ValueError("is not a whole number")
+        raise ValueError(_("is not a whole number"))
     return int(value)
 
 
@@ -354,10 +359,10 @@ def _format_float(value: Any) -> str:
     """Shortest text that reads back as the same float: ``2``, ``-0.5``, ``0.1111111111111111``."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer
                                                              | np.floating):
-        raise ValueError("is not a number")
+        raise ValueError(_("is not a number"))
     number = float(value)
     if not math.isfinite(number):
-        raise ValueError("is not a finite number")
+        raise ValueError(_("is not a finite number"))
     if number.is_integer() and abs(number) < 1e15:
         return str(int(number))
     return repr(number)
@@ -398,10 +403,11 @@ def parse_query(schema: UrlSchema, query: Mapping[str, str]) -> ParsedQuery:
         try:
             values[param.key] = decode(param, raw)
         except Exception as err:  # any failure means "cannot use it"
-            problems.append(f"{_quote(param.words)} {_quote_value(raw)} {_reason(err)}")
+            problems.append(_("{setting} {value} {reason}").format(
+                setting=_quote(param.words), value=_quote_value(raw), reason=_reason(err)))
     for name in query:
         if name not in schema.url_names and name not in GLOBAL_PARAMS:
-            problems.append(f"{_quote(name)} is not a setting of this page")
+            problems.append(_("{name} is not a setting of this page").format(name=_quote(name)))
     return ParsedQuery(values, problems)
 
 
@@ -424,7 +430,8 @@ def state_updates(schema: UrlSchema, parsed: ParsedQuery) -> tuple[dict[str, Any
         try:
             writes = {param.key: value} if param.to_state is None else dict(param.to_state(value))
         except Exception as err:  # a page hook must not break the link
-            problems.append(f"{_quote(param.words)} could not be applied ({_reason(err)})")
+            problems.append(_("{setting} could not be applied ({reason})").format(
+                setting=_quote(param.words), reason=_reason(err)))
             continue
         updates.update(writes)
     return updates, problems
@@ -460,7 +467,7 @@ def link_query(query: Mapping[str, str | Sequence[str]]) -> str:
 
 def _reason(err: Exception) -> str:
     text = str(err).strip() if isinstance(err, ValueError | TypeError) else ""
-    return _plain(text, 80) or "is not valid"
+    return _plain(text, 80) or _("is not valid")
 
 
 def _quote(text: str) -> str:
@@ -468,7 +475,7 @@ def _quote(text: str) -> str:
 
 
 def _quote_value(raw: Any) -> str:
-    return f"“{_plain(str(raw), 30)}”" if str(raw) else "(empty)"
+    return f"“{_plain(str(raw), 30)}”" if str(raw) else _("(empty)")
 
 
 def _plain(text: str, limit: int) -> str:
@@ -501,9 +508,9 @@ def notice_text(problems: Sequence[str]) -> str:
     """The one notice a bad link gets."""
     shown = list(problems[:5])
     if len(problems) > 5:
-        shown.append(f"and {len(problems) - 5} more")
-    return (f"This link had settings that could not be used ({'; '.join(shown)}); "
-            "the defaults are shown instead.")
+        shown.append(_("and {n} more").format(n=len(problems) - 5))
+    return _("This link had settings that could not be used ({problems}); the defaults are "
+             "shown instead.").format(problems="; ".join(shown))
 
 
 def sync_from_url(schema: UrlSchema, *, notice: bool = True) -> list[str]:
@@ -581,13 +588,13 @@ def current_link() -> str:
     return f"{base}?{query}" if query else (base or "?")
 
 
-def share_link_box(*, label: str = "🔗 Link to this exact setup") -> str:
+def share_link_box(*, label: str = N_("Link to this exact setup")) -> str:
     """Show the page's current link for copying (``st.code`` has a copy button).
 
     Call it after :func:`sync_to_url` so that it shows this run's settings.
     """
     link = current_link()
-    st.caption(label)
+    st.caption(_(label))
     st.code(link, language=None, wrap_lines=True)
     return link
 
@@ -618,8 +625,8 @@ def kernel_params(prefix: str, *, default: str = "d2l", name: str = "k",
 
     return [
         UrlParam(preset_key, "choice", default, choices=[*kernel_names(), controls.CUSTOM],
-                 name=name, label="kernel", to_state=preset_state),
-        UrlParam(valid_key, "float-grid", None, name=f"{name}w", label="kernel weights",
+                 name=name, label=N_("kernel"), to_state=preset_state),
+        UrlParam(valid_key, "float-grid", None, name=f"{name}w", label=N_("kernel weights"),
                  max_len=side, to_state=weights_state,
                  when=lambda state: state.get(preset_key) == controls.CUSTOM),
     ]
@@ -637,7 +644,7 @@ def conv_params(prefix: str, *, modes: bool = True, short: str = "") -> list[Url
     s = short
     params = [UrlParam(f"{prefix}_padding", "choice", "valid",
                        choices=list(controls.PADDING_CHOICES), name=f"{s}pad",
-                       label="padding")]
+                       label=N_("padding"))]
     for side in ("top", "bottom", "left", "right"):
         params.append(UrlParam(f"{prefix}_pad_{side}", "int", 1, min=0, max=20,
                                name=f"{s}p{side[0]}", label=f"{side} padding",
@@ -651,7 +658,7 @@ def conv_params(prefix: str, *, modes: bool = True, short: str = "") -> list[Url
     if modes:
         params.append(UrlParam(f"{prefix}_padding_mode", "choice", PADDING_MODES[0],
                                choices=list(PADDING_MODES), name=f"{s}pm",
-                               label="padding values"))
+                               label=N_("padding values")))
     return params
 
 
@@ -677,35 +684,35 @@ def input_params(prefix: str, *, default: str = "arange", short: str = "") -> li
     patch = _equals(source_key, "patch")
     return [
         UrlParam(source_key, "choice", "preset", choices=list(controls.SOURCES),
-                 name=f"{s}src", label="input source"),
+                 name=f"{s}src", label=N_("input source")),
         UrlParam(f"{prefix}_preset", "choice", default, choices=list(controls.INPUT_PRESETS),
-                 name=f"{s}in", label="input"),
-        UrlParam(f"{prefix}_valid", "float-grid", None, name=f"{s}x", label="input values",
+                 name=f"{s}in", label=N_("input")),
+        UrlParam(f"{prefix}_valid", "float-grid", None, name=f"{s}x", label=N_("input values"),
                  max_len=controls.GRID_MAX_SIDE, to_state=typed_state,
                  when=_equals(source_key, "typed")),
         UrlParam(f"{prefix}_rand_rows", "int", 6, min=1, max=16, name=f"{s}rr",
-                 label="random rows", when=_equals(f"{prefix}_preset", "random")),
+                 label=N_("random rows"), when=_equals(f"{prefix}_preset", "random")),
         UrlParam(f"{prefix}_rand_cols", "int", 6, min=1, max=16, name=f"{s}rc",
-                 label="random columns", when=_equals(f"{prefix}_preset", "random")),
+                 label=N_("random columns"), when=_equals(f"{prefix}_preset", "random")),
         UrlParam(f"{prefix}_rand_seed", "int", 0, min=0, max=10_000, name=f"{s}rs",
-                 label="random seed", when=_equals(f"{prefix}_preset", "random")),
+                 label=N_("random seed"), when=_equals(f"{prefix}_preset", "random")),
         UrlParam(f"{prefix}_rand_range", "int-list", (0, 9), min=-9, max=9, min_len=2,
-                 max_len=2, name=f"{s}rv", label="random values",
+                 max_len=2, name=f"{s}rv", label=N_("random values"),
                  when=_equals(f"{prefix}_preset", "random")),
         UrlParam(f"{prefix}_board_size", "int", 8, min=2, max=16, name=f"{s}bs",
-                 label="board size", when=_equals(f"{prefix}_preset", "checkerboard")),
+                 label=N_("board size"), when=_equals(f"{prefix}_preset", "checkerboard")),
         UrlParam(f"{prefix}_board_square", "int", 2, min=1, max=8, name=f"{s}bq",
-                 label="board square", when=_equals(f"{prefix}_preset", "checkerboard")),
+                 label=N_("board square"), when=_equals(f"{prefix}_preset", "checkerboard")),
         UrlParam(f"{prefix}_patch_image", "choice", None, choices=samples, name=f"{s}img",
-                 label="patch image", when=patch),
+                 label=N_("patch image"), when=patch),
         UrlParam(f"{prefix}_patch_size", "int", None, min=2, max=100_000, name=f"{s}ps",
-                 label="patch size", when=patch),
+                 label=N_("patch size"), when=patch),
         UrlParam(f"{prefix}_patch_top", "int", None, min=0, max=100_000, name=f"{s}pt",
-                 label="patch top", when=patch),
+                 label=N_("patch top"), when=patch),
         UrlParam(f"{prefix}_patch_left", "int", None, min=0, max=100_000, name=f"{s}pl",
-                 label="patch left", when=patch),
+                 label=N_("patch left"), when=patch),
         UrlParam(f"{prefix}_patch_cells", "int", 16, min=2, max=controls.PATCH_MAX_CELLS,
-                 name=f"{s}pc", label="patch cells", when=patch),
+                 name=f"{s}pc", label=N_("patch cells"), when=patch),
     ]
 
 
