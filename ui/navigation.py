@@ -41,7 +41,7 @@ PAGES = (
     PageInfo("app_pages/channels.py", "Channels", "🌈", "channels",
              "Several input channels add up; several kernels give several output channels."),
     PageInfo("app_pages/pooling.py", "Pooling", "🧺", "pooling",
-             "Max and average pooling: summarise each window, shrink the map."),
+             "Max, average and Lp pooling: summarise each window, shrink the map."),
     PageInfo("app_pages/kernel_learning.py", "Kernel learning", "🎓", "kernel_learning",
              "Gradient descent finds the edge kernel [1, −1] by itself, live."),
     PageInfo("app_pages/your_image.py", "Your image", "🖼️", "your_image",
