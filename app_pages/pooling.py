@@ -473,19 +473,11 @@ def photo_section() -> None:
                           + (f" (shrunk from {P.image_size_text(photo.gray)} for display)"
                              if shown.shape != photo.gray.shape else ""))
     names = {"max": "Max pooled", "avg": "Average pooled",
-             "subsample": f"Every {ordinal(int(window))} pixel"}
+             "subsample": f"Every {P.ordinal(int(window))} pixel"}
     for col, (name, img) in zip(cols[1:], pooled.items(), strict=True):
         col.image(to_uint8(P.pixelated(img, int(window))), width="stretch",
                   caption=f"{names[name]}: {P.image_size_text(img)} "
                           f"({window * window}× fewer pixels), drawn at the input's size")
-
-
-def ordinal(n: int) -> str:
-    """``2`` → ``"2nd"``, ``4`` → ``"4th"``, ``11`` → ``"11th"``, ``23`` → ``"23rd"``."""
-    if n % 100 in (11, 12, 13):
-        return f"{n}th"
-    suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 # ------------------------------------------------------------------------------ page
