@@ -141,7 +141,8 @@ def test_mxnet_preset_is_explained_with_the_nearest_valid_setting():
     assert len(at.error) == 1
     assert "padding 2 is more than half the 2×3 pooling window" in at.error[0].value
     page = "\n".join(texts(at))
-    assert "MXNet, the seeds' framework, accepts padding up to the window size" in page
+    assert ("MXNet, the seeds' framework, only checks that the window fits in the padded "
+            "input (kernel ≤ n + 2·pad)") in page
     assert "**Nearest valid setting:** padding (1, 1) → `[[1, 3], [9, 11], [13, 15]]`" in page
     assert "it is what MXNet computes: `[[0, 3], [8, 11], [12, 15]]`" in page
     seeds = "nn.MaxPool2D((2, 3), padding=(1, 2), strides=(2, 3))"
