@@ -165,3 +165,35 @@ def test_lp_pooling_is_the_norm_for_non_negative_values_or_even_p():
     for p in (2.0, 4.0):
         np.testing.assert_allclose(lp_pool2d(signed, p, 4)[0, 0],
                                    np.linalg.norm(signed.ravel(), ord=p), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- sums the page describes
+
+
+@pytest.mark.parametrize(("k", "d"), [pytest.param(2, 2, id="k2-d2"),
+                                       pytest.param(3, 2, id="k3-d2"),
+                                       pytest.param(2, 3, id="k2-d3")])
+def test_a_dilated_kernel_of_ones_sums_the_taps_not_the_gaps(k, d):
+    """padding_stride.py: "each cell sums the cells under the kernel's taps (with dilation, not
+    the cells in the gaps)"."""
+    x = np.arange(64.0).reshape(8, 8)
+    out = conv2d(x, np.ones((k, k)), dilation=d)
+    expected = F.conv2d(torch.from_numpy(x)[None, None], torch.ones(1, 1, k, k,
+                        dtype=torch.float64), dilation=d)[0, 0].numpy()
+    np.testing.assert_allclose(out, expected)
+    span = d * (k - 1) + 1
+    taps = x[0:span:d, 0:span:d].sum()
+    assert out[0, 0] == taps and out[0, 0] != x[:span, :span].sum()
+
+
+def test_the_same_slice_on_r_g_b_sums_to_the_slice_on_r_plus_g_plus_b():
+    """channels.py: "with the same slice K on R, G and B the sum is K ⋆ (R + G + B)"; so an
+    edge between two colours with equal R + G + B cancels (red | green here)."""
+    rgb = np.zeros((3, 4, 6))
+    rgb[0, :, :3] = 1.0  # red on the left
+    rgb[1, :, 3:] = 1.0  # green on the right: same R + G + B, different colours
+    k = np.array([[-1.0, 0.0, 1.0]] * 3)  # Sobel-like vertical-edge slice
+    out = conv2d(rgb, np.stack([k, k, k])[None])[0]
+    np.testing.assert_allclose(out, conv2d(rgb.sum(axis=0), k), atol=1e-12)
+    np.testing.assert_allclose(out, 0.0, atol=1e-12)
+    assert np.abs(conv2d(rgb[0], k)).max() > 0  # each plane alone does see the edge
