@@ -376,8 +376,8 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
             f"{size_text(outputs.shape[1:])}) = **{cost.macs:,}**")
         st.code("\n".join(f"Y[{o}] = {FC.matrix_text(outputs[o])}" for o in range(c_out)),
                 language=None)
-        st.caption(f"`nn.Conv2d({c_in}, {c_out}, kernel_size={size_text((kh, kw))}, "
-                   f"bias={bias})` holds exactly these {cost.params:,} parameters.")
+        st.caption(f"`{FC.conv2d_layer_code(c_in, c_out, (kh, kw), bias)}` holds exactly "
+                   f"these {cost.params:,} parameters.")
     with right:
         fig = FC.kernel_bank_figure(x, bank, outputs)
         st.plotly_chart(fig, width="content", theme=None, key=f"{P}_mo_chart",
@@ -686,6 +686,13 @@ def photo_tab() -> None:
                          f"{size_text(x.shape[1:])}")
     st.plotly_chart(fig, width="content", theme=None, key=f"{P}_photo_chart",
                     config=PNG_CONFIG)
+    if all(np.array_equal(kernels[0], k) for k in kernels[1:]):
+        cancel_note = ("With the same slice K on R, G and B the sum is K ⋆ (R + G + B): an edge "
+                       "cancels where R + G + B is the same on both sides, even between two "
+                       "different colours.")
+    else:
+        cancel_note = ("Where one plane's edge has the opposite sign of another's, they partly "
+                       "cancel in the sum.")
     ranges = ", ".join(
         f"{lab} {format_number(float(p.min()), digits=3)} … "
         f"{format_number(float(p.max()), digits=3)}"
@@ -693,9 +700,7 @@ def photo_tab() -> None:
     st.caption(f"Top: the R, G, B planes (black = 0). Middle: each plane ⋆ its kernel slice, "
                f"on one colour scale ({ranges}). Bottom: their sum, the output "
                f"({format_number(float(output.min()), digits=3)} … "
-               f"{format_number(float(output.max()), digits=3)}). Where two colours of the "
-               "same brightness meet, the channels' edges have opposite signs and partly "
-               "cancel in the sum.")
+               f"{format_number(float(output.max()), digits=3)}). {cancel_note}")
 
 
 # ------------------------------------------------------------------------------ page

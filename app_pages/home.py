@@ -90,8 +90,11 @@ def calculator() -> None:
             "whatever the photo's size.\n"
             f"- The dense layer has **{power_of_ten(counts.ratio)} times** as many parameters.")
     st.info(
-        "Two assumptions make the difference. **Translation invariance**: a cat is a cat "
-        "wherever it is in the picture, so the same weights can be used at every position. "
+        "Two assumptions make the difference. **Translation invariance** (d2l's name for "
+        "it): the detector works the same everywhere — a cat is a cat wherever it is in the "
+        "picture — so the same weights are used at every position. This makes the layer "
+        "*equivariant*: shift the image and its feature map shifts with it; invariance to "
+        "small shifts is what pooling adds later. "
         "**Locality**: what a pixel means depends mostly on its neighbours, so each output only "
         "needs a small window. Together they turn the dense layer into a convolution.",
         icon="💡")

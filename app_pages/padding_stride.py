@@ -167,8 +167,8 @@ def explain_same_with_stride(in_hw, ks, settings: controls.ConvSettings) -> None
         "`ValueError: padding='same' is not supported for strided convolutions`.", icon="🚫")
     st.markdown(
         f"The padding \"same\" gives at stride 1 (top {top}, bottom {bottom}, left {left}, "
-        f"right {right}) would give a **{would}** output here; with an odd kernel it is "
-        "⌈n / s⌉, which is what TensorFlow calls \"same\" for strided layers.")
+        f"right {right}) would give a **{would}** output here: ⌈n / s⌉ for any kernel and "
+        "dilation, which is what TensorFlow calls \"same\" for strided layers.")
     st.button("Use that padding, side by side", key=f"{P}_fix_same",
               on_click=state.set_values({f"{GEO}_padding": "custom", f"{GEO}_pad_top": top,
                                          f"{GEO}_pad_bottom": bottom, f"{GEO}_pad_left": left,
@@ -274,8 +274,9 @@ def window_section(trace: WindowTrace, mode: str) -> None:
     if np.any(trace.unreached_input_cells()):
         legend.append("✖ input cells no window reaches")
     st.caption(" · ".join(legend) + ". The input holds 0, 1, 2, … row by row; hatched cells "
-               "are padding. The output is what a kernel of ones gives: each cell sums its "
-               "window. Click an output cell (or an input cell) to pick its window.")
+               "are padding. The output is what a kernel of ones gives: each cell sums the cells "
+               "under the kernel's taps (with dilation, not the cells in the gaps). Click an "
+               "output cell (or an input cell) to pick its window.")
     sources = FS.padding_sources_text(trace.in_hw, trace.pads, mode)
     if sources:
         st.caption(f"**{mode}** padding: " + "; ".join(sources) + ".")
@@ -377,8 +378,8 @@ STACK_DEFAULTS = {**STACK_PRESETS[0][2], f"{P}_stack_p": 1}
 def stack_section() -> None:
     st.subheader("🧱 Layer-stack calculator")
     st.markdown("N layers of one kernel, padding and stride on an input: the shape after each "
-                "layer, and the **receptive field** — how many input cells one output cell "
-                "sees — growing layer by layer.")
+                "layer, and the **receptive field** — the input region that can affect one "
+                "output cell (padding included) — growing layer by layer.")
     cols = st.columns(len(STACK_PRESETS))
     for k, (label, help_text, values) in enumerate(STACK_PRESETS):
         cols[k].button(label, key=f"{P}_stack_preset_{k}", help=help_text, width="stretch",
@@ -430,9 +431,9 @@ def stack_section() -> None:
                   "no cells are lost" if kept == 1 else f"{kept:.2f}× as many cells")
         st.success(
             f"**{size_text(in_hw)} → {size_text(last.out_hw)}** after {n} layer"
-            f"{'s' if n > 1 else ''}: {change}. One output cell sees a "
-            f"**{size_text(last.field.size)}** patch of the input; neighbouring output cells "
-            f"are {size_text(last.field.jump)} input cells apart. Each layer adds "
+            f"{'s' if n > 1 else ''}: {change}. One output cell's receptive field is a "
+            f"**{size_text(last.field.size)}** region of the (padded) input; neighbouring "
+            f"output cells are {size_text(last.field.jump)} input cells apart. Each layer adds "
             "d·(k − 1)·(product of the earlier strides) to the receptive field.")
 
 

@@ -29,6 +29,11 @@ MAX_PRINTED_CELLS = 64
 #: Largest side of the photo before pooling (it is shrunk to this for display).
 PHOTO_SIDE = 256
 KIND_NAMES = {"max": "Max", "avg": "Average", "lp": "Lp (power average)"}
+#: What Lp pooling is on signed values (docs/glossary.md).
+LP_CAVEAT = ("PyTorch's lp_pool2d computes (Σ xᵖ)^(1/p) on the signed values. It is the Lp norm "
+             "of the window only when the values are ≥ 0 or p is even (p = 2: the L2 norm). "
+             "With negative values, p = 1 gives their signed sum, and a sum of powers that is "
+             "negative (any p but 1) or a negative value to a fractional power gives NaN.")
 #: The d2l 3×3 input names its pooling results here, not its convolution results.
 INPUT_LABELS = {"arange": "3×3 arange (d2l max: 4, 5, 7, 8)"}
 DIRECTIONS = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}
@@ -172,8 +177,8 @@ def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
         st.markdown("##### 2 · Pooling")
         kind = st.radio("Summary of each window", list(KIND_NAMES), key="pool_kind",
                         format_func=KIND_NAMES.get)
-        st.number_input("Power p (Lp pooling; p = 2 is the L2 norm)", 0.5, 16.0, step=0.5,
-                        key="pool_p", disabled=kind != "lp", format="%g")
+        st.number_input("Power p (Lp pooling: (Σ xᵖ)^(1/p))", 0.5, 16.0, step=0.5,
+                        key="pool_p", disabled=kind != "lp", format="%g", help=LP_CAVEAT)
         st.checkbox("count_include_pad (padding counts in the divisor)", key="pool_count_pad",
                     disabled=kind != "avg",
                     help="Average pooling only. True (PyTorch's default): the zero padding "
@@ -222,11 +227,13 @@ def explain_refusal(err: Exception, x: np.ndarray, s: P.PoolSettings) -> None:
     valid = P.nearest_valid_padding(s.kernel_size, s.padding)
     with st.container(border=True):
         st.markdown(
-            "**Why.** With more padding than half the window, some window would hold only "
-            "padding: a max of nothing (−∞) or an average of nothing. "
-            "**MXNet, the seeds' framework, accepts padding up to the window size and simply "
-            "leaves padded cells out of each window, while PyTorch refuses any padding over "
-            "half the window.**")
+            "**Why.** PyTorch's rule is: padding at most half the window. It is a rule, not a "
+            "necessity: without dilation, every window still holds a real cell as long as the "
+            "padding is smaller than the window; only padding ≥ the window can make a window "
+            "of padding alone. **MXNet, the seeds' framework, only checks that the window fits "
+            "in the padded input (kernel ≤ n + 2·pad); its max pooling ignores the padded "
+            "cells, and its average pooling counts them in the divisor by default "
+            "(count_include_pad=True).**")
         try:
             fixed = P.PoolSettings(s.kind, s.kernel_size, s.stride, valid, s.dilation,
                                    s.ceil_mode, s.count_include_pad, s.norm_type)
@@ -282,10 +289,26 @@ def result_section(x: np.ndarray, s: P.PoolSettings, out: np.ndarray,
     st.code("\n".join(lines), language=None)
     if out.size <= MAX_PRINTED_CELLS:
         st.markdown(f"Output: `{P.pooled_row_text(out)}`")
+    non_finite_notes(x, s, out)
     preset = active_preset()
     if preset is not None:
         st.caption(f"Seeds' example: `{PRESETS[preset][2]}` (MXNet), here computed by convcore "
                    "with PyTorch's rules.")
+
+
+def non_finite_notes(x: np.ndarray, s: P.PoolSettings, out: np.ndarray) -> None:
+    """Explain NaN and −∞ where they appear, and Lp pooling on signed values."""
+    if s.kind == "lp" and np.any(x < 0):
+        st.caption(f"**Negative values.** {LP_CAVEAT}")
+    if np.any(np.isnan(out)):
+        st.warning("**NaN** (not a number) in the output: in these windows the sum of the "
+                   "p-th powers is negative, or a negative value is raised to a fractional "
+                   "power p, and its p-th root is not a real number. PyTorch returns NaN too.",
+                   icon="⚠️")
+    if np.any(np.isneginf(out)):
+        st.warning("**−∞** in the output: the dilated window's taps land on padding only, "
+                   "skipping every real cell, so the maximum is over padding (−∞). PyTorch's "
+                   "half-window limit on the padding does not prevent this.", icon="⚠️")
 
 
 def animation_section(x: np.ndarray, s: P.PoolSettings, image: bool) -> None:
@@ -353,8 +376,10 @@ def pooling_section() -> None:
 def translation_section() -> None:
     st.subheader("🔀 Translation invariance: shift the input by a pixel")
     st.markdown(
-        "A convolution is *equivariant*: shift its input and its output shifts too, so "
-        "almost every output cell changes value. A pooling layer after it reports *what is "
+        "A convolution is *equivariant*: shift its input and its output shifts by the same "
+        "amount (away from the borders) — the same values in new places. How many output "
+        "cells change value depends on the image: none for a shift along a straight edge, "
+        "many for a shift across it. A pooling layer after it reports *what is "
         "somewhere in each window*, not exactly where — after a small shift many pooled "
         "cells stay the same. (d2l: with 2×2 max pooling, a pattern the convolution found is "
         "still detected if it moves by one element.)")
@@ -386,7 +411,8 @@ def translation_section() -> None:
                    "smaller kernel or a smaller pooling window.", icon="⚠️")
         return
     st.caption(f"The input is shifted {amount} pixel{'s' if amount > 1 else ''} {direction}; "
-               "the cells it leaves repeat the edge. Then X ⋆ K (the convolution) and "
+               "the cells it leaves repeat the edge. Then X ⋆ K (⋆: cross-correlation, what "
+               "a convolutional layer computes) and "
                f"{settings.describe()} of X ⋆ K are compared cell by cell.")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Convolution: cells changed", f"{cmp.conv_changed:.0%}")
@@ -447,7 +473,7 @@ def photo_section() -> None:
                           + (f" (shrunk from {P.image_size_text(photo.gray)} for display)"
                              if shown.shape != photo.gray.shape else ""))
     names = {"max": "Max pooled", "avg": "Average pooled",
-             "subsample": f"Every {window}th pixel"}
+             "subsample": f"Every {P.ordinal(int(window))} pixel"}
     for col, (name, img) in zip(cols[1:], pooled.items(), strict=True):
         col.image(to_uint8(P.pixelated(img, int(window))), width="stretch",
                   caption=f"{names[name]}: {P.image_size_text(img)} "
@@ -467,7 +493,8 @@ def main() -> None:
     st.markdown(
         "A pooling layer slides a window like a convolution but has **no weights**: it "
         "replaces each window by a summary — its **maximum**, its **average**, or its "
-        "**Lp norm**. It makes the layer less sensitive to exactly where a feature is, and "
+        "**Lp power average** (Σ xᵖ)^(1/p), the Lp norm of the window when its values are "
+        "≥ 0. It makes the layer less sensitive to exactly where a feature is, and "
         "(with a stride) shrinks the map.")
     pooling_section()
     st.divider()

@@ -177,14 +177,15 @@ _PRESET_TABLE = (
         "emboss",
         "Emboss",
         [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
-        "Brightens slopes facing the bottom-right and darkens those facing the top-left, "
-        "so shapes look raised.",
+        "Brighter where the brightness increases toward the bottom-right, darker where it "
+        "increases toward the top-left (each pixel plus that change), so shapes look raised.",
     ),
     (
         "outline",
         "Outline",
         [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
-        "Each pixel minus its eight neighbours, leaving bright outlines on a dark ground.",
+        "Eight times each pixel minus the sum of its eight neighbours: zero on flat areas "
+        "and even slopes, so outlines stand out on a dark ground.",
     ),
     (
         "d2l",

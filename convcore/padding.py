@@ -79,7 +79,8 @@ def _named_padding(name: str, ks, ss, ds) -> Pads:
         if any(s != 1 for s in ss):
             raise ValueError(
                 "padding='same' needs stride 1 (PyTorch refuses it for strided convolutions: "
-                "with stride > 1 no padding keeps the output as large as the input)")
+                "the padding that keeps the output as large as the input would depend on the "
+                "input size, about (s − 1)·n cells)")
         return tuple(((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans)
     if key == "full":
         return tuple((span - 1, span - 1) for span in spans)

@@ -291,8 +291,8 @@ def resolve_pool_padding(padding, ks, ds, n: int, *, check_half: bool = True):
             if 2 * p > k:
                 raise ValueError(
                     f"padding {p} is more than half the {size_text(ks)} pooling window: "
-                    f"PyTorch allows at most {k // 2}, so that every window holds at least "
-                    "one real input cell")
+                    f"PyTorch allows at most {k // 2}. This is PyTorch's rule, not a "
+                    "guarantee: with dilation a window's taps can still land on padding only")
     return ps
 
 

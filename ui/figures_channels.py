@@ -555,6 +555,17 @@ def channel_connection_panel(connections, groups: int) -> go.Figure:
 # ------------------------------------------------------------------------------ text
 
 
+def conv2d_layer_code(c_in: int, c_out: int, kernel_hw: tuple[int, int], bias: bool) -> str:
+    """The ``nn.Conv2d`` line for a layer, as valid Python (``import torch.nn as nn``).
+
+    >>> conv2d_layer_code(2, 3, (2, 2), True)
+    'nn.Conv2d(2, 3, kernel_size=(2, 2), bias=True)'
+    """
+    kh, kw = kernel_hw
+    return (f"nn.Conv2d({int(c_in)}, {int(c_out)}, kernel_size=({int(kh)}, {int(kw)}), "
+            f"bias={bool(bias)})")
+
+
 def matrix_text(values, *, digits: int = 4) -> str:
     """A 2-D array as a nested list: ``[[56, 72], [104, 120]]``."""
     arr = np.asarray(values, dtype=np.float64)

@@ -179,6 +179,14 @@ def _pair_text(pair: tuple[int, int]) -> str:
     return f"({pair[0]}, {pair[1]})"
 
 
+def ordinal(n: int) -> str:
+    """``2`` → ``"2nd"``, ``4`` → ``"4th"``, ``11`` → ``"11th"``, ``23`` → ``"23rd"``."""
+    if n % 100 in (11, 12, 13):
+        return f"{n}th"
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def nearest_valid_padding(kernel_size, padding) -> tuple[int, int]:
     """The largest padding PyTorch accepts that is not above ``padding``: at most half the
     window on each axis."""

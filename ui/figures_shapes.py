@@ -133,8 +133,8 @@ def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
     -------
     go.Figure
         Panel 0 is the padded input (click tags "input"/"padding", coordinates relative to
-        the input), panel 1 the output of a kernel of ones (each cell sums its window; click
-        tag "output"). Outlines are named ``window:first``, ``window:last``,
+        the input), panel 1 the output of a kernel of ones (each cell sums the cells under the
+        taps; click tag "output"). Outlines are named ``window:first``, ``window:last``,
         ``window:picked``, ``window:all`` (``window:centres``); output cells ``cell:first``
         ...; with dilation the taps of the outlined windows ``taps:first`` ...; unreached
         input cells ``unreached``.

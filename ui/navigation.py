@@ -43,7 +43,7 @@ PAGES = (
     PageInfo("app_pages/channels.py", N_("Channels"), "🌈", "channels",
              N_("Several input channels add up; several kernels give several output channels.")),
     PageInfo("app_pages/pooling.py", N_("Pooling"), "🧺", "pooling",
-             N_("Max and average pooling: summarise each window, shrink the map.")),
+             N_("Max, average and Lp pooling: summarise each window, shrink the map.")),
     PageInfo("app_pages/kernel_learning.py", N_("Kernel learning"), "🎓", "kernel_learning",
              N_("Gradient descent finds the edge kernel [1, −1] by itself, live.")),
     PageInfo("app_pages/your_image.py", N_("Your image"), "🖼️", "your_image",

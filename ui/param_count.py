@@ -112,13 +112,19 @@ _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def power_of_ten(n: float) -> str:
-    """``1_000_000_000`` → ``"10⁹"``; ``1.2e10`` → ``"1.2 × 10¹⁰"``; small numbers as they are."""
+    """``1_000_000_000`` → ``"10⁹"``; ``1.2e10`` → ``"1.2 × 10¹⁰"``; small numbers as they are.
+
+    The mantissa is rounded to one decimal and kept in [1, 10): ``9.96e8`` → ``"10⁹"``, not
+    ``"10.0 × 10⁸"``.
+    """
     if n < 1000:
         return f"{n:g}"
     exponent = math.floor(math.log10(n))
-    mantissa = n / 10**exponent
+    mantissa = round(n / 10**exponent, 1)
+    if mantissa >= 10:  # 9.95… rounds up to the next power of ten
+        exponent, mantissa = exponent + 1, round(mantissa / 10, 1)
     power = f"10{str(exponent).translate(_SUPERSCRIPTS)}"
-    if round(mantissa, 1) == 1.0:
+    if mantissa == 1.0:
         return power
     return f"{mantissa:.1f} × {power}"
 

@@ -116,6 +116,20 @@ def test_home_calculator_follows_its_widgets():
     assert metrics["Convolutional layer"] == f"{3 * 64 * 9 + 64:,}"
 
 
+def test_home_uses_the_glossary_words_and_prints_a_normalised_mantissa():
+    """Issue 18: d2l's principle makes the layer equivariant, pooling adds invariance; the
+    Pooling blurb names Lp; 996 units print as 10⁹ and 10⁸, never "10.0 × 10⁸"."""
+    at = open_app()
+    (info,) = [i.value for i in at.info]
+    assert "the detector works the same everywhere" in info
+    assert "*equivariant*" in info and "invariance to small shifts is what pooling adds" in info
+    assert any("Max, average and Lp pooling" in c.value for c in at.caption)
+    at.number_input(key="home_hidden").set_value(996).run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "(≈ 10⁹," in text and "**10⁸ times**" in text
+    assert "10.0 ×" not in text
+
+
 # ------------------------------------------------------------------------------ sliding window
 
 
@@ -172,6 +186,8 @@ def test_same_padding_with_stride_is_explained():
     at.number_input(key="sw_geo_stride_h").set_value(2).run()
     assert not at.exception
     assert any("stride 1" in w.value for w in at.warning)
+    assert any("would depend on the input size" in w.value for w in at.warning)
+    assert not any("no padding keeps" in w.value for w in at.warning)
 
 
 def test_padding_is_drawn_and_counted_in_the_formula():

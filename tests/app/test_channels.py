@@ -147,6 +147,10 @@ def test_photo_defaults_show_three_planes_and_their_sum(page):
     assert fig["layout"]["meta"]["rows"] == [["x0", "x1", "x2"], ["p0", "p1", "p2"], ["out"]]
     titles = [a["text"] for a in fig["layout"]["annotations"]]
     assert any("X[R]" in t for t in titles) and any("X[B]" in t for t in titles)
+    # issue 18: the same slice on R, G, B cancels where R + G + B matches, not "brightness"
+    captions = [c.value for c in page.caption if c.value.startswith("Top: the R, G, B planes")]
+    assert len(captions) == 1 and "the sum is K ⋆ (R + G + B)" in captions[0]
+    assert "same brightness" not in captions[0]
 
 
 # ------------------------------------------------------------------------------ interaction

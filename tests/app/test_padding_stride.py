@@ -161,6 +161,9 @@ def test_same_with_stride_is_explained_and_fixed_in_one_click(at):
     assert '"same" needs stride 1' in error
     assert "not supported for strided convolutions" in error
     assert not at.get("plotly_chart") or "window:first" not in trace_names(charts(at)[0])
+    # 8×8, 3×3, stride (2, 1): the stride-1 "same" padding gives ⌈n / s⌉ = 4×8 (any kernel)
+    assert any("**4×8** output here: ⌈n / s⌉ for any kernel and dilation" in m
+               for m in markdowns(at))
     at.button(key="ps_fix_same").click().run()
     clean(at)
     assert not at.error
@@ -213,6 +216,11 @@ def test_stack_defaults_to_the_seeds_240_through_ten_5x5_layers(at):
     success = " ".join(s.value for s in at.success)
     assert "240×240 → 200×200" in success
     assert "30.6% of the cells are gone" in success
+    # docs/glossary.md: the receptive field is the input region that can affect one output cell
+    assert ("One output cell's receptive field is a **41×41** region of the (padded) "
+            "input") in success
+    intro = next(m for m in markdowns(at) if m.startswith("N layers of one kernel"))
+    assert "the input region that can affect one output cell" in intro
 
 
 def test_stack_presets_and_a_stack_that_runs_out(at):

@@ -18,6 +18,9 @@ import torch.nn.functional as F
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from convcore import format_number
+from ui.controls import format_grid
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/pooling.py"
 TIMEOUT = 120  # the machine is shared; first runs build figures
@@ -138,7 +141,8 @@ def test_mxnet_preset_is_explained_with_the_nearest_valid_setting():
     assert len(at.error) == 1
     assert "padding 2 is more than half the 2×3 pooling window" in at.error[0].value
     page = "\n".join(texts(at))
-    assert "MXNet, the seeds' framework, accepts padding up to the window size" in page
+    assert ("MXNet, the seeds' framework, only checks that the window fits in the padded "
+            "input (kernel ≤ n + 2·pad)") in page
     assert "**Nearest valid setting:** padding (1, 1) → `[[1, 3], [9, 11], [13, 15]]`" in page
     assert "it is what MXNet computes: `[[0, 3], [8, 11], [12, 15]]`" in page
     seeds = "nn.MaxPool2D((2, 3), padding=(1, 2), strides=(2, 3))"
@@ -301,3 +305,84 @@ def test_photo_upload_good_and_bad():
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert captions[0] == "Input: 40×30 px"
     assert captions[1].startswith("Max pooled: 10×7 px")
+
+
+# ------------------------------------------------------------------------------ issue 18
+
+
+def type_input(at: AppTest, values) -> AppTest:
+    at.radio(key="pool_in_source").set_value("typed").run()
+    at.text_area(key="pool_in_text").set_value(format_grid(np.asarray(values, float))).run()
+    clean(at)
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [*texts(at), *(c.value for c in at.caption), *(w.value for w in at.warning),
+             *(c.value for c in at.code)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(("p", "window", "nan"), [
+    pytest.param(1.0, [[-1, -2], [-3, 4]], False, id="p1-signed-sum"),
+    pytest.param(2.5, [[-1, -2], [-3, 4]], True, id="p2.5-negative-value"),
+    pytest.param(3.0, [[-5, 1], [1, 1]], True, id="p3-negative-sum"),
+    pytest.param(2.0, [[-1, -2], [-3, 4]], False, id="p2-l2-norm"),
+])
+def test_lp_on_signed_values_is_explained_and_no_nan_goes_unexplained(p, window, nan):
+    at = type_input(open_page(), window)
+    at.radio(key="pool_kind").set_value("lp").run()
+    set_numbers(at, pool_p=p)
+    clean(at)
+    expected = F.lp_pool2d(torch.tensor(window, dtype=torch.float64)[None, None], p, 2)
+    assert bool(torch.isnan(expected).any()) is nan
+    shown = output_line(at)
+    assert ("nan" in shown) is nan
+    if not nan:
+        assert shown == f"Output: `[[{format_number(expected.item())}]]`"
+    assert any("on the signed values" in c.value for c in at.caption)  # the Lp caveat
+    assert any("**NaN**" in w.value for w in at.warning) is nan
+
+
+def test_a_dilated_window_on_padding_alone_is_explained_not_shown_bare():
+    """Issue 18, item 2: padding 1 on a 2×2 window is allowed, yet with dilation 4 on the 3×3
+    input the only window's taps all land on padding: PyTorch gives −∞."""
+    at = open_page()
+    set_numbers(at, pool_ph=1, pool_pw=1, pool_dh=4, pool_dw=4)
+    clean(at)
+    expected = F.max_pool2d(torch.arange(9.0, dtype=torch.float64).view(1, 1, 3, 3), 2, 1, 1, 4)
+    assert torch.isneginf(expected).all()
+    assert "-inf" in output_line(at) or "−∞" in output_line(at)
+    assert any("**−∞** in the output" in w.value for w in at.warning)
+
+
+def test_too_much_padding_says_the_half_window_limit_is_a_rule_and_states_mxnets_rule():
+    at = open_page()
+    set_numbers(at, pool_kh=3, pool_kw=3, pool_ph=2, pool_pw=2)
+    clean(at)
+    why = next(t for t in texts(at) if t.startswith("**Why.**"))
+    assert "It is a rule, not a necessity" in why
+    assert "kernel ≤ n + 2·pad" in why and "count_include_pad=True" in why
+    assert "a max of nothing" not in why
+    # the page's explicit-padding numbers (MXNet's): every window has a real cell
+    row = next(t for t in texts(at) if t.startswith("**The seeds' numbers"))
+    assert "inf" not in row
+    assert "PyTorch allows at most 1. This is PyTorch's rule" in at.error[0].value
+
+
+def test_translation_section_says_what_equivariance_implies():
+    text = shown_text(open_page())
+    assert "almost every output cell changes" not in text
+    assert "shifts by the same amount" in text
+    assert "⋆: cross-correlation" in text
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
+def test_photo_subsampling_caption_uses_ordinals():
+    at = open_page()
+    assert any(c.startswith("Every 4th pixel") for c in image_captions(at)), image_captions(at)
+    at.select_slider(key="pool_photo_window").set_value(2).run()
+    assert any(c.startswith("Every 2nd pixel") for c in image_captions(at)), image_captions(at)

@@ -186,6 +186,46 @@ def test_emboss_is_antisymmetric_about_the_centre_apart_from_it():
     np.testing.assert_array_equal(kernel, -kernel[::-1, ::-1])
 
 
+# Ramps of slope 1 per cell: (description word, brightness as a function of (row, col)).
+EMBOSS_RAMPS = [
+    pytest.param(lambda r, c: r + c, 1, id="rises-toward-bottom-right-brighter"),
+    pytest.param(lambda r, c: -(r + c), -1, id="rises-toward-top-left-darker"),
+    pytest.param(lambda r, c: r - c, 0, id="rises-toward-bottom-left-unchanged"),
+    pytest.param(lambda r, c: c - r, 0, id="rises-toward-top-right-unchanged"),
+]
+
+
+@pytest.mark.parametrize(("ramp", "sign"), EMBOSS_RAMPS)
+def test_emboss_brightens_where_brightness_rises_toward_the_bottom_right(ramp, sign):
+    """The description: brighter where brightness increases toward the bottom-right, darker
+    where it increases toward the top-left (each pixel plus that change)."""
+    kernel = get_kernel("emboss")
+    assert "increases toward the bottom-right" in kernel.description
+    assert "increases toward the top-left" in kernel.description
+    rows, cols = np.mgrid[0:7, 0:7].astype(np.float64)
+    x = ramp(rows, cols)
+    change = corr2d(x, kernel.array) - x[1:-1, 1:-1]  # output minus the centre pixel
+    np.testing.assert_array_equal(np.sign(change), np.full(change.shape, sign))
+
+
+def test_outline_is_eight_times_the_pixel_minus_its_eight_neighbours():
+    kernel = get_kernel("outline")
+    assert kernel.description.startswith(
+        "Eight times each pixel minus the sum of its eight neighbours")
+    x = np.random.default_rng(3).random((7, 9))
+    neighbour_sums = corr2d(x, np.ones((3, 3))) - x[1:-1, 1:-1]
+    np.testing.assert_allclose(corr2d(x, kernel.array), 8 * x[1:-1, 1:-1] - neighbour_sums,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("image", [
+    pytest.param(np.full((6, 6), 0.7), id="flat"),
+    pytest.param(0.2 * np.mgrid[0:6, 0:6][0] - 0.1 * np.mgrid[0:6, 0:6][1], id="even-slope"),
+])
+def test_outline_is_zero_on_flat_areas_and_even_slopes(image):
+    np.testing.assert_allclose(corr2d(image, get_kernel("outline").array), 0.0, atol=1e-12)
+
+
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(ValueError, match=r"no preset kernel called 'sobel'\. Did you mean sobel_"):
         get_kernel("sobel")

@@ -486,3 +486,10 @@ def test_photo_pooling_and_pixelated_display():
     assert big.shape == (12, 16)
     np.testing.assert_array_equal(big[4:8, 8:12], pooled["max"][1, 2])
     assert P.pixelated(np.zeros((3, 2, 2)), 2).shape == (3, 4, 4)
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
+                                         (8, "8th"), (11, "11th"), (12, "12th"), (13, "13th"),
+                                         (21, "21st"), (22, "22nd"), (103, "103rd")])
+def test_ordinal(n, text):
+    assert P.ordinal(n) == text

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ui.param_count import dense_vs_conv, human_bytes, power_of_ten
 
@@ -43,6 +47,34 @@ def test_bad_sizes_are_refused(args, error):
 ])
 def test_power_of_ten(n, text):
     assert power_of_ten(n) == text
+
+
+@pytest.mark.parametrize(("hidden", "weights", "ratio"), [
+    pytest.param(996, "10⁹", "10⁸", id="996-units-round-up-to-the-next-power"),
+    pytest.param(1000, "10⁹", "10⁸", id="the-seeds-1000-units"),
+    pytest.param(940, "9.4 × 10⁸", "9.4 × 10⁷", id="940-units"),
+])
+def test_the_home_page_figures_for_a_megapixel_photo(hidden, weights, ratio):
+    counts = dense_vs_conv(1000, 1000, 1, hidden, 3, 3, 1)
+    assert power_of_ten(counts.dense_weights) == weights
+    assert power_of_ten(counts.ratio) == ratio
+
+
+POWER_TEXT = re.compile(r"^(?:(\d\.\d) × )?10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
+SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+@given(st.floats(min_value=1000, max_value=1e18))
+def test_power_of_ten_prints_a_normalised_mantissa_within_rounding(n):
+    """Mantissa in [1, 10) with one decimal (never "10.0 × 10⁸"), and the printed number is n
+    rounded to that decimal."""
+    match = POWER_TEXT.match(power_of_ten(n))
+    assert match, power_of_ten(n)
+    mantissa = float(match.group(1) or 1.0)
+    exponent = int(match.group(2).translate(SUPERSCRIPT_DIGITS))
+    assert 1.0 <= mantissa < 10.0
+    assert mantissa != 1.0 or match.group(1) is None  # 1.0 × 10ᵉ is printed as 10ᵉ
+    assert abs(mantissa * 10**exponent - n) <= 0.05 * 10**exponent * (1 + 1e-9)
 
 
 @pytest.mark.parametrize(("n", "text"), [(4_000_004_000, "4 GB"), (40, "40 bytes"),
