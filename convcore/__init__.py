@@ -32,10 +32,12 @@ from convcore.equivariance import (
     EquivarianceCheck,
     PatternMatch,
     RotationCheck,
+    ScaleCheck,
     equivariance_check,
     find_pattern,
     place_pattern,
     rotation_check,
+    scale_check,
     shift2d,
 )
 from convcore.image import (
@@ -145,6 +147,7 @@ __all__ = [
     "ProblemAnalysis",
     "ReceptiveField",
     "RotationCheck",
+    "ScaleCheck",
     "StackError",
     "StackRow",
     "Tap",
@@ -210,6 +213,7 @@ __all__ = [
     "receptive_field_growth",
     "repeat_layer",
     "rotation_check",
+    "scale_check",
     "seed_experiment",
     "shift2d",
     "tiled_conv2d",

@@ -6,6 +6,9 @@ and, by index arithmetic, the output cells where the two may differ and why: zer
 A tap of the original convolution that read a real input cell whose copy the shift pushed
 off the image (or an output cell that the shift brings in from outside) is not reproduced.
 
+Rotating (:func:`rotation_check`) or enlarging (:func:`scale_check`) the input instead is not
+undone by the convolution: it is equivariant to shifts only.
+
 *Finding Waldo*: a detector that works the same wherever the object is (translation
 invariance) and looks only at a window (locality) is one kernel slid everywhere.
 :func:`find_pattern` slides the zero-mean pattern over an image; the response peaks where the
@@ -22,16 +25,18 @@ import numpy as np
 from convcore.conv import _real_array, conv2d
 from convcore.matrix import ConvGeometry, conv_geometry
 from convcore.padding import pad
-from convcore.shapes import size_text
+from convcore.shapes import as_tuple, size_text
 
 __all__ = [
     "EquivarianceCheck",
     "PatternMatch",
     "RotationCheck",
+    "ScaleCheck",
     "equivariance_check",
     "find_pattern",
     "place_pattern",
     "rotation_check",
+    "scale_check",
     "shift2d",
 ]
 
@@ -260,6 +265,63 @@ def rotation_check(x, weight, quarter_turns: int = 1, padding="same") -> Rotatio
     relative = float(np.linalg.norm(difference)) / scale if scale else 0.0
     return RotationCheck(k, conv_of_rotated, np.ascontiguousarray(rotated_conv), difference,
                          relative, conv2d(np.rot90(arr, k), np.rot90(w, k), padding=padding))
+
+
+@dataclass(frozen=True)
+class ScaleCheck:
+    """``conv(enlarge(x))`` against ``enlarge(conv(x))``: convolution is not scale-equivariant.
+
+    ``enlarge`` repeats every pixel ``factor × factor`` times (nearest neighbour), so an edge
+    one pixel wide becomes ``factor`` pixels wide, while the kernel keeps its size.
+
+    Attributes
+    ----------
+    factor : int
+    conv_of_scaled, scaled_conv : ndarray, (factor·H_out, factor·W_out)
+    difference : ndarray
+    relative_difference : float
+        ``‖difference‖ / ‖scaled_conv‖`` (0 when both are 0): 0 means equivariant.
+    """
+
+    factor: int
+    conv_of_scaled: np.ndarray
+    scaled_conv: np.ndarray
+    difference: np.ndarray
+    relative_difference: float
+
+
+def scale_check(x, weight, factor: int = 2, padding="same") -> ScaleCheck:
+    """Enlarge then convolve, against convolve then enlarge, for an ``(H, W)`` image.
+
+    Parameters
+    ----------
+    x : array_like, (H, W)
+    weight : array_like, (kh, kw)
+        A 1×1 kernel is scale-equivariant (it looks at one pixel); any larger one is not:
+        enlarged, the image's details are wider than the kernel was made for.
+    factor : int
+        Every pixel becomes a ``factor × factor`` block.
+    padding : as :func:`convcore.conv2d`
+        Must keep the output as large as the input ("same", the default), so that the two
+        sides have the same shape.
+    """
+    arr = _real_array(x, "x")
+    w = _real_array(weight, "weight")
+    if arr.ndim != 2 or w.ndim != 2:
+        raise ValueError(f"scale_check takes an (H, W) image and a (kh, kw) kernel, got "
+                         f"shapes {arr.shape} and {w.shape}")
+    (f,) = as_tuple(factor, 1, "factor")
+    block = np.ones((f, f))
+    scaled_conv = np.kron(conv2d(arr, w, padding=padding), block)
+    conv_of_scaled = conv2d(np.kron(arr, block), w, padding=padding)
+    if conv_of_scaled.shape != scaled_conv.shape:
+        raise ValueError(f"with padding={padding!r} the output of the enlarged image "
+                         f"({size_text(conv_of_scaled.shape)}) is not the enlarged output "
+                         f"({size_text(scaled_conv.shape)}): use padding='same'")
+    difference = conv_of_scaled - scaled_conv
+    scale = float(np.linalg.norm(scaled_conv))
+    relative = float(np.linalg.norm(difference)) / scale if scale else 0.0
+    return ScaleCheck(f, conv_of_scaled, scaled_conv, difference, relative)
 
 
 # --------------------------------------------------------------------------- finding Waldo

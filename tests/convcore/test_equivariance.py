@@ -15,6 +15,7 @@ from convcore import (
     find_pattern,
     place_pattern,
     rotation_check,
+    scale_check,
     shift2d,
 )
 from convcore.reference import corr2d as textbook_corr2d
@@ -153,6 +154,28 @@ def test_a_rotation_symmetric_kernel_is_rotation_equivariant():
     assert rotation_check(x, box, 1).relative_difference < 1e-14
 
 
+def test_enlarging_the_input_is_not_undone_by_an_oriented_kernel():
+    x = np.random.default_rng(4).standard_normal((8, 9))
+    check = scale_check(x, SOBEL_X, 2)
+    assert check.conv_of_scaled.shape == check.scaled_conv.shape == (16, 18)
+    assert check.relative_difference > 0.3
+    np.testing.assert_allclose(check.scaled_conv,
+                               np.repeat(np.repeat(conv2d(x, SOBEL_X, padding=1), 2, 0), 2, 1),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "factor"),
+    [pytest.param(np.array([[2.5]]), 3, id="one-by-one-kernel"),
+     pytest.param(SOBEL_X, 1, id="factor-one")],
+)
+def test_a_pointwise_kernel_or_no_enlargement_is_scale_equivariant(kernel, factor):
+    x = np.random.default_rng(5).standard_normal((5, 6))
+    check = scale_check(x, kernel, factor)
+    np.testing.assert_array_equal(check.difference, 0.0)
+    assert check.relative_difference == 0.0
+
+
 # ----------------------------------------------------------------------------- Waldo
 
 # A 6×5 red-and-white striped jumper, as stripes of 1 and 0.
@@ -208,6 +231,10 @@ def test_place_pattern_pastes_a_copy():
                      TypeError, "normalized must be True or False", id="flag"),
         pytest.param(lambda: shift2d(np.zeros(4), 1, 1), ValueError, "at least two axes",
                      id="shift-1d"),
+        pytest.param(lambda: scale_check(np.zeros((4, 5)), np.ones((3, 3)), 0), ValueError,
+                     "factor must be positive", id="scale-factor-zero"),
+        pytest.param(lambda: scale_check(np.zeros((4, 5)), np.ones((3, 3)), 2, padding=0),
+                     ValueError, "is not the enlarged output", id="scale-shape"),
         pytest.param(lambda: rotation_check(np.zeros((4, 5)), np.ones((3, 3)),
                                                    padding=((1, 0), (0, 0))),
                      ValueError, "is not the rotated output", id="rotation-shape"),
