@@ -11,8 +11,8 @@ have no column: they multiply a zero and disappear from ``M``.
 Three facts the app shows on top of this matrix:
 
 - *sparse interactions*: a row has at most ``C_in·kh·kw`` non-zeros out of ``C_in·H·W``
-  (:func:`matrix_row_window`), a column at most ``C_out·⌈kh/s⌉·⌈kw/s⌉``
-  (:func:`matrix_column_outputs`);
+  (:func:`matrix_row_window`), a column at most ``C_out·kh·kw`` out of ``C_out·H_out·W_out``
+  (:func:`matrix_column_outputs`; fewer with a stride);
 - *parameter sharing*: each weight appears once in every row whose window lies on it
   (:func:`weight_entries`);
 - its transpose is the transposed convolution: ``M.T @ y.ravel()`` is the input gradient of
@@ -309,11 +309,11 @@ def conv_matrix(in_hw, weight, stride=1, padding=0, dilation=1, *,
 # --------------------------------------------------------------------------- rows, columns, taps
 
 
-def _index(value, size: int, name: str, what: str) -> int:
+def _index(value, size: int, name: str, what: str, owner: str = "the matrix") -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral | np.integer):
         raise TypeError(f"{name} must be an integer, not {value!r}")
     if not 0 <= value < size:
-        raise ValueError(f"{name} must be between 0 and {size - 1} (the matrix has {size} "
+        raise ValueError(f"{name} must be between 0 and {size - 1} ({owner} has {size} "
                          f"{what}), got {value}")
     return int(value)
 
@@ -333,7 +333,8 @@ class MatrixRow:
     window_span : (int, int)
         Rows and columns the window covers, dilation gaps included.
     taps : ndarray of int, (C_in·kh·kw, 4)
-        ``(o, c, a, b)``: the weight of every tap, in the order of ``weight[o].ravel()``.
+        ``(o, c, a, b)``: the weight of every tap, in the order of ``weight[o].ravel()``
+        (for a 2-D kernel ``o = c = 0`` and ``(a, b)`` indexes the kernel).
     input_cells : ndarray of int, (C_in·kh·kw, 3)
         ``(c, r, s)``: the input cell under each tap (may lie outside the input: padding).
     columns : ndarray of int, (C_in·kh·kw,)
@@ -482,7 +483,7 @@ def weight_entries(in_hw, weight_shape, tap, stride=1, padding=0,
     if given == 2:
         parts = (0, 0, *parts)
     names = ("output channel", "input channel", "kernel row", "kernel column")
-    o, c, a, b = (_index(v, n, f"tap's {name}", name + "s")
+    o, c, a, b = (_index(v, n, f"tap's {name}", name + "s", "the weight")
                   for v, n, name in zip(parts, geo.weight_shape, names, strict=True))
     (h, w), (out_h, out_w) = geo.in_hw, geo.out_hw
     i = np.flatnonzero(geo.on_input(0)[:, a])

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convcore.conv import conv2d_backward
 from convcore.padding import PADDING_MODES, Pads, is_symmetric, resolve_padding
 from convcore.shapes import as_tuple, conv_output_shape, kernel_span, size_text
 
@@ -255,8 +256,6 @@ def unit_input_region(in_hw, layers: Sequence, unit, layer: int | None = None) -
     -------
     InputRegion
     """
-    from convcore.conv import conv2d_backward
-
     rows = layer_stack_shapes(in_hw, layers)
     if not rows:
         raise ValueError("layers is empty: a stack needs at least one layer to have units")
