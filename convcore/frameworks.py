@@ -1,0 +1,280 @@
+"""The same layer in other frameworks: TensorFlow/Keras, JAX and MXNet shape and padding rules.
+
+convcore's semantics are PyTorch's. The functions here say what the other frameworks the
+seed notes use would do with the same settings, so a page can put the answers side by side:
+
+* TensorFlow, Keras and JAX (XLA) ``"SAME"`` padding: the output has ``⌈n / s⌉`` cells and
+  the padding that needs is split with the extra cell *after* (bottom/right), for any
+  stride — PyTorch refuses ``padding="same"`` with a stride. :func:`tf_same_padding` gives
+  the pads, so ``conv2d(x, w, stride=s, padding=tf_same_padding(...))`` is Keras' output.
+* TensorFlow's ``"SAME"`` pooling pads too, but leaves the padding out of an average (and
+  out of a maximum): :func:`tf_pool2d`.
+* MXNet's ``Pooling`` accepts any padding smaller than the window and rounds down
+  (``pooling_convention="valid"``) or up (``"full"``): :func:`mxnet_pool_output_shape`.
+* Layouts: PyTorch and MXNet use ``NCHW`` tensors and ``OIHW`` kernels, TensorFlow/Keras
+  ``NHWC`` and ``HWIO``: :func:`nchw_to_nhwc`, :func:`oihw_to_hwio` and their inverses.
+
+    >>> tf_same_padding((8, 8), 3, stride=2)
+    ((0, 1), (0, 1))
+    >>> keras_conv_output_shape((8, 8), (3, 5), strides=(3, 4), padding="valid")
+    (2, 1)
+    >>> mxnet_pool_output_shape((4, 4), (2, 3), strides=(2, 3), padding=(1, 2))
+    (3, 2)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convcore.shapes import AXIS_NAMES, as_tuple, kernel_span, size_text, spatial_ndim
+
+__all__ = [
+    "KERAS_PADDINGS",
+    "MXNET_POOLING_CONVENTIONS",
+    "hwio_to_oihw",
+    "keras_conv_output_shape",
+    "keras_pool_output_shape",
+    "mxnet_pool_output_shape",
+    "nchw_to_nhwc",
+    "nhwc_to_nchw",
+    "oihw_to_hwio",
+    "tf_pool2d",
+    "tf_same_padding",
+]
+
+#: Keras' padding names ("causal" only for Conv1D: all the padding on the left).
+KERAS_PADDINGS = ("valid", "same", "causal")
+#: MXNet ``Pooling``'s ``pooling_convention`` values this module models.
+MXNET_POOLING_CONVENTIONS = ("valid", "full")
+
+
+def _sizes(in_hw, kernel_size, stride, dilation):
+    """``(n, sizes, ks, ss, ds)`` with every argument checked and one entry per axis."""
+    n = spatial_ndim(in_hw)
+    return (n, as_tuple(in_hw, n, "input size"), as_tuple(kernel_size, n, "kernel_size"),
+            as_tuple(stride, n, "stride"), as_tuple(dilation, n, "dilation"))
+
+
+def _padding_name(padding, allowed: tuple[str, ...]) -> str:
+    if not isinstance(padding, str):
+        raise TypeError(f"padding must be one of {allowed}, not {padding!r}")
+    name = padding.strip().lower()
+    if name not in allowed:
+        raise ValueError(f"padding must be one of {allowed}, not {padding!r}")
+    return name
+
+
+# --------------------------------------------------------------------------- TensorFlow
+
+
+def tf_same_padding(in_hw, kernel_size, stride=1, dilation=1) -> tuple[tuple[int, int], ...]:
+    """The padding TensorFlow/XLA (and so Keras and JAX) add for ``padding="SAME"``.
+
+    Per axis: ``out = ⌈n / s⌉``, ``total = max((out − 1)·s + (k − 1)·d + 1 − n, 0)``,
+    ``before = ⌊total / 2⌋`` and ``after = total − before`` (the odd cell goes after:
+    bottom/right).
+
+    Parameters
+    ----------
+    in_hw : int or tuple of int
+        Input spatial size(s): ``L``, ``(H, W)`` or ``(D, H, W)``.
+    kernel_size, stride, dilation : int or tuple of int
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``((top, bottom), (left, right))`` for a 2-D input; one ``(before, after)`` pair per
+        axis in general. Accepted as ``padding=`` by :func:`convcore.conv2d` and friends.
+
+    Examples
+    --------
+    >>> tf_same_padding((8, 8), 3, stride=2)   # Keras Conv2D(1, 3, padding='same', strides=2)
+    ((0, 1), (0, 1))
+    >>> tf_same_padding(7, 4)
+    ((1, 2),)
+    """
+    _, sizes, ks, ss, ds = _sizes(in_hw, kernel_size, stride, dilation)
+    pads = []
+    for size, k, s, d in zip(sizes, ks, ss, ds, strict=True):
+        out = -(-size // s)
+        total = max((out - 1) * s + kernel_span(k, d) - size, 0)
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
+
+
+def keras_conv_output_shape(in_hw, kernel_size, strides=1, padding="valid",
+                            dilation_rate=1) -> tuple[int, ...]:
+    """Spatial output shape of a Keras ``ConvND`` layer (and of ``tf.nn.conv`` / JAX).
+
+    ``"valid"``: ``⌊(n − span) / s⌋ + 1``; ``"same"``: ``⌈n / s⌉``; ``"causal"`` (1-D only):
+    ``span − 1`` cells on the left, then as ``"valid"``. ``span = d·(k − 1) + 1``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown padding, "causal" on more than one axis, a stride above 1 together
+        with a dilation above 1, or a "valid" window larger than the input (Keras refuses
+        these too; ``tf_same_padding`` and ``jax.lax`` accept strided dilated windows).
+    """
+    n, sizes, ks, ss, ds = _sizes(in_hw, kernel_size, strides, dilation_rate)
+    name = _padding_name(padding, KERAS_PADDINGS)
+    if any(s > 1 for s in ss) and any(d > 1 for d in ds):
+        raise ValueError(f"Keras refuses strides > 1 together with dilation_rate > 1 "
+                         f"(strides={size_text(ss)}, dilation_rate={size_text(ds)})")
+    if name == "causal" and n != 1:
+        raise ValueError("padding='causal' is only for 1-D convolutions (Keras Conv1D)")
+    out = []
+    for axis, size, k, s, d in zip(AXIS_NAMES[n], sizes, ks, ss, ds, strict=True):
+        span = kernel_span(k, d)
+        if name == "same":
+            out.append(-(-size // s))
+            continue
+        padded = size + (span - 1 if name == "causal" else 0)
+        if span > padded:
+            raise ValueError(f"the {size_text(ks)} kernel (spanning {span} along the {axis}) "
+                             f"is larger than the {size_text(sizes)} input with "
+                             f"padding='valid': the output would be empty")
+        out.append((padded - span) // s + 1)
+    return tuple(out)
+
+
+def keras_pool_output_shape(in_hw, pool_size, strides=None, padding="valid") -> tuple[int, ...]:
+    """Spatial output shape of Keras ``MaxPoolingND`` / ``AveragePoolingND``.
+
+    ``strides`` defaults to ``pool_size`` (as in Keras); the rules are
+    :func:`keras_conv_output_shape`'s.
+    """
+    n = spatial_ndim(in_hw)
+    ks = as_tuple(pool_size, n, "pool_size")
+    ss = ks if strides is None else as_tuple(strides, n, "strides")
+    if _padding_name(padding, KERAS_PADDINGS) == "causal":
+        raise ValueError("padding='causal' is for Conv1D, not for pooling")
+    return keras_conv_output_shape(in_hw, ks, ss, padding)
+
+
+def tf_pool2d(x, pool_size, strides=None, padding="valid", kind="avg"):
+    """2-D max or average pooling as TensorFlow/Keras compute it.
+
+    With ``padding="same"`` the input is padded as :func:`tf_same_padding` says, but the
+    padding never takes part: an average divides by the number of *input* cells in the
+    window (PyTorch's ``count_include_pad=True`` default counts the zeros), a maximum ignores
+    the padding. Equal to ``avg_pool2d(..., count_include_pad=False)`` wherever PyTorch can
+    express the padding (symmetric, at most half the window).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
+        Channels first, as everywhere in convcore.
+    pool_size : int or (int, int)
+    strides : int or (int, int), optional
+        Defaults to ``pool_size``.
+    padding : {"valid", "same"}
+    kind : {"avg", "max"}
+
+    Returns
+    -------
+    ndarray, shape (..., out_h, out_w)
+        float64 (float32 for a float32 input); ``out_hw`` is
+        :func:`keras_pool_output_shape`'s.
+    """
+    if kind not in ("avg", "max"):
+        raise ValueError(f"kind must be 'avg' or 'max', not {kind!r}")
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"x must be an array of real numbers, got dtype {arr.dtype}")
+    if arr.ndim not in (2, 3, 4) or 0 in arr.shape:
+        raise ValueError(f"x must be a non-empty (H, W), (C, H, W) or (N, C, H, W) array, "
+                         f"got shape {arr.shape}")
+    arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64)
+    ks = as_tuple(pool_size, 2, "pool_size")
+    ss = ks if strides is None else as_tuple(strides, 2, "strides")
+    name = _padding_name(padding, ("valid", "same"))
+    in_hw = arr.shape[-2:]
+    out_hw = keras_pool_output_shape(in_hw, ks, ss, name)
+    pads = tf_same_padding(in_hw, ks, ss) if name == "same" else ((0, 0), (0, 0))
+    width = [(0, 0)] * (arr.ndim - 2) + list(pads)
+    fill = 0.0 if kind == "avg" else -np.inf
+    canvas = np.pad(arr, width, constant_values=fill)
+    windows = np.lib.stride_tricks.sliding_window_view(canvas, ks, axis=(-2, -1))
+    windows = windows[..., ::ss[0], ::ss[1], :, :][..., :out_hw[0], :out_hw[1], :, :]
+    if kind == "max":
+        return windows.max(axis=(-2, -1))
+    inside = np.pad(np.ones(in_hw), pads)
+    counts = np.lib.stride_tricks.sliding_window_view(inside, ks)[::ss[0], ::ss[1]]
+    counts = counts[:out_hw[0], :out_hw[1]].sum(axis=(-2, -1))
+    return (windows.sum(axis=(-2, -1)) / counts).astype(arr.dtype)
+
+
+# --------------------------------------------------------------------------- MXNet
+
+
+def mxnet_pool_output_shape(in_hw, pool_size, strides=None, padding=0,
+                            pooling_convention="valid") -> tuple[int, ...]:
+    """Spatial output shape of MXNet's ``Pooling`` (Gluon ``MaxPool2D``/``AvgPool2D``).
+
+    ``"valid"``: ``⌊(n + 2p − k) / s⌋ + 1``; ``"full"``: ``⌈(n + 2p − k) / s⌉ + 1`` (no
+    window is dropped, unlike PyTorch's ceil mode). MXNet only checks that the window fits
+    the padded input (``k ≤ n + 2p``): a padding of more than half the window — refused by
+    PyTorch — is legal.
+
+    Parameters
+    ----------
+    in_hw : int or tuple of int
+    pool_size : int or tuple of int
+    strides : int or tuple of int, optional
+        Defaults to ``pool_size`` (Gluon's default).
+    padding : int or tuple of int
+        The same on both sides of an axis.
+    pooling_convention : {"valid", "full"}
+
+    Examples
+    --------
+    >>> mxnet_pool_output_shape((4, 4), (2, 3), strides=(2, 3), padding=(1, 2))  # the seed
+    (3, 2)
+    """
+    n = spatial_ndim(in_hw)
+    sizes = as_tuple(in_hw, n, "input size")
+    ks = as_tuple(pool_size, n, "pool_size")
+    ss = ks if strides is None else as_tuple(strides, n, "strides")
+    ps = as_tuple(padding, n, "padding", minimum=0)
+    if pooling_convention not in MXNET_POOLING_CONVENTIONS:
+        raise ValueError(f"pooling_convention must be one of {MXNET_POOLING_CONVENTIONS}, "
+                         f"not {pooling_convention!r}")
+    out = []
+    for axis, size, k, s, p in zip(AXIS_NAMES[n], sizes, ks, ss, ps, strict=True):
+        if k > size + 2 * p:
+            raise ValueError(f"the pooling window ({k}) exceeds the input along the {axis} "
+                             f"({size}, padded to {size + 2 * p}): MXNet refuses it")
+        room = size + 2 * p - k
+        out.append((room // s if pooling_convention == "valid" else -(-room // s)) + 1)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+def _layout(arr, ndim: int, name: str) -> np.ndarray:
+    a = np.asarray(arr)
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {a.shape}")
+    return a
+
+
+def nchw_to_nhwc(x) -> np.ndarray:
+    """``(N, C, H, W)`` (PyTorch, MXNet) → ``(N, H, W, C)`` (TensorFlow/Keras), a view."""
+    return _layout(x, 4, "an NCHW tensor").transpose(0, 2, 3, 1)
+
+
+def nhwc_to_nchw(x) -> np.ndarray:
+    """``(N, H, W, C)`` → ``(N, C, H, W)``, a view."""
+    return _layout(x, 4, "an NHWC tensor").transpose(0, 3, 1, 2)
+
+
+def oihw_to_hwio(weight) -> np.ndarray:
+    """A PyTorch kernel ``(out, in, kh, kw)`` → Keras' ``(kh, kw, in, out)``, a view."""
+    return _layout(weight, 4, "an OIHW kernel").transpose(2, 3, 1, 0)
+
+
+def hwio_to_oihw(weight) -> np.ndarray:
+    """A Keras kernel ``(kh, kw, in, out)`` → PyTorch's ``(out, in, kh, kw)``, a view."""
+    return _layout(weight, 4, "an HWIO kernel").transpose(3, 2, 0, 1)

@@ -1,0 +1,308 @@
+"""Other frameworks' rules against the frameworks themselves: Keras 3 (on JAX), jax.lax, and
+MXNet's documented shape rule; layouts; PyTorch's refusals where they differ."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["KERAS_BACKEND"] = "jax"  # before keras is imported: no TensorFlow needed
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import convcore  # noqa: E402
+from convcore import avg_pool2d, conv2d, max_pool2d  # noqa: E402
+from convcore.frameworks import (  # noqa: E402
+    hwio_to_oihw,
+    keras_conv_output_shape,
+    keras_pool_output_shape,
+    mxnet_pool_output_shape,
+    nchw_to_nhwc,
+    nhwc_to_nchw,
+    oihw_to_hwio,
+    tf_pool2d,
+    tf_same_padding,
+)
+
+keras.config.set_floatx("float64")
+
+
+def _keras_conv2d(x, weight, bias, **layer_kwargs):
+    """Keras ``Conv2D`` on an NCHW input with an OIHW kernel; the output back in NCHW."""
+    layer = keras.layers.Conv2D(weight.shape[0], weight.shape[2:], **layer_kwargs)
+    layer.build((None, *x.shape[2:], x.shape[1]))
+    layer.set_weights([oihw_to_hwio(weight), bias])
+    return nhwc_to_nchw(np.asarray(layer(nchw_to_nhwc(x))))
+
+
+def _keras_pool2d(kind, x, **layer_kwargs):
+    layer_class = {"avg": keras.layers.AveragePooling2D, "max": keras.layers.MaxPooling2D}[kind]
+    return nhwc_to_nchw(np.asarray(layer_class(**layer_kwargs)(nchw_to_nhwc(x))))
+
+
+# --------------------------------------------------------------------------- the seeds
+
+
+SEED_SHAPES = [
+    pytest.param(dict(kernel_size=3, strides=2, padding="same"), (4, 4), id="same-stride2"),
+    pytest.param(dict(kernel_size=3, padding="same"), (8, 8), id="same-stride1"),
+    pytest.param(dict(kernel_size=(3, 5), strides=(3, 4), padding="valid"), (2, 1),
+                 id="valid-stride3x4-kernel3x5"),
+]
+
+
+@pytest.mark.parametrize(("layer_kwargs", "expected"), SEED_SHAPES)
+def test_seed_keras_examples_on_8x8(layer_kwargs, expected):
+    """d2l-tf 6.3 (seed 004): Keras Conv2D(1, ...) on an 8×8 input."""
+    assert keras_conv_output_shape((8, 8), layer_kwargs["kernel_size"],
+                                   layer_kwargs.get("strides", 1),
+                                   layer_kwargs["padding"]) == expected
+    layer = keras.layers.Conv2D(1, **layer_kwargs)
+    assert tuple(layer(np.zeros((1, 8, 8, 1))).shape[1:3]) == expected
+
+
+def test_seed_same_stride2_is_asymmetric_where_pytorch_refuses():
+    assert tf_same_padding((8, 8), 3, stride=2) == ((0, 1), (0, 1))
+    x = torch.zeros(1, 1, 8, 8, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="padding='same' is not supported for strided"):
+        F.conv2d(x, torch.zeros(1, 1, 3, 3, dtype=torch.float64), stride=2, padding="same")
+    with pytest.raises(ValueError, match="needs stride 1"):
+        conv2d(np.zeros((8, 8)), np.zeros((3, 3)), stride=2, padding="same")
+    assert conv2d(np.zeros((8, 8)), np.zeros((3, 3)), stride=2,
+                  padding=tf_same_padding((8, 8), 3, 2)).shape == (4, 4)
+
+
+def test_tf_same_padding_is_exported_at_top_level():
+    assert convcore.tf_same_padding is tf_same_padding
+
+
+TF_SAME_CASES = [
+    pytest.param((8, 8), 3, 1, 1, ((1, 1), (1, 1)), id="odd-kernel-stride1"),
+    pytest.param((8, 8), 2, 1, 1, ((0, 1), (0, 1)), id="even-kernel-extra-after"),
+    pytest.param((8, 8), 3, 2, 1, ((0, 1), (0, 1)), id="stride2-8x8"),
+    pytest.param((7, 7), 3, 2, 1, ((1, 1), (1, 1)), id="stride2-7x7"),
+    pytest.param((5, 6), (3, 1), (3, 4), 1, ((0, 1), (0, 0)), id="big-stride-needs-less"),
+    pytest.param((9, 9), 3, 1, 3, ((3, 3), (3, 3)), id="dilated"),
+    pytest.param((4, 4), 1, 3, 1, ((0, 0), (0, 0)), id="never-negative"),
+    pytest.param(7, 4, 1, 1, ((1, 2),), id="1-D"),
+]
+
+
+@pytest.mark.parametrize(("in_hw", "k", "s", "d", "expected"), TF_SAME_CASES)
+def test_tf_same_padding_cases(in_hw, k, s, d, expected):
+    assert tf_same_padding(in_hw, k, s, d) == expected
+
+
+# --------------------------------------------------------------------------- against Keras
+
+
+@st.composite
+def keras_conv_settings(draw):
+    """A Keras-legal Conv2D: stride and dilation never both above 1 on the layer."""
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    if draw(st.booleans()):
+        stride, dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3))), (1, 1)
+    else:
+        stride, dilation = (1, 1), (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    h, w = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal((1, c_in, h, w))
+    weight = rng.standard_normal((c_out, c_in, kh, kw))
+    bias = rng.standard_normal(c_out)
+    return x, weight, bias, stride, dilation
+
+
+@settings(max_examples=25, deadline=None)
+@given(keras_conv_settings())
+def test_conv2d_with_tf_same_padding_equals_keras_same(problem):
+    x, weight, bias, stride, dilation = problem
+    pads = tf_same_padding(x.shape[2:], weight.shape[2:], stride, dilation)
+    ours = conv2d(x, weight, bias, stride=stride, padding=pads, dilation=dilation)
+    theirs = _keras_conv2d(x, weight, bias, strides=stride, dilation_rate=dilation,
+                           padding="same")
+    assert ours.shape == theirs.shape
+    assert ours.shape[2:] == keras_conv_output_shape(x.shape[2:], weight.shape[2:], stride,
+                                                     "same", dilation)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(keras_conv_settings())
+def test_conv2d_valid_equals_keras_valid_or_both_refuse(problem):
+    x, weight, bias, stride, dilation = problem
+    try:
+        shape = keras_conv_output_shape(x.shape[2:], weight.shape[2:], stride, "valid",
+                                        dilation)
+    except ValueError:
+        with pytest.raises(ValueError, match="larger than"):
+            conv2d(x, weight, bias, stride=stride, dilation=dilation)
+        return
+    theirs = _keras_conv2d(x, weight, bias, strides=stride, dilation_rate=dilation,
+                           padding="valid")
+    ours = conv2d(x, weight, bias, stride=stride, dilation=dilation)
+    assert ours.shape[2:] == shape == theirs.shape[2:]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(1, 4), st.integers(1, 4),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))
+def test_tf_same_padding_equals_jax_lax_with_stride_and_dilation(h, w, kh, kw, sh, sw, dh,
+                                                                 dw):
+    """XLA's SAME with a strided *and* dilated kernel (Keras refuses that combination)."""
+    rng = np.random.default_rng(h * 1000 + w)
+    x = rng.standard_normal((1, 1, h, w))
+    k = rng.standard_normal((1, 1, kh, kw))
+    theirs = jax.lax.conv_general_dilated(x, k, (sh, sw), "SAME", rhs_dilation=(dh, dw))
+    pads = tf_same_padding((h, w), (kh, kw), (sh, sw), (dh, dw))
+    np.testing.assert_allclose(conv2d(x, k, stride=(sh, sw), padding=pads, dilation=(dh, dw)),
+                               np.asarray(theirs), rtol=1e-12, atol=1e-12)
+
+
+def test_keras_refuses_strided_dilated_conv_and_so_do_we():
+    with pytest.raises(ValueError, match="strides > 1"):
+        keras.layers.Conv2D(1, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="strides > 1 together with dilation_rate > 1"):
+        keras_conv_output_shape((8, 8), 3, 2, "same", 2)
+
+
+def test_causal_conv1d_shape_equals_keras():
+    layer = keras.layers.Conv1D(1, 3, dilation_rate=2, padding="causal")
+    out = layer(np.zeros((1, 10, 1)))
+    assert keras_conv_output_shape(10, 3, 1, "causal", 2) == (out.shape[1],) == (10,)
+    with pytest.raises(ValueError, match="only for 1-D"):
+        keras_conv_output_shape((8, 8), 3, padding="causal")
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+@st.composite
+def pool_settings(draw):
+    ph, pw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    strides = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    h, w = draw(st.integers(max(ph, 1), 9)), draw(st.integers(max(pw, 1), 9))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng.standard_normal((1, 2, h, w)), (ph, pw), strides
+
+
+@pytest.mark.parametrize("kind", ["avg", "max"])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@settings(max_examples=12, deadline=None)
+@given(problem=pool_settings())
+def test_tf_pool2d_equals_keras(kind, padding, problem):
+    x, pool_size, strides = problem
+    ours = tf_pool2d(x, pool_size, strides, padding, kind)
+    theirs = _keras_pool2d(kind, x, pool_size=pool_size, strides=strides, padding=padding)
+    assert ours.shape[2:] == keras_pool_output_shape(x.shape[2:], pool_size, strides, padding)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_tf_same_average_leaves_padding_out_where_pytorch_default_counts_it():
+    """3×3 windows, stride 1, 'SAME' on a 4×4 of ones: the pads are symmetric, so PyTorch can
+    express them; only count_include_pad=False gives TensorFlow's answer."""
+    x = np.ones((1, 1, 4, 4))
+    theirs = _keras_pool2d("avg", x, pool_size=3, strides=1, padding="same")
+    np.testing.assert_allclose(tf_pool2d(x, 3, 1, "same"), theirs)
+    np.testing.assert_allclose(avg_pool2d(x, 3, 1, padding=1, count_include_pad=False), theirs)
+    corner = avg_pool2d(x, 3, 1, padding=1)[0, 0, 0, 0]
+    assert corner == pytest.approx(4 / 9) and theirs[0, 0, 0, 0] == pytest.approx(1.0)
+    np.testing.assert_allclose(max_pool2d(x, 3, 1, padding=1),
+                               _keras_pool2d("max", x, pool_size=3, strides=1, padding="same"))
+
+
+def test_tf_pool2d_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="kind"):
+        tf_pool2d(np.zeros((4, 4)), 2, kind="median")
+    with pytest.raises(ValueError, match="padding"):
+        tf_pool2d(np.zeros((4, 4)), 2, padding="full")
+    with pytest.raises(TypeError, match="real numbers"):
+        tf_pool2d(np.array([["a"]]), 1)
+
+
+# --------------------------------------------------------------------------- MXNet
+
+
+def _mxnet_documented(n, k, s, p, convention):
+    """MXNet ``pooling-inl.h``: ``1 + (n + 2p − k) / s`` with integer division ("valid") or
+    ``1 + ceil(float(n + 2p − k) / s)`` ("full")."""
+    import math
+
+    room = n + 2 * p - k
+    return 1 + (room // s if convention == "valid" else math.ceil(room / s))
+
+
+MXNET_CASES = [
+    pytest.param((4, 4), 3, None, 0, "valid", (1, 1), id="seed-MaxPool2D(3)"),
+    pytest.param((4, 4), 3, 2, 1, "valid", (2, 2), id="seed-MaxPool2D(3,padding=1,strides=2)"),
+    pytest.param((4, 4), (2, 3), (2, 3), (1, 2), "valid", (3, 2), id="seed-odd-pads"),
+    pytest.param((5, 5), 2, 2, 0, "full", (3, 3), id="full-rounds-up"),
+    pytest.param((5, 5), 2, 2, 0, "valid", (2, 2), id="valid-rounds-down"),
+    pytest.param((5, 5), 2, 2, 1, "full", (4, 4), id="full-keeps-window-in-padding"),
+]
+
+
+@pytest.mark.parametrize(("in_hw", "k", "s", "p", "conv", "expected"), MXNET_CASES)
+def test_mxnet_pool_output_shape_cases(in_hw, k, s, p, conv, expected):
+    assert mxnet_pool_output_shape(in_hw, k, s, p, conv) == expected
+
+
+@given(st.integers(1, 20), st.integers(1, 6), st.integers(1, 4), st.integers(0, 5),
+       st.sampled_from(["valid", "full"]))
+def test_mxnet_pool_output_shape_is_the_documented_rule(n, k, s, p, convention):
+    if k > n + 2 * p:
+        with pytest.raises(ValueError, match="MXNet refuses"):
+            mxnet_pool_output_shape(n, k, s, p, convention)
+        return
+    assert mxnet_pool_output_shape(n, k, s, p, convention) == (
+        _mxnet_documented(n, k, s, p, convention),)
+
+
+def test_seed_mxnet_pooling_is_refused_by_pytorch():
+    x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        F.max_pool2d(x, (2, 3), stride=(2, 3), padding=(1, 2))
+    with pytest.raises(ValueError, match="more than half"):
+        max_pool2d(x.numpy(), (2, 3), stride=(2, 3), padding=(1, 2))
+
+
+def test_mxnet_full_differs_from_pytorch_ceil_mode_where_pytorch_drops_a_window():
+    """5 + 2·1 with 2×2 windows, stride 2: MXNet 'full' keeps the window starting in the
+    right padding, PyTorch's ceil mode drops it (on 4 + 2·1 they agree)."""
+    assert mxnet_pool_output_shape((4, 4), 2, 2, 1, "full") == (3, 3)
+    out = F.max_pool2d(torch.zeros(1, 1, 4, 4), 2, 2, padding=1, ceil_mode=True)
+    assert tuple(out.shape[2:]) == (3, 3)
+    assert mxnet_pool_output_shape((5, 5), 2, 2, 1, "full") == (4, 4)
+    out = F.max_pool2d(torch.zeros(1, 1, 5, 5), 2, 2, padding=1, ceil_mode=True)
+    assert tuple(out.shape[2:]) == (3, 3)
+
+
+def test_mxnet_rejects_unknown_convention():
+    with pytest.raises(ValueError, match="pooling_convention"):
+        mxnet_pool_output_shape((4, 4), 2, pooling_convention="same-ish")
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+def test_layouts_round_trip_and_match_keras_kernel_shape():
+    x = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
+    assert nchw_to_nhwc(x).shape == (2, 4, 5, 3)
+    np.testing.assert_array_equal(nhwc_to_nchw(nchw_to_nhwc(x)), x)
+    w = np.zeros((6, 3, 2, 5))
+    layer = keras.layers.Conv2D(6, (2, 5))
+    layer.build((None, 8, 8, 3))
+    assert oihw_to_hwio(w).shape == tuple(layer.kernel.shape) == (2, 5, 3, 6)
+    np.testing.assert_array_equal(hwio_to_oihw(oihw_to_hwio(x)), x)
+    with pytest.raises(ValueError, match="NCHW tensor must be a 4-D array"):
+        nchw_to_nhwc(np.zeros((3, 4, 5)))
