@@ -1,5 +1,7 @@
 """convcore: a small NumPy convolution engine whose results match PyTorch's."""
 
+__version__ = "0.1.0"
+
 from convcore import kernels, learn
 from convcore.channels import (
     ChannelMixing,
@@ -110,6 +112,7 @@ __all__ = [
     "TrainState",
     "Trajectory",
     "WindowTrace",
+    "__version__",
     "analyse_problem",
     "avg_pool2d",
     "avg_pool2d_backward",
