@@ -24,6 +24,9 @@ from convcore.conv import (
     corr2d,
 )
 from convcore.frameworks import (
+    FRAMEWORKS,
+    FrameworkConv2d,
+    conv2d_in_frameworks,
     hwio_to_oihw,
     keras_conv_output_shape,
     keras_pool_output_shape,
@@ -127,6 +130,7 @@ from convcore.volume import Conv3dShapes, conv3d_shapes, motion_kernel, moving_s
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "FRAMEWORKS",
     "KERNEL_1D_NAMES",
     "CausalLayer",
     "CellArithmetic",
@@ -136,6 +140,7 @@ __all__ = [
     "Conv3dShapes",
     "ConvLayer",
     "Digestion",
+    "FrameworkConv2d",
     "ImageInfo",
     "ImageLoadError",
     "Kernel",
@@ -174,6 +179,7 @@ __all__ = [
     "conv1x1_as_matmul",
     "conv2d",
     "conv2d_backward",
+    "conv2d_in_frameworks",
     "conv3d",
     "conv3d_shapes",
     "conv_transpose2d",

@@ -24,13 +24,18 @@ seed notes use would do with the same settings, so a page can put the answers si
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from convcore.shapes import AXIS_NAMES, as_tuple, kernel_span, size_text, spatial_ndim
 
 __all__ = [
+    "FRAMEWORKS",
     "KERAS_PADDINGS",
     "MXNET_POOLING_CONVENTIONS",
+    "FrameworkConv2d",
+    "conv2d_in_frameworks",
     "hwio_to_oihw",
     "keras_conv_output_shape",
     "keras_pool_output_shape",
@@ -278,3 +283,145 @@ def oihw_to_hwio(weight) -> np.ndarray:
 def hwio_to_oihw(weight) -> np.ndarray:
     """A Keras kernel ``(kh, kw, in, out)`` → PyTorch's ``(out, in, kh, kw)``, a view."""
     return _layout(weight, 4, "an HWIO kernel").transpose(3, 2, 0, 1)
+
+
+# --------------------------------------------------------------------------- side by side
+
+#: The frameworks :func:`conv2d_in_frameworks` compares, in the order of its rows.
+FRAMEWORKS = ("PyTorch", "Keras", "JAX", "MXNet")
+_LAYOUTS = {"PyTorch": ("NCHW", "OIHW"), "Keras": ("NHWC", "HWIO"), "JAX": ("NCHW", "OIHW"),
+            "MXNet": ("NCHW", "OIHW")}
+
+
+@dataclass(frozen=True)
+class FrameworkConv2d:
+    """How one framework builds a given 2-D convolution, and what it gives.
+
+    Attributes
+    ----------
+    framework : {"PyTorch", "Keras", "JAX", "MXNet"}
+    padding_arg : str
+        The padding as the framework is told it (``"padding='same'"``,
+        ``"padding=((0, 1), (0, 1))"``, ``"ZeroPadding2D(((0, 1), (0, 1))) + 'valid'"``), or
+        its nearest equivalent when the layer cannot say it.
+    pads : ((int, int), (int, int))
+        ``((top, bottom), (left, right))`` actually added.
+    out_hw : (int, int)
+    input_layout, kernel_layout : str
+        ``"NCHW"``/``"OIHW"`` (PyTorch, MXNet; JAX as the snippets call it) or
+        ``"NHWC"``/``"HWIO"`` (Keras).
+    kernel_shape : tuple of int
+        The weight's shape in ``kernel_layout``.
+    direct : bool
+        True when the layer's own arguments express the setting; False when it takes an
+        extra step (explicit padding first) or another API.
+    note : str
+        One sentence where the framework differs or refuses; "" otherwise.
+    """
+
+    framework: str
+    padding_arg: str
+    pads: tuple[tuple[int, int], tuple[int, int]]
+    out_hw: tuple[int, int]
+    input_layout: str
+    kernel_layout: str
+    kernel_shape: tuple[int, ...]
+    direct: bool
+    note: str = ""
+
+
+def conv2d_in_frameworks(in_hw, kernel_size, *, stride=1, padding=0, dilation=1,
+                         in_channels: int = 1, out_channels: int = 1) -> list[FrameworkConv2d]:
+    """The same 2-D convolution in PyTorch, Keras 3, JAX and MXNet Gluon, side by side.
+
+    Parameters
+    ----------
+    in_hw, kernel_size, stride, dilation
+        As for :func:`convcore.conv2d`.
+    padding : int, (int, int), ((top, bottom), (left, right)), "valid" or "same"
+        ``"same"`` means what TensorFlow/Keras/JAX mean: ``⌈n / s⌉`` outputs, pads from
+        :func:`tf_same_padding` (PyTorch's own ``"same"`` for stride 1 pads the same way).
+    in_channels, out_channels : int
+
+    Returns
+    -------
+    list of FrameworkConv2d
+        One per :data:`FRAMEWORKS`. Every row's ``out_hw`` is what
+        ``conv2d(x, w, stride=stride, padding=row.pads, dilation=dilation)`` gives.
+
+    Raises
+    ------
+    ValueError
+        When no framework can give an output (the kernel does not fit).
+    """
+    from convcore.padding import is_symmetric, resolve_padding
+    from convcore.shapes import conv_output_shape
+
+    ks = as_tuple(kernel_size, 2, "kernel_size")
+    ss = as_tuple(stride, 2, "stride")
+    ds = as_tuple(dilation, 2, "dilation")
+    hw = as_tuple(in_hw, 2, "input size")
+    (c_in,) = as_tuple(in_channels, 1, "in_channels")
+    (c_out,) = as_tuple(out_channels, 1, "out_channels")
+    same = isinstance(padding, str) and padding.strip().lower() == "same"
+    if isinstance(padding, str) and not same and padding.strip().lower() != "valid":
+        raise ValueError(f"padding must be a number, pairs, 'valid' or 'same', not {padding!r}")
+    pads = tf_same_padding(hw, ks, ss, ds) if same else resolve_padding(padding, ks, ndim=2)
+    out_hw = conv_output_shape(hw, ks, ss, pads, ds)
+    zero = pads == ((0, 0), (0, 0))
+    symmetric = is_symmetric(pads)
+    pads_text = f"(({pads[0][0]}, {pads[0][1]}), ({pads[1][0]}, {pads[1][1]}))"
+    sym_text = f"({pads[0][0]}, {pads[1][0]})"
+    strided = any(s > 1 for s in ss)
+    dilated = any(d > 1 for d in ds)
+    oihw = (c_out, c_in, *ks)
+    rows = []
+
+    def row(framework, arg, direct, note=""):
+        layouts = _LAYOUTS[framework]
+        shape = (*ks, c_in, c_out) if layouts[1] == "HWIO" else oihw
+        rows.append(FrameworkConv2d(framework, arg, pads, out_hw, *layouts, shape, direct,
+                                    note))
+
+    # PyTorch
+    if same and strided:
+        row("PyTorch", f"F.pad(x, {_torch_pad_order(pads)}) + padding=0", False,
+            "PyTorch refuses padding='same' with a stride; pad explicitly first (TensorFlow's "
+            "pads, the extra row/column at the bottom/right).")
+    elif same:
+        row("PyTorch", "padding='same'", True)
+    elif symmetric:
+        row("PyTorch", f"padding={sym_text}", True)
+    else:
+        row("PyTorch", f"F.pad(x, {_torch_pad_order(pads)}) + padding=0", False,
+            "nn.Conv2d pads both sides alike; uneven padding needs F.pad first.")
+    # Keras
+    keras_note = ""
+    if strided and dilated:
+        keras_note = ("Keras refuses strides > 1 together with dilation_rate > 1; "
+                      "jax.lax.conv_general_dilated accepts them.")
+    if same:
+        row("Keras", "padding='same'", not keras_note, keras_note)
+    elif zero:
+        row("Keras", "padding='valid'", not keras_note, keras_note)
+    else:
+        row("Keras", f"ZeroPadding2D({pads_text}) + padding='valid'", False,
+            keras_note or "Keras knows only 'valid' and 'same'; explicit padding is a "
+                          "ZeroPadding2D layer in front.")
+    # JAX
+    row("JAX", "padding='SAME'" if same else f"padding={pads_text}", True)
+    # MXNet
+    if symmetric:
+        row("MXNet", f"padding={sym_text}", True)
+    else:
+        row("MXNet", f"nd.pad(x, pad_width=(0, 0, 0, 0, {pads[0][0]}, {pads[0][1]}, "
+                     f"{pads[1][0]}, {pads[1][1]})) + padding=0", False,
+            "Gluon's Conv2D pads both sides alike; uneven padding needs nd.pad first "
+            "(MXNet is retired).")
+    return rows
+
+
+def _torch_pad_order(pads) -> str:
+    """``F.pad``'s order: last axis first — ``(left, right, top, bottom)``."""
+    (top, bottom), (left, right) = pads
+    return f"({left}, {right}, {top}, {bottom})"

@@ -22,6 +22,8 @@ from hypothesis import strategies as st  # noqa: E402
 import convcore  # noqa: E402
 from convcore import avg_pool2d, conv2d, max_pool2d  # noqa: E402
 from convcore.frameworks import (  # noqa: E402
+    FRAMEWORKS,
+    conv2d_in_frameworks,
     hwio_to_oihw,
     keras_conv_output_shape,
     keras_pool_output_shape,
@@ -306,3 +308,66 @@ def test_layouts_round_trip_and_match_keras_kernel_shape():
     np.testing.assert_array_equal(hwio_to_oihw(oihw_to_hwio(x)), x)
     with pytest.raises(ValueError, match="NCHW tensor must be a 4-D array"):
         nchw_to_nhwc(np.zeros((3, 4, 5)))
+
+
+# --------------------------------------------------------------------------- side by side
+
+
+def test_seed_same_stride2_side_by_side():
+    rows = {r.framework: r for r in conv2d_in_frameworks((8, 8), 3, stride=2, padding="same")}
+    assert tuple(rows) == FRAMEWORKS
+    assert {r.out_hw for r in rows.values()} == {(4, 4)}
+    assert {r.pads for r in rows.values()} == {((0, 1), (0, 1))}
+    assert not rows["PyTorch"].direct and "refuses padding='same'" in rows["PyTorch"].note
+    assert rows["PyTorch"].padding_arg == "F.pad(x, (0, 1, 0, 1)) + padding=0"
+    assert rows["Keras"].direct and rows["Keras"].padding_arg == "padding='same'"
+    assert rows["Keras"].kernel_shape == (3, 3, 1, 1) and rows["Keras"].input_layout == "NHWC"
+    assert rows["PyTorch"].kernel_shape == (1, 1, 3, 3)
+
+
+def test_seed_valid_stride_3x4_side_by_side():
+    rows = conv2d_in_frameworks((8, 8), (3, 5), stride=(3, 4), padding="valid")
+    assert [(r.out_hw, r.direct) for r in rows] == [((2, 1), True)] * 4
+
+
+@st.composite
+def framework_settings(draw):
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = draw(st.sampled_from(["same", "valid", 1, (0, 2), ((0, 1), (2, 1))]))
+    h = draw(st.integers(dilation[0] * (kh - 1) + 1, 10))
+    w = draw(st.integers(dilation[1] * (kw - 1) + 1, 10))
+    return (h, w), (kh, kw), stride, padding, dilation
+
+
+@settings(max_examples=15, deadline=None)
+@given(framework_settings())
+def test_every_row_is_what_its_framework_computes(problem):
+    in_hw, ks, stride, padding, dilation = problem
+    rng = np.random.default_rng(sum(in_hw) + sum(ks))
+    x = rng.standard_normal((1, 2, *in_hw))
+    weight = rng.standard_normal((3, 2, *ks))
+    bias = np.zeros(3)
+    rows = {r.framework: r for r in conv2d_in_frameworks(in_hw, ks, stride=stride,
+                                                          padding=padding, dilation=dilation,
+                                                          in_channels=2, out_channels=3)}
+    ours = conv2d(x, weight, stride=stride, padding=rows["JAX"].pads, dilation=dilation)
+    assert {r.out_hw for r in rows.values()} == {ours.shape[2:]}
+    pad_arg = "SAME" if padding == "same" else list(rows["JAX"].pads)
+    jax_out = jax.lax.conv_general_dilated(x, weight, stride, pad_arg, rhs_dilation=dilation)
+    np.testing.assert_allclose(np.asarray(jax_out), ours, rtol=1e-12, atol=1e-12)
+    (top, bottom), (left, right) = rows["PyTorch"].pads
+    torch_out = F.conv2d(F.pad(torch.tensor(x), (left, right, top, bottom)),
+                         torch.tensor(weight), stride=stride, dilation=dilation)
+    np.testing.assert_allclose(torch_out.numpy(), ours, rtol=1e-12, atol=1e-12)
+    keras_row = rows["Keras"]
+    if "refuses" in keras_row.note:
+        assert any(s > 1 for s in stride) and any(d > 1 for d in dilation)
+        return
+    keras_padding = "same" if padding == "same" else "valid"
+    keras_x = x if keras_padding == "same" else np.pad(x, ((0, 0), (0, 0), *rows["Keras"].pads))
+    theirs = _keras_conv2d(keras_x, weight, bias, strides=stride, dilation_rate=dilation,
+                           padding=keras_padding)
+    np.testing.assert_allclose(theirs, ours, rtol=1e-12, atol=1e-12)
+    assert keras_row.direct == (padding in ("same", "valid"))
