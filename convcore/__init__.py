@@ -24,8 +24,10 @@ from convcore.conv import (
     corr2d,
 )
 from convcore.frameworks import (
+    FRAMEWORK_NOTES,
     FRAMEWORKS,
     FrameworkConv2d,
+    FrameworkPool2d,
     conv2d_in_frameworks,
     hwio_to_oihw,
     keras_conv_output_shape,
@@ -34,6 +36,7 @@ from convcore.frameworks import (
     nchw_to_nhwc,
     nhwc_to_nchw,
     oihw_to_hwio,
+    pool2d_in_frameworks,
     tf_pool2d,
     tf_same_padding,
 )
@@ -131,6 +134,7 @@ from convcore.volume import Conv3dShapes, conv3d_shapes, motion_kernel, moving_s
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "FRAMEWORKS",
+    "FRAMEWORK_NOTES",
     "KERNEL_1D_NAMES",
     "CausalLayer",
     "CellArithmetic",
@@ -141,6 +145,7 @@ __all__ = [
     "ConvLayer",
     "Digestion",
     "FrameworkConv2d",
+    "FrameworkPool2d",
     "ImageInfo",
     "ImageLoadError",
     "Kernel",
@@ -223,6 +228,7 @@ __all__ = [
     "oihw_to_hwio",
     "one_hot_text",
     "per_channel_correlations",
+    "pool2d_in_frameworks",
     "pool_window_details",
     "pool_window_trace",
     "pytorch_conv2d_code",

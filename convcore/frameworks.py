@@ -32,9 +32,11 @@ from convcore.shapes import AXIS_NAMES, as_tuple, kernel_span, size_text, spatia
 
 __all__ = [
     "FRAMEWORKS",
+    "FRAMEWORK_NOTES",
     "KERAS_PADDINGS",
     "MXNET_POOLING_CONVENTIONS",
     "FrameworkConv2d",
+    "FrameworkPool2d",
     "conv2d_in_frameworks",
     "hwio_to_oihw",
     "keras_conv_output_shape",
@@ -43,6 +45,7 @@ __all__ = [
     "nchw_to_nhwc",
     "nhwc_to_nchw",
     "oihw_to_hwio",
+    "pool2d_in_frameworks",
     "tf_pool2d",
     "tf_same_padding",
 ]
@@ -287,10 +290,34 @@ def hwio_to_oihw(weight) -> np.ndarray:
 
 # --------------------------------------------------------------------------- side by side
 
-#: The frameworks :func:`conv2d_in_frameworks` compares, in the order of its rows.
+#: The frameworks the side-by-side functions compare, in the order of their rows.
 FRAMEWORKS = ("PyTorch", "Keras", "JAX", "MXNet")
 _LAYOUTS = {"PyTorch": ("NCHW", "OIHW"), "Keras": ("NHWC", "HWIO"), "JAX": ("NCHW", "OIHW"),
             "MXNet": ("NCHW", "OIHW")}
+
+#: Why a framework needs an extra step, another API, or refuses — one code per situation,
+#: with the English sentence the app shows by default (a translation layer keys on the code).
+FRAMEWORK_NOTES = {
+    "torch-same-stride": "PyTorch refuses padding='same' with a stride; pad explicitly first "
+                         "(TensorFlow's pads, the extra row/column at the bottom/right).",
+    "torch-uneven-padding": "PyTorch's layers pad both sides alike; uneven padding needs "
+                            "F.pad first.",
+    "torch-pool-padding-over-half": "PyTorch refuses pooling padding of more than half the "
+                                    "window.",
+    "torch-no-same-pool": "PyTorch pooling has no 'same'; pad explicitly first (for an "
+                          "average, leaving the padding out of the divisor needs a mask).",
+    "keras-stride-and-dilation": "Keras refuses strides > 1 together with dilation_rate > 1; "
+                                 "jax.lax accepts them.",
+    "keras-explicit-padding": "Keras knows only 'valid' and 'same'; explicit padding is a "
+                              "ZeroPadding2D layer in front (zeros: they count in an average "
+                              "and can win a maximum over negative inputs).",
+    "keras-no-ceil-mode": "Keras pooling has no ceil mode; pad the bottom/right explicitly.",
+    "jax-ceil-mode": "reduce_window has no ceil mode: the extra bottom/right padding gives "
+                     "the last window.",
+    "mxnet-uneven-padding": "MXNet pads both sides alike; uneven padding needs nd.pad first.",
+    "mxnet-full-keeps-window": "MXNet's pooling_convention='full' keeps the last window that "
+                               "PyTorch's ceil mode drops (it would start in the padding).",
+}
 
 
 @dataclass(frozen=True)
@@ -301,9 +328,9 @@ class FrameworkConv2d:
     ----------
     framework : {"PyTorch", "Keras", "JAX", "MXNet"}
     padding_arg : str
-        The padding as the framework is told it (``"padding='same'"``,
-        ``"padding=((0, 1), (0, 1))"``, ``"ZeroPadding2D(((0, 1), (0, 1))) + 'valid'"``), or
-        its nearest equivalent when the layer cannot say it.
+        The padding as code for that framework (``"padding='same'"``,
+        ``"padding=((0, 1), (0, 1))"``, ``"ZeroPadding2D(((0, 1), (0, 1))) + padding='valid'"``),
+        or its nearest equivalent when the layer cannot say it.
     pads : ((int, int), (int, int))
         ``((top, bottom), (left, right))`` actually added.
     out_hw : (int, int)
@@ -314,9 +341,9 @@ class FrameworkConv2d:
         The weight's shape in ``kernel_layout``.
     direct : bool
         True when the layer's own arguments express the setting; False when it takes an
-        extra step (explicit padding first) or another API.
-    note : str
-        One sentence where the framework differs or refuses; "" otherwise.
+        extra step (explicit padding first) or is refused.
+    reason : str
+        A key of :data:`FRAMEWORK_NOTES` where the framework differs or refuses, else "".
     """
 
     framework: str
@@ -327,7 +354,37 @@ class FrameworkConv2d:
     kernel_layout: str
     kernel_shape: tuple[int, ...]
     direct: bool
-    note: str = ""
+    reason: str = ""
+
+    @property
+    def note(self) -> str:
+        """The English sentence for :attr:`reason` ("" when there is none)."""
+        return FRAMEWORK_NOTES.get(self.reason, "")
+
+
+def _pads_text(pads) -> str:
+    return f"(({pads[0][0]}, {pads[0][1]}), ({pads[1][0]}, {pads[1][1]}))"
+
+
+def _torch_pad_order(pads) -> str:
+    """``F.pad``'s order: last axis first — ``(left, right, top, bottom)``."""
+    (top, bottom), (left, right) = pads
+    return f"({left}, {right}, {top}, {bottom})"
+
+
+def _mxnet_pad(pads) -> str:
+    return (f"nd.pad(x, mode='constant', pad_width=(0, 0, 0, 0, {pads[0][0]}, {pads[0][1]}, "
+            f"{pads[1][0]}, {pads[1][1]}))")
+
+
+def _named(padding) -> str | None:
+    """"same" / "valid" for those strings, None for numbers; ValueError for other names."""
+    if not isinstance(padding, str):
+        return None
+    name = padding.strip().lower()
+    if name not in ("same", "valid"):
+        raise ValueError(f"padding must be a number, pairs, 'valid' or 'same', not {padding!r}")
+    return name
 
 
 def conv2d_in_frameworks(in_hw, kernel_size, *, stride=1, padding=0, dilation=1,
@@ -352,7 +409,15 @@ def conv2d_in_frameworks(in_hw, kernel_size, *, stride=1, padding=0, dilation=1,
     Raises
     ------
     ValueError
-        When no framework can give an output (the kernel does not fit).
+        When the kernel does not fit (no framework gives an output).
+
+    Examples
+    --------
+    >>> [(r.framework, r.out_hw, r.direct) for r in conv2d_in_frameworks((8, 8), 3, stride=2,
+    ...                                                                  padding="same")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('PyTorch', (4, 4), False), ('Keras', (4, 4), True), ('JAX', (4, 4), True),
+     ('MXNet', (4, 4), False)]
     """
     from convcore.padding import is_symmetric, resolve_padding
     from convcore.shapes import conv_output_shape
@@ -363,65 +428,201 @@ def conv2d_in_frameworks(in_hw, kernel_size, *, stride=1, padding=0, dilation=1,
     hw = as_tuple(in_hw, 2, "input size")
     (c_in,) = as_tuple(in_channels, 1, "in_channels")
     (c_out,) = as_tuple(out_channels, 1, "out_channels")
-    same = isinstance(padding, str) and padding.strip().lower() == "same"
-    if isinstance(padding, str) and not same and padding.strip().lower() != "valid":
-        raise ValueError(f"padding must be a number, pairs, 'valid' or 'same', not {padding!r}")
+    name = _named(padding)
+    same = name == "same"
     pads = tf_same_padding(hw, ks, ss, ds) if same else resolve_padding(padding, ks, ndim=2)
     out_hw = conv_output_shape(hw, ks, ss, pads, ds)
-    zero = pads == ((0, 0), (0, 0))
-    symmetric = is_symmetric(pads)
-    pads_text = f"(({pads[0][0]}, {pads[0][1]}), ({pads[1][0]}, {pads[1][1]}))"
     sym_text = f"({pads[0][0]}, {pads[1][0]})"
-    strided = any(s > 1 for s in ss)
-    dilated = any(d > 1 for d in ds)
-    oihw = (c_out, c_in, *ks)
+    strided, dilated = any(s > 1 for s in ss), any(d > 1 for d in ds)
     rows = []
 
-    def row(framework, arg, direct, note=""):
+    def row(framework, arg, direct, reason=""):
         layouts = _LAYOUTS[framework]
-        shape = (*ks, c_in, c_out) if layouts[1] == "HWIO" else oihw
+        shape = (*ks, c_in, c_out) if layouts[1] == "HWIO" else (c_out, c_in, *ks)
         rows.append(FrameworkConv2d(framework, arg, pads, out_hw, *layouts, shape, direct,
-                                    note))
+                                    reason))
 
-    # PyTorch
+    explicit_torch = f"F.pad(x, {_torch_pad_order(pads)}) + padding=0"
     if same and strided:
-        row("PyTorch", f"F.pad(x, {_torch_pad_order(pads)}) + padding=0", False,
-            "PyTorch refuses padding='same' with a stride; pad explicitly first (TensorFlow's "
-            "pads, the extra row/column at the bottom/right).")
+        row("PyTorch", explicit_torch, False, "torch-same-stride")
     elif same:
         row("PyTorch", "padding='same'", True)
-    elif symmetric:
+    elif is_symmetric(pads):
         row("PyTorch", f"padding={sym_text}", True)
     else:
-        row("PyTorch", f"F.pad(x, {_torch_pad_order(pads)}) + padding=0", False,
-            "nn.Conv2d pads both sides alike; uneven padding needs F.pad first.")
-    # Keras
-    keras_note = ""
-    if strided and dilated:
-        keras_note = ("Keras refuses strides > 1 together with dilation_rate > 1; "
-                      "jax.lax.conv_general_dilated accepts them.")
-    if same:
-        row("Keras", "padding='same'", not keras_note, keras_note)
-    elif zero:
-        row("Keras", "padding='valid'", not keras_note, keras_note)
+        row("PyTorch", explicit_torch, False, "torch-uneven-padding")
+    keras_refuses = "keras-stride-and-dilation" if strided and dilated else ""
+    if same or pads == ((0, 0), (0, 0)):
+        row("Keras", f"padding='{'same' if same else 'valid'}'", not keras_refuses,
+            keras_refuses)
     else:
-        row("Keras", f"ZeroPadding2D({pads_text}) + padding='valid'", False,
-            keras_note or "Keras knows only 'valid' and 'same'; explicit padding is a "
-                          "ZeroPadding2D layer in front.")
-    # JAX
-    row("JAX", "padding='SAME'" if same else f"padding={pads_text}", True)
-    # MXNet
-    if symmetric:
+        row("Keras", f"ZeroPadding2D({_pads_text(pads)}) + padding='valid'", False,
+            keras_refuses or "keras-explicit-padding")
+    row("JAX", "padding='SAME'" if same else f"padding={_pads_text(pads)}", True)
+    if is_symmetric(pads):
         row("MXNet", f"padding={sym_text}", True)
     else:
-        row("MXNet", f"nd.pad(x, pad_width=(0, 0, 0, 0, {pads[0][0]}, {pads[0][1]}, "
-                     f"{pads[1][0]}, {pads[1][1]})) + padding=0", False,
-            "Gluon's Conv2D pads both sides alike; uneven padding needs nd.pad first "
-            "(MXNet is retired).")
+        row("MXNet", f"{_mxnet_pad(pads)} + padding=0", False, "mxnet-uneven-padding")
     return rows
 
 
-def _torch_pad_order(pads) -> str:
-    """``F.pad``'s order: last axis first — ``(left, right, top, bottom)``."""
+@dataclass(frozen=True)
+class FrameworkPool2d:
+    """How one framework builds a given 2-D pooling layer, and what it gives.
+
+    Attributes
+    ----------
+    framework : {"PyTorch", "Keras", "JAX", "MXNet"}
+    padding_arg : str
+        The padding (and rounding) as code for that framework, or its nearest equivalent.
+    pads : ((int, int), (int, int)) or None
+        ``((top, bottom), (left, right))`` the windows run over (for ceil mode, including the
+        bottom/right cells a last window hangs over); None when refused.
+    out_hw : (int, int) or None
+        None when the framework refuses the setting.
+    padding_in_average : bool or None
+        For average pooling: whether padding cells count in the divisor (None for max
+        pooling, or when refused).
+    direct : bool
+    reason : str
+        A key of :data:`FRAMEWORK_NOTES`, or "".
+    """
+
+    framework: str
+    padding_arg: str
+    pads: tuple[tuple[int, int], tuple[int, int]] | None
+    out_hw: tuple[int, int] | None
+    padding_in_average: bool | None
+    direct: bool
+    reason: str = ""
+
+    @property
+    def note(self) -> str:
+        """The English sentence for :attr:`reason` ("" when there is none)."""
+        return FRAMEWORK_NOTES.get(self.reason, "")
+
+
+def pool2d_in_frameworks(in_hw, pool_size, *, stride=None, padding=0, kind: str = "max",
+                         ceil_mode: bool = False, count_include_pad: bool = True
+                         ) -> list[FrameworkPool2d]:
+    """The same 2-D pooling layer in PyTorch, Keras 3, JAX and MXNet Gluon, side by side.
+
+    Parameters
+    ----------
+    in_hw : (int, int)
+    pool_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``pool_size`` (as in every one of them).
+    padding : int, (int, int), "valid" or "same"
+        A number pads both sides alike (PyTorch, MXNet); ``"same"`` is TensorFlow's
+        (:func:`tf_same_padding`, padding left out of averages and maxima).
+    kind : {"max", "avg"}
+    ceil_mode : bool
+        Round the output size up (PyTorch's ``ceil_mode``, MXNet's
+        ``pooling_convention="full"``); only with a numeric padding.
+    count_include_pad : bool
+        For an average with numeric padding: count the padding in the divisor (PyTorch's
+        default).
+
+    Returns
+    -------
+    list of FrameworkPool2d
+        One per :data:`FRAMEWORKS`; the frameworks may disagree on ``out_hw`` (MXNet's
+        "full" against PyTorch's ceil mode) or refuse (PyTorch: padding over half the
+        window).
+
+    Examples
+    --------
+    >>> rows = pool2d_in_frameworks((4, 4), (2, 3), stride=(2, 3), padding=(1, 2))
+    >>> [(r.framework, r.out_hw) for r in rows]   # the MXNet seed
+    [('PyTorch', None), ('Keras', (3, 2)), ('JAX', (3, 2)), ('MXNet', (3, 2))]
+    """
+    from convcore.shapes import pool_output_shape
+
+    if kind not in ("avg", "max"):
+        raise ValueError(f"kind must be 'avg' or 'max', not {kind!r}")
+    if not isinstance(ceil_mode, bool) or not isinstance(count_include_pad, bool):
+        raise TypeError("ceil_mode and count_include_pad must be True or False")
+    hw = as_tuple(in_hw, 2, "input size")
+    ks = as_tuple(pool_size, 2, "pool_size")
+    ss = ks if stride is None else as_tuple(stride, 2, "stride")
+    name = _named(padding)
+    avg = kind == "avg"
+    if name is not None:
+        if ceil_mode:
+            raise ValueError("ceil_mode goes with a numeric padding, not with "
+                             f"padding={name!r}")
+        return _named_pool_rows(hw, ks, ss, name, avg)
+    ps = as_tuple(padding, 2, "padding", minimum=0)
+    sym = ((ps[0], ps[0]), (ps[1], ps[1]))
+    counted = count_include_pad if avg else None
+    rows = []
+    mx_convention = "full" if ceil_mode else "valid"
+    mx_out = mxnet_pool_output_shape(hw, ks, ss, ps, mx_convention)
+    if any(2 * p > k for p, k in zip(ps, ks, strict=True)):
+        rows.append(FrameworkPool2d("PyTorch", f"padding={ps}", None, None, None, False,
+                                    "torch-pool-padding-over-half"))
+        torch_out = None
+    else:
+        torch_out = pool_output_shape(hw, ks, ss, ps, 1, ceil_mode)
+        arg = f"padding={ps}" + (", ceil_mode=True" if ceil_mode else "")
+        if avg and not count_include_pad:
+            arg += ", count_include_pad=False"
+        rows.append(FrameworkPool2d("PyTorch", arg, _reach(hw, ks, ss, sym, torch_out),
+                                    torch_out, counted, True))
+    out = torch_out or mx_out
+    reach = _reach(hw, ks, ss, sym, out)
+    if ceil_mode and reach != sym:
+        keras_arg = f"ZeroPadding2D({_pads_text(reach)}) + padding='valid'"
+        rows.append(FrameworkPool2d("Keras", keras_arg, reach, out, True if avg else None,
+                                    False, "keras-no-ceil-mode"))
+    elif ps == (0, 0):
+        rows.append(FrameworkPool2d("Keras", "padding='valid'", sym, out, counted, True))
+    else:
+        keras_arg = f"ZeroPadding2D({_pads_text(sym)}) + padding='valid'"
+        rows.append(FrameworkPool2d("Keras", keras_arg, sym, out, True if avg else None, False,
+                                    "keras-explicit-padding"))
+    jax_reason = "jax-ceil-mode" if ceil_mode and reach != sym else ""
+    rows.append(FrameworkPool2d("JAX", f"padding={_pads_text(reach)}", reach, out, counted,
+                                True, jax_reason))
+    mx_arg = f"padding={ps}" + (", pooling_convention='full'" if ceil_mode else "")
+    if avg and not count_include_pad:
+        mx_arg += ", count_include_pad=False"
+    mx_reason = "mxnet-full-keeps-window" if torch_out and mx_out != torch_out else ""
+    rows.append(FrameworkPool2d("MXNet", mx_arg, _reach(hw, ks, ss, sym, mx_out), mx_out,
+                                counted, True, mx_reason))
+    return rows
+
+
+def _reach(hw, ks, ss, pads, out_hw):
+    """The pads the windows of ``out_hw`` run over: ``pads``, widened at the bottom/right
+    when a ceil-mode window hangs past them."""
+    reach = []
+    for n, k, s, (before, after), o in zip(hw, ks, ss, pads, out_hw, strict=True):
+        end = (o - 1) * s + k
+        reach.append((before, max(after, end - n - before)))
+    return tuple(reach)
+
+
+def _named_pool_rows(hw, ks, ss, name, avg):
+    pads = tf_same_padding(hw, ks, ss) if name == "same" else ((0, 0), (0, 0))
+    out = keras_pool_output_shape(hw, ks, ss, name)
+    excluded = False if avg else None
+    if name == "valid":
+        return [FrameworkPool2d(framework, "padding=0" if framework != "Keras"
+                                else "padding='valid'", pads, out, excluded, True)
+                for framework in FRAMEWORKS]
+    fill = "0" if avg else "float('-inf')"
+    rows = [FrameworkPool2d("PyTorch", f"F.pad(x, {_torch_pad_order(pads)}, value={fill}) + "
+                            "padding=0", pads, out, True if avg else None, False,
+                            "torch-no-same-pool"),
+            FrameworkPool2d("Keras", "padding='same'", pads, out, excluded, True),
+            FrameworkPool2d("JAX", "padding='SAME'", pads, out, excluded, True)]
     (top, bottom), (left, right) = pads
-    return f"({left}, {right}, {top}, {bottom})"
+    if top == bottom and left == right:
+        arg = f"padding=({top}, {left})" + (", count_include_pad=False" if avg else "")
+        rows.append(FrameworkPool2d("MXNet", arg, pads, out, excluded, True))
+    else:
+        rows.append(FrameworkPool2d("MXNet", f"{_mxnet_pad(pads)} + padding=0", pads, out,
+                                    True if avg else None, False, "mxnet-uneven-padding"))
+    return rows

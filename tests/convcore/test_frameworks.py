@@ -22,6 +22,7 @@ from hypothesis import strategies as st  # noqa: E402
 import convcore  # noqa: E402
 from convcore import avg_pool2d, conv2d, max_pool2d  # noqa: E402
 from convcore.frameworks import (  # noqa: E402
+    FRAMEWORK_NOTES,
     FRAMEWORKS,
     conv2d_in_frameworks,
     hwio_to_oihw,
@@ -31,6 +32,7 @@ from convcore.frameworks import (  # noqa: E402
     nchw_to_nhwc,
     nhwc_to_nchw,
     oihw_to_hwio,
+    pool2d_in_frameworks,
     tf_pool2d,
     tf_same_padding,
 )
@@ -371,3 +373,101 @@ def test_every_row_is_what_its_framework_computes(problem):
                            padding=keras_padding)
     np.testing.assert_allclose(theirs, ours, rtol=1e-12, atol=1e-12)
     assert keras_row.direct == (padding in ("same", "valid"))
+
+
+def test_every_reason_has_a_sentence():
+    rows = [*conv2d_in_frameworks((8, 8), (3, 2), stride=2, dilation=2, padding=((0, 1), (1, 0))),
+            *conv2d_in_frameworks((8, 8), 3, stride=2, padding="same"),
+            *pool2d_in_frameworks((4, 4), (2, 3), stride=(2, 3), padding=(1, 2)),
+            *pool2d_in_frameworks((5, 5), 2, padding=1, ceil_mode=True),
+            *pool2d_in_frameworks((4, 4), 3, stride=2, ceil_mode=True),
+            *pool2d_in_frameworks((7, 7), 2, padding="same", kind="avg")]
+    reasons = {r.reason for r in rows} - {""}
+    assert reasons == set(FRAMEWORK_NOTES)
+    assert all(r.note == FRAMEWORK_NOTES[r.reason] for r in rows if r.reason)
+
+
+def test_seed_mxnet_pooling_side_by_side():
+    rows = {r.framework: r for r in pool2d_in_frameworks((4, 4), (2, 3), stride=(2, 3),
+                                                          padding=(1, 2))}
+    assert rows["PyTorch"].out_hw is None and rows["PyTorch"].reason == (
+        "torch-pool-padding-over-half")
+    assert rows["MXNet"].out_hw == (3, 2) and rows["MXNet"].direct
+    assert rows["JAX"].pads == ((1, 1), (2, 2))
+
+
+def test_tf_same_average_side_by_side():
+    rows = {r.framework: r for r in pool2d_in_frameworks((4, 4), 3, stride=1, padding="same",
+                                                          kind="avg")}
+    assert rows["Keras"].padding_in_average is False and rows["Keras"].direct
+    assert rows["PyTorch"].padding_in_average is True and not rows["PyTorch"].direct
+    assert rows["MXNet"].padding_arg == "padding=(1, 1), count_include_pad=False"
+
+
+def _jax_pool(x, kind, ks, ss, pads, counted_region=None):
+    """Pooling as the JAX snippet does it: ``reduce_window`` over the row's pads; an average
+    divides by a ``reduce_window`` of a mask of the cells that count (``counted_region``:
+    slices of the padded canvas)."""
+    window, strides = (1, 1, *ks), (1, 1, *ss)
+    padding = [(0, 0), (0, 0), *pads]
+    if kind == "max":
+        return np.asarray(jax.lax.reduce_window(x, -np.inf, jax.lax.max, window, strides,
+                                                padding))
+    sums = jax.lax.reduce_window(x, 0.0, jax.lax.add, window, strides, padding)
+    canvas = [n + before + after for n, (before, after) in zip(x.shape[2:], pads, strict=True)]
+    mask = np.zeros(canvas)
+    mask[counted_region] = 1.0
+    counts = jax.lax.reduce_window(mask, 0.0, jax.lax.add, ks, ss, "VALID")
+    return np.asarray(sums) / np.asarray(counts)
+
+
+def _input_region(hw, pads):
+    return tuple(slice(before, before + n) for n, (before, _) in zip(hw, pads, strict=True))
+
+
+@st.composite
+def pool_requests(draw):
+    ks = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    ss = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    hw = (draw(st.integers(ks[0], 8)), draw(st.integers(ks[1], 8)))
+    kind = draw(st.sampled_from(["max", "avg"]))
+    padding = draw(st.sampled_from(["same", "valid", 0, 1, (1, 0), (0, 2)]))
+    ceil_mode = not isinstance(padding, str) and draw(st.booleans())
+    count_include_pad = draw(st.booleans())
+    return hw, ks, ss, padding, kind, ceil_mode, count_include_pad
+
+
+@settings(max_examples=25, deadline=None)
+@given(pool_requests())
+def test_every_pool_row_is_what_its_framework_computes(request):
+    hw, ks, ss, padding, kind, ceil_mode, count_include_pad = request
+    ps = (padding, padding) if isinstance(padding, int) else padding
+    rows = {r.framework: r for r in pool2d_in_frameworks(
+        hw, ks, stride=ss, padding=padding, kind=kind, ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad)}
+    x = np.random.default_rng(sum(hw)).standard_normal((1, 1, *hw))
+    torch_row, jax_row, keras_row, mx_row = (rows[f] for f in FRAMEWORKS)
+    if torch_row.out_hw is not None and not isinstance(padding, str):
+        torch_fn = F.max_pool2d if kind == "max" else F.avg_pool2d
+        extra = {} if kind == "max" else dict(count_include_pad=count_include_pad)
+        theirs = torch_fn(torch.tensor(x), ks, ss, ps, ceil_mode=ceil_mode, **extra).numpy()
+        assert theirs.shape[2:] == torch_row.out_hw
+        # JAX's row, computed as its snippet would, gives PyTorch's numbers
+        region = _input_region(hw, jax_row.pads)
+        if kind == "avg" and count_include_pad:  # the padding counts, the overhang does not
+            region = tuple(slice(0, n + 2 * p) for n, p in zip(hw, ps, strict=True))
+        jax_out = _jax_pool(x, kind, ks, ss, jax_row.pads, region)
+        np.testing.assert_allclose(jax_out, theirs, rtol=1e-12, atol=1e-12)
+    if isinstance(padding, str):
+        theirs = _keras_pool2d(kind, x, pool_size=ks, strides=ss, padding=padding)
+        np.testing.assert_allclose(tf_pool2d(x, ks, ss, padding, kind), theirs, rtol=1e-12,
+                                   atol=1e-12)
+        assert keras_row.direct and theirs.shape[2:] == keras_row.out_hw == jax_row.out_hw
+        jax_out = _jax_pool(x, kind, ks, ss, jax_row.pads, _input_region(hw, jax_row.pads))
+        np.testing.assert_allclose(jax_out, theirs, rtol=1e-12, atol=1e-12)
+    else:
+        padded = np.pad(x, ((0, 0), (0, 0), *keras_row.pads))
+        theirs = _keras_pool2d(kind, padded, pool_size=ks, strides=ss, padding="valid")
+        assert theirs.shape[2:] == keras_row.out_hw
+        convention = "full" if ceil_mode else "valid"
+        assert mx_row.out_hw == mxnet_pool_output_shape(hw, ks, ss, ps, convention)
