@@ -128,6 +128,12 @@ class Digestion:
     hours: tuple[float, ...] = ()
     fractions: tuple[float, ...] = ()
 
+    def __post_init__(self):
+        if (self.half_life is None) == (not self.hours):
+            raise ValueError("a digestion curve is either exponential (half_life) or "
+                             "tabulated (hours and fractions): use Digestion.exponential or "
+                             "Digestion.tabulated")
+
     @classmethod
     def exponential(cls, half_life: float) -> Digestion:
         """``g(a) = 2^(−a / half_life)`` for ``a ≥ 0``."""
@@ -202,7 +208,8 @@ def meal_intake(meals, x) -> np.ndarray:
 
     A spike meal becomes ``amount / dx`` on the grid point nearest its time (so its area
     ``Σ f·dx`` is its amount); a box meal is ``amount / duration`` on the grid points in
-    ``[time, time + duration)`` (at least one point).
+    ``[time, time + duration)`` (at least one point). Meals, or parts of them, beyond the
+    grid are left out.
 
     Parameters
     ----------

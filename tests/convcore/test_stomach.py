@@ -101,6 +101,14 @@ def test_hourly_sum_is_a_causal_cross_correlation_with_the_flipped_curve():
     np.testing.assert_allclose(theirs, expected, rtol=1e-13, atol=1e-15)
 
 
+def test_hourly_sum_of_meals_on_the_hour_is_the_continuous_stomach_at_the_hours():
+    meals = [Meal(7, 1.0), Meal(12, 1.5), Meal(19, 2.0)]
+    amounts = np.zeros(24)
+    amounts[[7, 12, 19]] = [1.0, 1.5, 2.0]
+    np.testing.assert_allclose(stomach_hourly(amounts, 2.5),
+                               stomach_closed_form(meals, np.arange(24.0), 2.5), rtol=1e-14)
+
+
 def test_hourly_hand_example():
     assert stomach_hourly([2, 0, 1], [1, 0.5, 0.25]).tolist() == [2, 1, 1.5]
 
@@ -161,6 +169,7 @@ def test_meal_intake_keeps_amounts_on_the_axis(meals):
     pytest.param(lambda: Digestion.tabulated([0, 1], [2, 0]), ValueError, "at most 1",
                  id="table-fraction"),
     pytest.param(lambda: time_grid(24, 7), ValueError, "divide", id="grid-step"),
+    pytest.param(lambda: Digestion(), ValueError, "either exponential", id="no-curve"),
     pytest.param(lambda: stomach_frames([1, 2]), TypeError, "sequence of Meal", id="meals"),
     pytest.param(lambda: stomach_frames(digestion="fast"), TypeError, "half-life",
                  id="digestion"),
