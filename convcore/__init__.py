@@ -41,6 +41,7 @@ from convcore.equivariance import (
     rotation_check,
     scale_check,
     shift2d,
+)
 from convcore.frameworks import (
     FRAMEWORK_NOTES,
     FRAMEWORKS,
@@ -174,6 +175,12 @@ from convcore.trace import (
 from convcore.volume import Conv3dShapes, conv3d_shapes, motion_kernel, moving_square_clip
 
 __all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "DENSE_MATRIX_LIMIT",
+    "FRAMEWORKS",
+    "FRAMEWORK_NOTES",
+    "KERNEL_1D_NAMES",
+    "TRIPLET_LIMIT",
     "CausalLayer",
     "CellArithmetic",
     "CellArithmetic1d",
@@ -183,19 +190,14 @@ __all__ = [
     "ConvGeometry",
     "ConvLayer",
     "ConvMatrixTriplets",
-    "DEFAULT_MAX_PIXELS",
-    "DENSE_MATRIX_LIMIT",
     "DenseLayerStep",
     "Digestion",
     "EquivarianceCheck",
-    "FRAMEWORKS",
-    "FRAMEWORK_NOTES",
     "FrameworkConv2d",
     "FrameworkPool2d",
     "ImageInfo",
     "ImageLoadError",
     "InputRegion",
-    "KERNEL_1D_NAMES",
     "Kernel",
     "LayerComparison",
     "LayerCost",
@@ -213,7 +215,6 @@ __all__ = [
     "StackError",
     "StackRow",
     "StomachFrames",
-    "TRIPLET_LIMIT",
     "Tap",
     "Tap1d",
     "Term",
