@@ -47,6 +47,7 @@ from convcore.shapes import as_tuple, conv_output_shape, conv_transpose_output_s
 
 __all__ = [
     "CONV2D_METHODS",
+    "METHOD_REASONS",
     "MethodChoice",
     "choose_method",
     "conv1d",
@@ -71,6 +72,8 @@ LARGE_OUTPUT_CELLS = 256 * 256
 SEPARABLE_MIN_TAPS = 16
 #: ... unless kh + kw exceeds this: then the FFT is cheaper still.
 SEPARABLE_MAX_TAPS = 64
+#: Upper bound, in bytes, of one block of output rows of the "direct" method.
+DIRECT_BLOCK_BYTES = 256 * 1024
 #: The FFT path is considered from this many kernel taps (11×11 = 121).
 FFT_MIN_TAPS = 100
 #: ... when a group has at most this many (output channel, input channel) pairs.
@@ -956,26 +959,40 @@ def _correlate_direct(xp, w, strides, dilations, groups, out_sp):
 
     For every tap (row-major), the input cells that tap meets in every window form one
     strided view of the padded input; the view times the tap's weight is added to the
-    output. No column matrix, no BLAS: kh·kw passes over the output.
+    output. No column matrix, no BLAS: kh·kw passes over the output, done a block of output
+    rows at a time (``DIRECT_BLOCK_BYTES``) so that the passes stay in cache.
     """
     n_samples = xp.shape[0]
     out_channels, channels_per_group = w.shape[:2]
     out_per_group = out_channels // groups
     out = np.zeros((n_samples, out_channels, *out_sp), dtype=xp.dtype)
-    scratch = np.empty((n_samples, *out_sp), dtype=xp.dtype)
-    for tap in itertools.product(*(range(k) for k in w.shape[2:])):
-        window = tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
-                       for t, d, s, n in zip(tap, dilations, strides, out_sp, strict=True))
-        for g in range(groups):
-            inputs = slice(g * channels_per_group, (g + 1) * channels_per_group)
-            outputs = slice(g * out_per_group, (g + 1) * out_per_group)
-            view = xp[(slice(None), inputs, *window)]
-            weights = w[(outputs, slice(None), *tap)]  # (O/g, C/g)
-            if channels_per_group == 1 and out_per_group == 1:
-                np.multiply(view[:, 0], weights[0, 0], out=scratch)
-                out[:, g * out_per_group] += scratch
-            else:
-                out[:, outputs] += np.einsum("oc,nc...->no...", weights, view)
+    row_bytes = n_samples * out_per_group * math.prod(out_sp[1:]) * xp.itemsize
+    rows_per_block = max(1, min(out_sp[0], DIRECT_BLOCK_BYTES // row_bytes))
+    taps = list(itertools.product(*(range(k) for k in w.shape[2:])))
+    tails = [tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
+                   for t, d, s, n in zip(tap[1:], dilations[1:], strides[1:], out_sp[1:],
+                                         strict=True)) for tap in taps]
+    s0, d0 = strides[0], dilations[0]
+    scratch = np.empty((n_samples, rows_per_block, *out_sp[1:]), dtype=xp.dtype)
+    for g in range(groups):
+        inputs = slice(g * channels_per_group, (g + 1) * channels_per_group)
+        outputs = slice(g * out_per_group, (g + 1) * out_per_group)
+        single = channels_per_group == 1 and out_per_group == 1
+        for r0 in range(0, out_sp[0], rows_per_block):
+            rows = min(rows_per_block, out_sp[0] - r0)
+            target = out[:, g * out_per_group, r0:r0 + rows] if single else \
+                out[:, outputs, r0:r0 + rows]
+            for tap, tail in zip(taps, tails, strict=True):
+                first = tap[0] * d0 + r0 * s0
+                window = (slice(first, first + (rows - 1) * s0 + 1, s0), *tail)
+                weights = w[(outputs, slice(None), *tap)]  # (O/g, C/g)
+                if single:
+                    part = scratch[:, :rows]
+                    np.multiply(xp[(slice(None), g, *window)], weights[0, 0], out=part)
+                    target += part
+                else:
+                    view = xp[(slice(None), inputs, *window)]
+                    target += np.einsum("oc,nc...->no...", weights, view)
     return out
 
 
