@@ -25,6 +25,11 @@ is applied as two 1-D passes: kh + kw taps per cell instead of kh·kw.
 channels, the output is computed block by block with ``numpy.fft.rfftn`` (overlap-save),
 which costs the same whatever the kernel size.
 
+``conv2d(..., method=...)`` forces one of these ("im2col", "separable", "fft") or the
+plain per-tap sum ("direct": for every kernel tap, one strided view of the padded input
+times the tap's weight, added to the output); the default "auto" picks as above, and
+:func:`choose_method` says what it picks and why.
+
 Validated geometry is cached per argument set, so small calls (a 28×28 image, the seeds'
 examples) cost little more than the arithmetic itself.
 
