@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 
 import numpy as np
@@ -597,6 +599,9 @@ class MethodTiming:
         Threads PyTorch used (None when it was not timed).
     kernel : str
         "gaussian" (rank 1: every method applies) or "random".
+    abandoned : (method, kernel size) or None
+        A call that was still running when the budget ran out: the sweep stopped there and
+        returned; the call finishes in the background (its cell is "budget").
     """
 
     image_hw: tuple[int, int]
@@ -613,6 +618,7 @@ class MethodTiming:
     loop_rows: int | None = None
     torch_threads: int | None = None
     kernel: str = "gaussian"
+    abandoned: tuple[str, int] | None = None
 
     def crossover(self, faster: str = "fft", slower: str = "direct") -> int | None:
         """The smallest kernel size from which ``faster`` beats ``slower`` at every measured
@@ -643,8 +649,9 @@ def time_methods(image, kernel_sizes=DEFAULT_SWEEP_KERNELS,
     last size measured (scaled by its multiply-adds); a call that would overrun the budget,
     or take more than four times its fair share of the time left, is not made, and the cell
     is listed in ``not_measured`` — so slow methods drop out at large kernels while fast ones
-    go on. The budget is kept to within about one call's misprediction. Calls are float32,
-    padding ``k // 2`` (a "same" output for odd sizes).
+    go on. The calls run in a worker thread: one still running at the deadline (a
+    misprediction) is left to finish in the background (``abandoned``) and the sweep returns
+    on time. Calls are float32, padding ``k // 2`` (a "same" output for odd sizes).
 
     Parameters
     ----------
@@ -710,19 +717,30 @@ def time_methods(image, kernel_sizes=DEFAULT_SWEEP_KERNELS,
     total = len(sizes) * rounds * len(methods)
     done = 0
     per_round = len(sizes) * len(methods)
-    for r in range(rounds):  # round 1 sweeps every size, later ones repeat what fitted
-        for i, k in enumerate(sizes):
-            for m in methods:
-                done += 1
-                wanted = (m, k) not in skipped and (r == 0 or samples[m][i])
-                if wanted:
-                    calls_left = (per_round * (r + 1) if r == 0 else total) - done + 1
-                    _measure(lambda m=m, i=i: runners[m](i), samples[m][i], deadline,
-                             _predict(m, k, samples[m][i], measured[m]), calls_left)
-                    if samples[m][i]:
-                        measured[m][k] = float(np.median(samples[m][i]))
-                if progress is not None:
-                    progress(done, total, m, k)
+    abandoned = None
+    # One worker thread makes the calls, so that a call that outlives the budget can be left
+    # to finish on its own while this function returns (NumPy and PyTorch release the GIL).
+    worker = ThreadPoolExecutor(1, thread_name_prefix="convcore-timing")
+    try:
+        for r in range(rounds):  # round 1 sweeps every size, later ones repeat what fitted
+            for i, k in enumerate(sizes):
+                for m in methods:
+                    done += 1
+                    wanted = (m, k) not in skipped and (r == 0 or samples[m][i])
+                    if wanted and abandoned is None:
+                        calls_left = (per_round * (r + 1) if r == 0 else total) - done + 1
+                        finished = _measure(worker, lambda m=m, i=i: runners[m](i),
+                                            samples[m][i], deadline,
+                                            _predict(m, k, samples[m][i], measured[m]),
+                                            calls_left)
+                        if not finished:
+                            abandoned = (m, k)
+                        elif samples[m][i]:
+                            measured[m][k] = float(np.median(samples[m][i]))
+                    if progress is not None:
+                        progress(done, total, m, k)
+    finally:
+        worker.shutdown(wait=False)
     scale = {m: 1.0 for m in methods}
     if loop_rows is not None:
         scale["loop"] = h / loop_rows
@@ -737,7 +755,7 @@ def time_methods(image, kernel_sizes=DEFAULT_SWEEP_KERNELS,
     complete = all(c == rounds for m in methods for c in counts[m])
     return MethodTiming((h, w), sizes, methods, seconds, counts, not_measured, auto,
                         float(budget_s), time.perf_counter() - start, start - setup_start,
-                        complete, loop_rows, torch_threads, kernel)
+                        complete, loop_rows, torch_threads, kernel, abandoned)
 
 
 def _sweep_image(image, seed: int) -> np.ndarray:
@@ -814,17 +832,29 @@ def _runners(pixels, sizes, methods, kind, seed):
     return runners, skipped, torch_threads, loop_rows
 
 
-def _measure(run: Callable[[], object], samples: list[float], deadline: float,
-             predicted: float, calls_left: int) -> None:
+def _measure(worker: ThreadPoolExecutor, run: Callable[[], object], samples: list[float],
+             deadline: float, predicted: float, calls_left: int) -> bool:
     """Time one call into ``samples``, unless it is predicted to end after ``deadline`` or to
     take more than four times its fair share of the time left (so that one slow method does
-    not eat the time of the others' larger kernel sizes)."""
+    not eat the time of the others' larger kernel sizes).
+
+    Returns False when the call was still running at the deadline (it is left running).
+    """
     left = deadline - time.perf_counter()
     if predicted > left or predicted > 4 * left / calls_left:
-        return
-    t0 = time.perf_counter()
+        return True
+    future = worker.submit(_timed, run)
+    try:
+        samples.append(future.result(timeout=max(left, 0.0)))
+    except FuturesTimeout:
+        return False
+    return True
+
+
+def _timed(run: Callable[[], object]) -> float:
+    start = time.perf_counter()
     run()
-    samples.append(time.perf_counter() - t0)
+    return time.perf_counter() - start
 
 
 def _predict(method: str, k: int, this_size: list[float], measured: dict[int, float]) -> float:

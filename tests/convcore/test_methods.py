@@ -385,6 +385,22 @@ def test_time_methods_stops_at_the_budget_and_says_what_is_missing():
     assert ("direct", 31, "budget") in result.not_measured
 
 
+def test_a_call_outliving_the_budget_is_abandoned_not_waited_for(monkeypatch):
+    from convcore import methods as methods_module
+
+    def slow_conv2d(*args, **kwargs):
+        time.sleep(1.5)
+
+    monkeypatch.setattr(methods_module, "conv2d", slow_conv2d)
+    started = time.perf_counter()
+    result = time_methods((32, 32), kernel_sizes=(3, 5), methods=("direct", "fft"),
+                          budget_s=0.2)
+    assert time.perf_counter() - started - result.setup_s < 0.2 + 0.5
+    assert result.abandoned == ("direct", 3)
+    assert set(result.not_measured) == {(m, k, "budget") for m in ("direct", "fft")
+                                        for k in (3, 5)}
+
+
 def test_random_kernels_are_not_separable_in_the_sweep():
     result = time_methods((32, 32), kernel_sizes=(3,), methods=("fft", "separable"),
                           kernel="random", budget_s=1.0)
