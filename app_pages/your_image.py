@@ -400,11 +400,11 @@ def _map_caption(fmap) -> str:
     """``"Sobel x · conv 298×449 → pool 149×224 · −2.1 … 3.4"`` (translated)."""
     lo, hi = (f"{v:.3g}".replace("-", "−") for v in (fmap.lo, fmap.hi))
     if fmap.out_hw != fmap.conv_hw:
-        return _("{kernel} · conv {conv} → pool {pool} · {lo} … {hi}").format(
-            kernel=fmap.kernel.label, conv=size_text(fmap.conv_hw),
+        return _("{label} · conv {conv} → pool {pool} · {lo} … {hi}").format(
+            label=fmap.kernel.label, conv=size_text(fmap.conv_hw),
             pool=size_text(fmap.out_hw), lo=lo, hi=hi)
-    return _("{kernel} · conv {conv} · {lo} … {hi}").format(
-        kernel=fmap.kernel.label, conv=size_text(fmap.conv_hw), lo=lo, hi=hi)
+    return _("{label} · conv {conv} · {lo} … {hi}").format(
+        label=fmap.kernel.label, conv=size_text(fmap.conv_hw), lo=lo, hi=hi)
 
 
 #: How each colour scale of :func:`ui.image_features.display_colors` is read (for alt text).
@@ -458,7 +458,7 @@ def feature_section(current: image_source.CurrentImage, presenting: bool) -> lis
     if not presenting:
         st.markdown("⏱️ " + timing)
     for spec, message in bank.errors:
-        st.warning(_("**{kernel}**: {reason}").format(kernel=spec.label, reason=message))
+        st.warning(_("**{name}**: {reason}").format(name=spec.label, reason=message))
     per_row = 4 if presenting else 2
     for start in range(0, n, per_row):
         columns = st.columns(per_row)
@@ -652,8 +652,8 @@ def patch_section(current: image_source.CurrentImage, picture: np.ndarray,
             size=size_text(patch.shape)))
         st.dataframe(_numbers_table(patch))
         if output is not None:
-            st.markdown(_("**Output** ({size}) of {kernel}").format(
-                size=size_text(output.shape), kernel=kernel.label))
+            st.markdown(_("**Output** ({size}) of {label}").format(
+                size=size_text(output.shape), label=kernel.label))
             st.dataframe(_numbers_table(output))
     open_buttons(kernel)
     with st.expander("⬇️ " + _("Download the patch, its output, or the sliding window as a GIF")):
