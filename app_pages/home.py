@@ -17,7 +17,7 @@ PHOTOS = {
 
 
 def intro() -> None:
-    st.title("🔍 " + _("Convolution Explorer"))
+    st.title(_("Convolution Explorer"))
     st.markdown(_(
         "A convolutional layer is a small grid of weights — the **kernel** — slid over an "
         "image: at every position it multiplies the weights with the pixels under them and "
@@ -106,8 +106,7 @@ def calculator() -> None:
         "*equivariant*: shift the image and its feature map shifts with it; invariance to "
         "small shifts is what pooling adds later. "
         "**Locality**: what a pixel means depends mostly on its neighbours, so each output only "
-        "needs a small window. Together they turn the dense layer into a convolution."),
-        icon="💡")
+        "needs a small window. Together they turn the dense layer into a convolution."))
 
 
 intro()

@@ -125,7 +125,7 @@ def sync_to_link(current: image_source.CurrentImage | None) -> None:
                                     None if current is None else UPLOAD_MARK)
     st.session_state[URL_KERNELS] = ",".join(st.session_state.get(KERNELS) or [])
     us.sync_to_url(URL)
-    with st.expander("🔗 " + _("Share this view")):
+    with st.expander(_("Share this view")):
         us.share_link_box()
         if current is not None and not is_sample:
             st.caption(_("An uploaded photo cannot travel in a link: in another session the "
@@ -195,19 +195,18 @@ def _ensure_current_image() -> image_source.CurrentImage | None:
     return current
 
 
-def _sample_label(name: str) -> str:
-    """``"cat.jpg — Photo of a cat …"``: the file and what it shows, translated."""
-    description = image_source.sample_descriptions().get(name)
-    return f"{name} — {description}" if description else name
-
-
-def sample_picker(where) -> None:
+def sample_picker(where, *, describe: bool = True) -> None:
+    """The sample box (file names, short enough for any width) and what the sample shows."""
     samples = image_source.sample_names()
-    where.selectbox(_("A bundled sample"), samples, key=SAMPLE, on_change=_pick_sample,
-                    placeholder=_("Choose a sample…"), format_func=_sample_label,
-                    help=_("Four photographs (a cat, a face, a street scene, a brick texture) "
-                           "and four drawings. Their sources and licences are in "
-                           "assets/README.md."), **KEEP)
+    descriptions = image_source.sample_descriptions()
+    name = where.selectbox(
+        _("A bundled sample"), samples, key=SAMPLE, on_change=_pick_sample,
+        placeholder=_("Choose a sample…"),
+        help=_("Four photographs (a cat, a face, a street scene, a brick texture) and four "
+               "drawings. Their sources and licences are in assets/README.md.") + "\n\n"
+        + "\n".join(f"- **{n}**: {descriptions.get(n, '')}" for n in samples), **KEEP)
+    if describe and name in descriptions:
+        where.caption(descriptions[name])
 
 
 def upload_and_camera(middle, right) -> None:
@@ -217,18 +216,18 @@ def upload_and_camera(middle, right) -> None:
                          help=_("Up to {n} megapixels. It stays on this server for your "
                                 "session only.").format(n=f"{image_source.MAX_PIXELS / 1e6:.0f}"))
     with right:
-        if st.toggle("📷 " + _("Take a photo"), key=CAMERA_ON,
+        if st.toggle(_("Take a photo"), key=CAMERA_ON,
                      help=_("Turns the camera on (your browser asks first).")):
             st.camera_input(_("Camera"), key=CAMERA, on_change=_pick_camera,
                             label_visibility="collapsed")
 
 
-def source_section(presenting: bool) -> image_source.CurrentImage | None:
-    current = _ensure_current_image()
+def source_section(current: image_source.CurrentImage | None, presenting: bool,
+                   fold=None) -> image_source.CurrentImage | None:
     if presenting:
         # Projector layout: the sample sits in the one row of main controls (main()); the
         # upload box and the camera wait in the folded settings.
-        with presenter.advanced_controls("📤 " + _("Your own photo")):
+        with presenter.advanced_controls(_("Your own photo"), where=fold):
             middle, right = st.columns([1.5, 1], gap="medium")
             upload_and_camera(middle, right)
     else:
@@ -242,7 +241,7 @@ def source_section(presenting: bool) -> image_source.CurrentImage | None:
     if notice:
         if current is not None:
             notice += " " + _("Still showing **{name}**.").format(name=current.name)
-        st.error(notice, icon="🚫")
+        st.error(notice)
     if current is None:
         st.info(_("Pick a sample or upload a photo to begin."))
         return None
@@ -349,7 +348,7 @@ def kernel_picker(where) -> list[str]:
                              max_selections=MAX_KERNELS, **KEEP)
 
 
-def kernel_bank(presenting: bool) -> tuple[list[KernelSpec], str, bool, str, int]:
+def kernel_bank(presenting: bool, fold=None) -> tuple[list[KernelSpec], str, bool, str, int]:
     st.session_state.setdefault(KERNELS, list(DEFAULT_KERNELS))
     st.session_state.setdefault(PADDING, "valid")
     st.session_state.setdefault(RELU, True)
@@ -357,7 +356,7 @@ def kernel_bank(presenting: bool) -> tuple[list[KernelSpec], str, bool, str, int
     st.session_state.setdefault(POOL_SIZE, 2)
     st.session_state.setdefault(CUSTOM_ON, False)
     names = list(st.session_state.get(KERNELS) or [])
-    with presenter.advanced_controls():
+    with presenter.advanced_controls(_("More settings"), where=fold):
         left, right = st.columns([3, 2], gap="medium")
         with left:
             if not presenting:  # presenting: the picker is in the main row (main())
@@ -432,10 +431,11 @@ def _shown_size_text(bank: FeatureBank) -> str:
             else _("shown at full size"))
 
 
-def feature_section(current: image_source.CurrentImage, presenting: bool) -> list[KernelSpec]:
+def feature_section(current: image_source.CurrentImage, presenting: bool,
+                    fold=None) -> list[KernelSpec]:
     if not presenting:
         st.subheader(_("3 · Feature maps"))
-    specs, padding, relu, pool, pool_size = kernel_bank(presenting)
+    specs, padding, relu, pool, pool_size = kernel_bank(presenting, fold)
     if not specs:
         st.info(_("Pick at least one kernel to see its feature map."))
         return specs
@@ -456,7 +456,7 @@ def feature_section(current: image_source.CurrentImage, presenting: bool) -> lis
             settings=_settings_text(padding, relu, pool, pool_size),
             shown=_shown_size_text(bank))
     if not presenting:
-        st.markdown("⏱️ " + timing)
+        st.markdown(timing)
     for spec, message in bank.errors:
         st.warning(_("**{name}**: {reason}").format(name=spec.label, reason=message))
     per_row = 4 if presenting else 2
@@ -464,7 +464,9 @@ def feature_section(current: image_source.CurrentImage, presenting: bool) -> lis
         columns = st.columns(per_row)
         for column, fmap in zip(columns, bank.maps[start:start + per_row], strict=False):
             with column:
-                st.image(fmap.display, caption=_map_caption(fmap), width="stretch",
+                caption = (_kernel_label(fmap.kernel.name) if presenting and
+                           fmap.kernel.name in SHORT_LABELS else _map_caption(fmap))
+                st.image(fmap.display, caption=caption, width="stretch",
                          alt=_map_alt(fmap, current.name))
     if presenting:
         st.caption(timing)
@@ -473,7 +475,7 @@ def feature_section(current: image_source.CurrentImage, presenting: bool) -> lis
                  "red for negative, white for 0, blue for positive. Colours saturate at the "
                  "99th percentile of the magnitudes, so a few extreme pixels do not wash a map "
                  "out and faint edges still show."))
-    with st.expander("⬇️ " + _("Download the feature maps at full resolution")):
+    with st.expander(_("Download the feature maps at full resolution")):
         for k, fmap in enumerate(bank.maps):
             st.markdown(f"**{fmap.kernel.label}** · {size_text(fmap.out_hw)}")
             download_array_buttons(
@@ -543,8 +545,17 @@ def patch_controls(current: image_source.CurrentImage) -> image_source.PatchSpec
 #: Patches up to this many cells per side print every number in the figure (two decimals
 #: at the cell size the page's column allows); larger ones are in the table below it.
 NUMBERED_CELLS = 16
-#: Significant digits printed in the patch figures' cells (the table has them all).
-PATCH_DIGITS = 2
+#: Decimals the patch figures print (the table below them has the exact values).
+PATCH_DECIMALS = 2
+#: Significant digits of a printed value: enough for every 2-decimal number below 10.
+PATCH_DIGITS = 3
+
+
+def shown_values(values: np.ndarray) -> np.ndarray:
+    """What the patch figures print: rounded to :data:`PATCH_DECIMALS` decimals, so that
+    every number fits its cell ("−0.00035" would spill over its neighbours); the table
+    below the figures and the downloads keep the exact values."""
+    return np.round(np.asarray(values, dtype=np.float64), PATCH_DECIMALS) + 0.0  # no −0
 
 
 def _fit_cell_px(panels: list, width_px: float) -> float:
@@ -555,7 +566,8 @@ def _fit_cell_px(panels: list, width_px: float) -> float:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def patch_figure(key: str, spec: image_source.PatchSpec, patch: np.ndarray, lang: str):
     """The patch alone, one number per cell (read-only, cached per language)."""
-    panels = [F.Panel(patch, _("<b>Patch</b> {size}").format(size=size_text(patch.shape)),
+    panels = [F.Panel(shown_values(patch),
+                      _("<b>Patch</b> {size}").format(size=size_text(patch.shape)),
                       image=True, name="patch",
                       show_values=True if patch.shape[1] <= NUMBERED_CELLS else None)]
     return F.grid_figure(panels, digits=PATCH_DIGITS,
@@ -569,7 +581,8 @@ def output_figure(key: str, spec: image_source.PatchSpec, kernel: KernelSpec,
     panels = [
         F.Panel(kernel.array, _("<b>Kernel</b> {size}").format(
             size=size_text(kernel.array.shape)), name="kernel"),
-        F.Panel(output, _("<b>Output</b> {size}").format(size=size_text(output.shape)),
+        F.Panel(shown_values(output),
+                _("<b>Output</b> {size}").format(size=size_text(output.shape)),
                 name="output", show_values=True if output.shape[1] <= NUMBERED_CELLS else None),
     ]
     return F.grid_figure(panels, digits=PATCH_DIGITS,
@@ -640,9 +653,10 @@ def patch_section(current: image_source.CurrentImage, picture: np.ndarray,
             width="content", theme=None, key=f"{P}_patch_out_chart",
             config=plotly_png_config(f"patch_{kernel.name}", base=CHART_CONFIG))
         st.caption(_("The patch's numbers, the kernel ({kernel}) and their valid "
-                     "cross-correlation, {size}: output cell (i, j) is the sum of the kernel's "
-                     "weights times the patch cells under it when its top-left corner sits on "
-                     "patch cell (i, j).").format(kernel=kernel.label,
+                     "cross-correlation, {size}, rounded to two decimals (the exact values are "
+                     "in the table below): output cell (i, j) is the sum of the kernel's weights "
+                     "times the patch cells under it when its top-left corner sits on patch cell "
+                     "(i, j).").format(kernel=kernel.label,
                                                   size=size_text(output.shape)))
     if patch.shape[1] > NUMBERED_CELLS:
         st.caption(_("A patch wider than {n} cells is too small on screen for its numbers: "
@@ -656,7 +670,7 @@ def patch_section(current: image_source.CurrentImage, picture: np.ndarray,
                 size=size_text(output.shape), label=kernel.label))
             st.dataframe(_numbers_table(output))
     open_buttons(kernel)
-    with st.expander("⬇️ " + _("Download the patch, its output, or the sliding window as a GIF")):
+    with st.expander(_("Download the patch, its output, or the sliding window as a GIF")):
         download_array_buttons(_("Patch"), patch, key=f"{P}_dl_patch",
                                file_stem=f"{Path(current.name).stem}_patch")
         if output is not None:
@@ -689,7 +703,7 @@ def open_buttons(kernel: KernelSpec) -> None:
         with column:
             page = routed.get(path)
             if st.button(_(label), key=f"{P}_open_{Path(path).stem}", disabled=page is None,
-                         icon=page.icon if page else None, width="stretch",
+                         width="stretch",
                          help=_("Opens the patch there, with the kernel {kernel}.").format(
                              kernel=kernel.label) if page else
                          _("That page is not available yet.")):
@@ -716,19 +730,22 @@ def _section(title: str, presenting: bool):
 def main() -> None:
     sync_from_link()
     presenting = presenter.presenter_mode()
-    st.title("🖼️ " + _("Your image"))
+    current = _ensure_current_image()  # before the sample box, which shows it
+    st.title(_("Your image"))
     if presenting:
         # Projector layout: title, one row of main controls, then the feature maps.
-        left, right = st.columns([1, 2], gap="medium")
-        sample_picker(left)
+        left, right = st.columns([1, 3], gap="medium")
+        sample_picker(left, describe=False)
         kernel_picker(right)
+        folds = st.columns(2, gap="medium")  # the two folded boxes share one row
     else:
+        folds = (None, None)
         st.markdown(_(
             "Bring your own photo. Every kernel below runs over **every pixel** at full "
             "resolution with the same `convcore.conv2d` as the other pages; only the pictures "
             "on screen are shrunk. Then pick a small patch and follow it, number by number, "
             "through the sliding window, the channels and pooling."))
-    current = source_section(presenting)
+    current = source_section(current, presenting, folds[0])
     if current is None:
         sync_to_link(current)
         return
@@ -736,7 +753,7 @@ def main() -> None:
     # after the feature maps: colour decoding is the slowest step, and the maps should not
     # wait for it.
     channels_box = st.container()
-    specs = feature_section(current, presenting)
+    specs = feature_section(current, presenting, folds[1])
     with channels_box if not presenting else st.container():
         with _section(CHANNELS_TITLE, presenting):
             picture = channels_section(current)

@@ -707,7 +707,7 @@ def missing_upload_notice(key: str, *, offer_upload: bool = True) -> CurrentImag
     """
     if offer_upload:
         st.warning(_("This link shows a photo that was uploaded in another session, and the "
-                     "server no longer has it: upload it again here."), icon="📤")
+                     "server no longer has it: upload it again here."))
         upload = st.file_uploader(_("Upload the photo again"), key=key,
                                   type=[t.lstrip(".") for t in _SAMPLE_TYPES])
         if upload is not None:
@@ -717,5 +717,5 @@ def missing_upload_notice(key: str, *, offer_upload: bool = True) -> CurrentImag
                 st.error(_("This file cannot be used: {reason}").format(reason=err))
         return None
     st.warning(_("This link shows a photo that was uploaded in another session, and the "
-                 "server no longer has it: upload it again with the box above."), icon="📤")
+                 "server no longer has it: upload it again with the box above."))
     return None
