@@ -33,7 +33,9 @@ def page_links() -> None:
     if not pages:
         return
     st.subheader(_("Explore"))
-    cols = st.columns(min(3, len(pages)))
+    # Three cards a row; two in presenter mode, whose larger letters would cut the titles
+    # at 1280 px ("Sliding windo…", issue 9 item 11).
+    cols = st.columns(min(2 if presenter.presenter_mode() else 3, len(pages)))
     for k, page in enumerate(pages):
         with cols[k % len(cols)], st.container(border=True):
             st.page_link(page.path, label=f"**{_(page.title)}**", icon=page.icon)

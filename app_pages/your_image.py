@@ -196,11 +196,12 @@ def _ensure_current_image() -> image_source.CurrentImage | None:
 
 
 def sample_picker(where, *, describe: bool = True) -> None:
-    """The sample box (file names, short enough for any width) and what the sample shows."""
+    """The sample box (file names, short enough for any width) and what the sample shows;
+    ``describe=False`` (presenter mode): a one-word label and no description."""
     samples = image_source.sample_names()
     descriptions = image_source.sample_descriptions()
     name = where.selectbox(
-        _("A bundled sample"), samples, key=SAMPLE, on_change=_pick_sample,
+        _("A bundled sample") if describe else _("Sample"), samples, key=SAMPLE, on_change=_pick_sample,
         placeholder=_("Choose a sample…"),
         help=_("Four photographs (a cat, a face, a street scene, a brick texture) and four "
                "drawings. Their sources and licences are in assets/README.md.") + "\n\n"
@@ -734,7 +735,7 @@ def main() -> None:
     st.title(_("Your image"))
     if presenting:
         # Projector layout: title, one row of main controls, then the feature maps.
-        left, right = st.columns([1, 3], gap="medium")
+        left, right = st.columns([1, 3.4], gap="medium")
         sample_picker(left, describe=False)
         kernel_picker(right)
         folds = st.columns(2, gap="medium")  # the two folded boxes share one row
