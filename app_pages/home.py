@@ -42,8 +42,9 @@ def page_links() -> None:
             st.caption(_(page.blurb))
 
 
-def in_class() -> None:
-    st.subheader(_("Using it in class"))
+def in_class(*, heading: bool = True) -> None:
+    if heading:
+        st.subheader(_("Using it in class"))
     st.markdown(_(
         "1. **Start with the sliding window** on the 3×3 example from the book: press "
         "▶ Play and read each sum aloud — `0×0 + 1×1 + 3×2 + 4×3 = 19`.\n"
@@ -117,5 +118,5 @@ if presenter.show_if_not_presenting():
     in_class()
 else:
     with st.expander(_("Using it in class")):
-        in_class()
+        in_class(heading=False)
 calculator()
