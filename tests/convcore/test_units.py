@@ -60,7 +60,7 @@ CONV_CELLS = [
 
 @pytest.mark.parametrize(("layer", "cell"), CONV_CELLS)
 def test_conv_unit_adds_up_to_the_forward_pass(case, layer, cell):
-    run, model, x = case
+    run, model, _x = case
     unit = conv_unit(run, layer, *cell)
     assert isinstance(unit, ConvUnit)
     np.testing.assert_allclose(unit.partial_sums.sum() + unit.bias, unit.total, rtol=1e-12)
@@ -76,7 +76,7 @@ def test_conv_unit_adds_up_to_the_forward_pass(case, layer, cell):
 
 
 def test_conv_unit_windows_are_the_padded_input_pytorch_reads(case):
-    run, model, x = case
+    run, model, _x = case
     layer = model[3]  # reflect padding 1, stride 2, groups 2
     padded = F.pad(torch.from_numpy(run.input_of(3))[None], (1, 1, 1, 1),
                    mode="reflect")[0].numpy()
@@ -96,7 +96,7 @@ def test_conv_unit_marks_padding(case):
 
 
 def test_dense_unit_contributions_and_sources(case):
-    run, model, _ = case
+    run, _model, _ = case
     unit = dense_unit(run, 8, 3, top=36)
     assert isinstance(unit, DenseUnit)
     np.testing.assert_allclose(unit.total, run.activations[8][3], rtol=1e-12)
