@@ -80,6 +80,7 @@ def test_scene_labels_mark_the_strokes():
         cell = scene.labels[28 * (k // 3):28 * (k // 3) + 28, 28 * (k % 3):28 * (k % 3) + 28]
         assert set(np.unique(cell)) == {-1, label}
         assert 28 * (k // 3) <= row < 28 * (k // 3) + 28
+        assert 28 * (k % 3) <= col < 28 * (k % 3) + 28
 
 
 @pytest.mark.parametrize(("call", "message"), [
