@@ -1,6 +1,6 @@
 """convcore: a small NumPy convolution engine whose results match PyTorch's."""
 
-from convcore import kernels, learn
+from convcore import datasets, gabor, kernels, learn, lenet, network, structured, units
 from convcore.channels import (
     ChannelMixing,
     LayerCost,
@@ -45,6 +45,7 @@ from convcore.learn import (
     seed_experiment,
     train,
 )
+from convcore.network import Layer, Network, from_pytorch, load_state_dict
 from convcore.pool import (
     PoolWindowDetails,
     avg_pool2d,
@@ -76,6 +77,7 @@ from convcore.trace import (
     pool_window_trace,
     window_trace,
 )
+from convcore.units import NetworkRun, run_network, unit_details
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -86,8 +88,11 @@ __all__ = [
     "ImageInfo",
     "ImageLoadError",
     "Kernel",
+    "Layer",
     "LayerCost",
     "LearningProblem",
+    "Network",
+    "NetworkRun",
     "PoolWindowDetails",
     "ProblemAnalysis",
     "ReceptiveField",
@@ -115,9 +120,12 @@ __all__ = [
     "convolve2d",
     "corr2d",
     "crop_patch",
+    "datasets",
     "downsample",
     "fit_within",
     "format_number",
+    "from_pytorch",
+    "gabor",
     "gaussian_kernel",
     "get_kernel",
     "group_input_channels",
@@ -128,11 +136,14 @@ __all__ = [
     "layer_cost",
     "layer_stack_shapes",
     "learn",
+    "lenet",
     "load_image",
+    "load_state_dict",
     "lp_pool2d",
     "make_problem",
     "max_pool2d",
     "max_pool2d_backward",
+    "network",
     "per_channel_correlations",
     "pool_window_details",
     "pool_window_trace",
@@ -140,9 +151,13 @@ __all__ = [
     "receptive_field",
     "receptive_field_growth",
     "repeat_layer",
+    "run_network",
     "seed_experiment",
+    "structured",
     "to_uint8",
     "train",
+    "unit_details",
+    "units",
     "valid_groups",
     "window_trace",
 ]
