@@ -36,6 +36,8 @@ __all__ = [
     "LiveTrainer",
     "TrainingConfig",
     "TrainingSnapshot",
+    "as_network_input",
+    "build_torch_model",
     "builtin_network",
     "weights_path",
 ]
@@ -100,6 +102,49 @@ def builtin_network(variant: str = "lenet", path: Path | str | None = None) -> N
     with np.load(weights_path(variant) if path is None else path, allow_pickle=False) as data:
         state = {key: data[key] for key in data.files}
     return from_pytorch(VARIANTS[variant], state)
+
+
+def as_network_input(image, size: int = 28) -> np.ndarray:
+    """Any grayscale picture — a painted grid, an uploaded photo — as an input like the data.
+
+    The data are bright strokes on a dark background, so a picture that is mostly bright
+    (dark ink on paper) is inverted; it is then padded to a square with its background,
+    resized to ``size × size`` (area averaging when shrinking, nearest cell when enlarging,
+    so a 14×14 painted grid becomes exact 2×2 blocks) and scaled to [0, 1].
+
+    Parameters
+    ----------
+    image : array_like, (H, W)
+        Any real values (e.g. 0–255, or 0/1 cells).
+    size : int
+
+    Returns
+    -------
+    np.ndarray
+        ``(1, size, size)`` float32.
+    """
+    from convcore.image import downsample
+
+    img = np.asarray(image, dtype=np.float64)
+    if img.ndim != 2 or 0 in img.shape:
+        raise ValueError(f"the picture must be a 2-D grayscale array, got shape {img.shape}")
+    if not np.all(np.isfinite(img)):
+        raise ValueError("the picture contains NaN or infinite values")
+    lo, hi = float(img.min()), float(img.max())
+    img = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+    if img.mean() > 0.5:  # dark strokes on a light background: make it like the data
+        img = 1.0 - img
+    h, w = img.shape
+    side = max(h, w)
+    square = np.zeros((side, side))
+    top, left = (side - h) // 2, (side - w) // 2
+    square[top:top + h, left:left + w] = img
+    if side >= size:
+        out = downsample(square, (size, size))
+    else:
+        index = (np.arange(size) * side) // size
+        out = square[np.ix_(index, index)]
+    return out[None].astype(np.float32)
 
 
 # --------------------------------------------------------------------------- training

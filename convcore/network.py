@@ -60,7 +60,9 @@ __all__ = [
     "MAX_STATE_DICT_BYTES",
     "MAX_TEXT_CHARS",
     "Layer",
+    "LayerSummary",
     "Network",
+    "compare_with_pytorch",
     "from_pytorch",
     "layer_text",
     "load_state_dict",
@@ -134,6 +136,26 @@ class Layer:
     def parameter_count(self) -> int:
         """Number of values in its state."""
         return sum(int(t.size) for t in self.tensors.values())
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    """One row of :meth:`Network.summary`.
+
+    Attributes
+    ----------
+    label : str
+        ``"0: Conv2d(1, 6, kernel_size=(5, 5), ...)"``.
+    kind : str
+    shape : tuple of int
+        The layer's output shape (without the batch axis for one image).
+    parameters : int
+    """
+
+    label: str
+    kind: str
+    shape: tuple[int, ...]
+    parameters: int
 
 
 class Network:
@@ -246,6 +268,47 @@ class Network:
                     f"input or fewer images")
             shapes.append(shape if batched else shape[1:])
         return shapes
+
+    def summary(self, input_shape) -> list[LayerSummary]:
+        """One row per layer: its label, kind, output shape and parameter count.
+
+        Raises the same ``ValueError`` as :meth:`output_shapes` for an input that does not fit.
+        """
+        shapes = self.output_shapes(input_shape)
+        return [LayerSummary(layer.label, layer.kind, shape, layer.parameter_count)
+                for layer, shape in zip(self.layer_list, shapes, strict=True)]
+
+    def too_large_to_draw(self, input_shape, *, max_layers: int = 40, max_maps: int = 64,
+                          max_map_cells: int = 128 * 128, max_vector: int = 4096) -> str | None:
+        """Why an overview of every activation would be unreadable, in one sentence, or None.
+
+        Parameters
+        ----------
+        input_shape : (C, H, W)
+        max_layers : int
+            Most layers to draw as columns.
+        max_maps : int
+            Most channels (small heatmaps) in one column.
+        max_map_cells : int
+            Most cells in one heatmap.
+        max_vector : int
+            Longest flat activation (after a Flatten or a Linear) to draw.
+        """
+        shapes = self.output_shapes(input_shape)
+        if len(shapes) > max_layers:
+            return (f"The network has {len(shapes)} layers; the overview draws at most "
+                    f"{max_layers}.")
+        for layer, shape in zip(self.layer_list, shapes, strict=True):
+            if len(shape) == 3 and shape[0] > max_maps:
+                return (f"Layer {layer.name} has {shape[0]} channels; the overview draws at "
+                        f"most {max_maps} feature maps per layer.")
+            if len(shape) == 3 and shape[1] * shape[2] > max_map_cells:
+                return (f"Layer {layer.name}'s feature maps are {shape[1]}×{shape[2]}; the "
+                        f"overview draws maps of at most {max_map_cells:,} cells.")
+            if len(shape) != 3 and math.prod(shape) > max_vector:
+                return (f"Layer {layer.name} outputs {math.prod(shape):,} values; the overview "
+                        f"draws vectors of at most {max_vector:,}.")
+        return None
 
     # ---------------------------------------------------------------- forward
 
@@ -1177,6 +1240,34 @@ def to_pytorch(network: Network):
     model = model.to(torch.float32 if network.dtype == np.float32 else torch.float64)
     model.load_state_dict(state, strict=False)
     return model.eval()
+
+
+def compare_with_pytorch(network: Network, x) -> list[float]:
+    """The largest absolute difference between convcore's and PyTorch's activation after every
+    layer, for the same input (imports torch).
+
+    Parameters
+    ----------
+    network : Network
+    x : array_like, (C, H, W) or (N, C, H, W)
+
+    Returns
+    -------
+    list of float
+        One per layer; PyTorch runs :func:`to_pytorch`'s model on ``x`` as a batch.
+    """
+    import torch  # here, not at the top: seconds to import, only this function needs it
+
+    ours = network.forward(x)
+    arr = np.asarray(x, dtype=network.dtype)
+    batch = torch.from_numpy(np.ascontiguousarray(arr if arr.ndim == 4 else arr[None]))
+    diffs = []
+    with torch.no_grad():
+        for module, mine in zip(to_pytorch(network), ours, strict=True):
+            batch = module(batch)
+            theirs = batch.numpy() if arr.ndim == 4 else batch.numpy()[0]
+            diffs.append(float(np.max(np.abs(mine - theirs), initial=0.0)))
+    return diffs
 
 
 def load_state_dict(data: bytes, *, max_bytes: int = MAX_STATE_DICT_BYTES

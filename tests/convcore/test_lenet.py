@@ -135,3 +135,37 @@ def test_training_with_the_defaults_retraces_the_shipped_weights():
     for key, value in trainer.state_dict().items():
         if key in shipped:
             np.testing.assert_array_equal(value, shipped[key], err_msg=key)
+
+
+def test_as_network_input_inverts_pads_and_resizes():
+    from convcore.lenet import as_network_input
+
+    # dark ink on white paper, 3 wide and 6 tall, in 0–255
+    paper = np.full((6, 3), 255.0)
+    paper[:, 1] = 0
+    x = as_network_input(paper, size=12)
+    assert x.shape == (1, 12, 12) and x.dtype == np.float32
+    # inverted (the stroke is bright), centred in a square of background, 2×2 blocks each
+    expected = np.zeros((6, 6))
+    expected[:, 2] = 1
+    np.testing.assert_array_equal(x[0], np.kron(expected, np.ones((2, 2))))
+
+
+def test_as_network_input_shrinks_by_area():
+    from convcore.lenet import as_network_input
+
+    big = np.zeros((56, 56))
+    big[:28, :28] = 1
+    x = as_network_input(big)
+    np.testing.assert_array_equal(x[0], np.pad(np.ones((14, 14)), ((0, 14), (0, 14))))
+
+
+@pytest.mark.parametrize(("image", "message"), [
+    pytest.param(np.zeros((2, 2, 3)), "2-D grayscale", id="rgb"),
+    pytest.param(np.full((4, 4), np.nan), "NaN", id="nan"),
+])
+def test_as_network_input_errors(image, message):
+    from convcore.lenet import as_network_input
+
+    with pytest.raises(ValueError, match=message):
+        as_network_input(image)

@@ -20,12 +20,18 @@ from convcore.network import (
     LAYER_KINDS,
     MAX_LAYERS,
     MAX_TEXT_CHARS,
+    compare_with_pytorch,
     from_pytorch,
     layer_text,
     load_state_dict,
     network_from_layers,
     to_pytorch,
 )
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Implicit dimension choice for softmax:UserWarning"),
+    pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning"),
+]
 
 # --------------------------------------------------------------------------- helpers
 
@@ -535,3 +541,49 @@ def test_too_large_file_is_refused_before_loading():
     data = saved(small_model().state_dict())
     with pytest.raises(ValueError, match=r"more than the limit of 0 MB"):
         load_state_dict(data, max_bytes=len(data) - 1)
+
+
+# --------------------------------------------------------------------------- for the page
+
+
+def test_compare_with_pytorch_gives_each_layers_largest_difference():
+    model = randomise(lenet_relu(), seed=7)  # float32: differences of rounding, not zero
+    net = from_pytorch(str(model), numpy_state(model))
+    x = np.random.default_rng(7).normal(size=(1, 28, 28)).astype(np.float32)
+    diffs = compare_with_pytorch(net, x)
+    expected = [float(np.abs(a - b[0]).max()) for a, b in
+                zip(net.forward(x), torch_activations(model, x[None]), strict=True)]
+    assert diffs == expected
+    assert max(diffs) > 0
+    for diff, a in zip(diffs, net.forward(x), strict=True):
+        assert diff <= 1e-5 * max(1.0, float(np.abs(a).max()))
+
+
+def test_summary_rows():
+    model = lenet_relu()
+    net = from_pytorch(str(model), numpy_state(model))
+    rows = net.summary((1, 28, 28))
+    assert [row.shape for row in rows[:3]] == [(6, 28, 28), (6, 28, 28), (6, 14, 14)]
+    assert [row.parameters for row in rows] == [
+        sum(p.numel() for p in m.parameters()) for m in model]
+    assert rows[7].label == "7: Linear(in_features=400, out_features=120, bias=True)"
+
+
+@pytest.mark.parametrize(("make", "in_shape", "message"), [
+    pytest.param(lenet_relu, (1, 28, 28), None, id="lenet-fits"),
+    pytest.param(lambda: nn.Sequential(nn.Conv2d(1, 65, 1)), (1, 8, 8),
+                 "Layer 0 has 65 channels; the overview draws at most 64", id="channels"),
+    pytest.param(lambda: nn.Sequential(nn.Conv2d(1, 1, 1)), (1, 200, 100),
+                 "Layer 0's feature maps are 200×100", id="map-size"),
+    pytest.param(lambda: nn.Sequential(nn.Flatten(), nn.Linear(4, 5000)), (1, 2, 2),
+                 "Layer 1 outputs 5,000 values", id="vector"),
+    pytest.param(lambda: nn.Sequential(*[nn.ReLU() for _ in range(41)]), (1, 2, 2),
+                 "The network has 41 layers", id="layers"),
+])
+def test_too_large_to_draw_says_why_in_one_sentence(make, in_shape, message):
+    model = make()
+    reason = from_pytorch(str(model), numpy_state(model)).too_large_to_draw(in_shape)
+    if message is None:
+        assert reason is None
+    else:
+        assert reason.startswith(message) and reason.endswith(".") and reason.count(". ") == 0
