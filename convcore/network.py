@@ -1318,16 +1318,17 @@ def load_state_dict(data: bytes, *, max_bytes: int = MAX_STATE_DICT_BYTES
     except Exception:  # torch raises RuntimeError, EOFError, KeyError, ValueError, ...
         raise ValueError("The file is truncated or was not written by torch.save.") from None
     if not isinstance(loaded, Mapping):
-        raise ValueError(f"The file holds a {type(loaded).__name__}, not a state dict "
-                         f"(save model.state_dict()).")
+        raise ValueError(f"The file holds an object of type {type(loaded).__name__}, not a state "
+                         f"dict (save model.state_dict()).")
     arrays = {}
     for key, value in loaded.items():
         if not isinstance(key, str):
             raise ValueError(f"The file's dict has a key {key!r} that is not a string, so it is "
                              f"not a state dict.")
         if not isinstance(value, torch.Tensor):
-            raise ValueError(f"The file's entry {key!r} is a {type(value).__name__}, not a "
-                             f"tensor, so it is not a state dict.")
+            raise ValueError(f"The file's entry {key!r} is not a tensor (type "
+                             f"{type(value).__name__}), so the file is a checkpoint or another "
+                             f"dict, not a state dict.")
         tensor = value.detach().cpu()
         if tensor.dtype in (torch.bfloat16, torch.float16):
             tensor = tensor.float()

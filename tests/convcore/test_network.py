@@ -510,10 +510,15 @@ def test_load_state_dict_converts_half_precision():
 BAD_FILES = [
     pytest.param(lambda: saved(small_model()), r"Python objects beyond tensors .*whole pickled "
                  r"model.*state_dict\(\)", id="whole-model"),
-    pytest.param(lambda: saved([torch.zeros(2)]), r"holds a list, not a state dict", id="list"),
-    pytest.param(lambda: saved(torch.zeros(2)), r"holds a Tensor, not a state dict", id="tensor"),
+    pytest.param(lambda: saved([torch.zeros(2)]), r"holds an object of type list, not a state dict",
+                 id="list"),
+    pytest.param(lambda: saved(torch.zeros(2)), r"object of type Tensor, not a state dict",
+                 id="tensor"),
     pytest.param(lambda: saved({"a": 1, "b": torch.zeros(1)}),
-                 r"entry 'a' is a int, not a tensor", id="non-tensor-value"),
+                 r"entry 'a' is not a tensor \(type int\)", id="non-tensor-value"),
+    pytest.param(lambda: saved({"model": nn.Linear(2, 2).state_dict(), "epoch": 3}),
+                 r"entry 'model' is not a tensor \(type OrderedDict\), so the file is a "
+                 r"checkpoint", id="checkpoint"),
     pytest.param(lambda: saved({1: torch.zeros(1)}), r"key 1 that is not a string",
                  id="non-string-key"),
     pytest.param(lambda: saved(small_model().state_dict())[:-40], r"truncated", id="truncated"),
