@@ -111,10 +111,43 @@ def bench_user_model() -> tuple[str, bool]:
     with torch.no_grad():
         expected = model(torch.from_numpy(x[None]))[0].numpy()
     diff = float(np.abs(result["out"] - expected).max())
-    ok = params <= 10_000_000 and seconds <= 3.0
+    cold = cold_load_and_run(data, text)
+    ok = params <= 10_000_000 and seconds <= 3.0 and cold <= 3.0
     return (f"N2 user model, {params:,} parameters, {len(data) / 2**20:.1f} MB file: load + "
-            f"parse + forward {seconds:.2f} s   target ≤ 3 s   max |convcore − PyTorch| "
-            f"{diff:.1e}   {'pass' if ok else 'FAIL'}"), ok
+            f"parse + forward {seconds:.2f} s (in a fresh process, importing torch first: "
+            f"{cold:.2f} s)   target ≤ 3 s   max |convcore − PyTorch| {diff:.1e}   "
+            f"{'pass' if ok else 'FAIL'}"), ok
+
+
+COLD = """
+import sys, time
+start = time.perf_counter()
+import numpy as np
+sys.path.insert(0, {root!r})
+from convcore.network import from_pytorch, load_state_dict
+data = open({data!r}, "rb").read()
+text = open({text!r}, encoding="utf-8").read()
+net = from_pytorch(text, load_state_dict(data))
+net.forward(np.zeros((3, 64, 64), dtype=np.float32))
+print(time.perf_counter() - start)
+"""
+
+
+def cold_load_and_run(data: bytes, text: str) -> float:
+    """Seconds from a fresh interpreter to the first output: the first upload on the page
+    pays for importing torch too."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_path, text_path = Path(tmp) / "model.pt", Path(tmp) / "model.txt"
+        data_path.write_bytes(data)
+        text_path.write_text(text, encoding="utf-8")
+        code = COLD.format(root=str(Path(__file__).resolve().parents[1]), data=str(data_path),
+                           text=str(text_path))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)
+    return float(out.stdout.strip())
 
 
 def bench_training() -> tuple[str, bool]:
