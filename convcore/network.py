@@ -254,8 +254,10 @@ class Network:
         shape, batched = _batched_shape(input_shape)
         shapes = []
         total = 0
+        has_batch_axis = True
         for index, layer in enumerate(self.layer_list):
             try:
+                has_batch_axis = has_batch_axis and not _merges_batch(layer, len(shape))
                 shape = _OUT_SHAPE[layer.kind](layer, shape)
             except ValueError as exc:
                 raise ValueError(f"layer {layer.label} cannot take an input of shape "
@@ -266,7 +268,7 @@ class Network:
                     f"the activations up to layer {index} ({layer.name}) already hold {total:,} "
                     f"values, more than the limit of {MAX_ACTIVATION_VALUES:,}: use a smaller "
                     f"input or fewer images")
-            shapes.append(shape if batched else shape[1:])
+            shapes.append(shape if batched or not has_batch_axis else shape[1:])
         return shapes
 
     def summary(self, input_shape) -> list[LayerSummary]:
@@ -335,9 +337,11 @@ class Network:
         self.output_shapes(a.shape if batched else a.shape[1:])
         outputs = []
         with np.errstate(over="ignore", under="ignore"):
+            has_batch_axis = True
             for layer in self.layer_list:
+                has_batch_axis = has_batch_axis and not _merges_batch(layer, a.ndim)
                 a = _FORWARD[layer.kind](layer, a)
-                outputs.append(a if batched else a[0])
+                outputs.append(a if batched or not has_batch_axis else a[0])
         return outputs
 
     def __call__(self, x) -> np.ndarray:
@@ -356,6 +360,12 @@ class Network:
         if not np.all(np.isfinite(arr)):
             raise ValueError("the input contains NaN or infinite values")
         return (arr, True) if arr.ndim == 4 else (arr[None], False)
+
+
+def _merges_batch(layer: Layer, ndim: int) -> bool:
+    """True for a Flatten that folds the batch axis into the next ones (``start_dim=0``):
+    from there on, the activations of one image keep the leading axis."""
+    return layer.kind == "Flatten" and layer.options["start_dim"] % ndim == 0
 
 
 def _frozen_tensors(tensors: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
@@ -861,8 +871,9 @@ def _checked_state(state: Mapping, expected: dict[str, tuple[int, ...]],
                              f"shape {shape}")
         try:
             arr = np.asarray(state[key])
-        except (TypeError, ValueError):
-            raise ValueError(f"the weights' {key!r} is not an array") from None
+        except Exception:  # e.g. a tensor that requires grad refuses to become an array
+            raise ValueError(f"the weights' {key!r} is not a NumPy array (convert tensors "
+                             f"with .detach().cpu().numpy())") from None
         if arr.shape != shape:
             raise ValueError(f"the weights' {key!r} has shape {arr.shape}, but the text expects "
                              f"{shape}")

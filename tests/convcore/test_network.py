@@ -175,6 +175,23 @@ def test_unbatched_input_is_a_batch_of_one():
         np.testing.assert_array_equal(a, b[0])
 
 
+def test_flatten_of_the_batch_axis_keeps_the_leading_axis_of_one_image():
+    model = randomise(flatten_inner().double())
+    net = from_pytorch(str(model), numpy_state(model))
+    x = np.random.default_rng(5).normal(size=(1, 6, 6))
+    outputs = net.forward(x)
+    assert [a.shape for a in outputs] == [(2, 4, 4), (2, 16), (2, 5), (2, 5), (10,)]
+    assert net.output_shapes(x.shape) == [a.shape for a in outputs]
+    np.testing.assert_allclose(outputs[-1], torch_activations(model, x[None])[-1], rtol=1e-12)
+
+
+def test_tensor_that_requires_grad_is_refused_with_advice():
+    model = small_model()
+    state = dict(numpy_state(model), **{"3.bias": model[3].bias})
+    with pytest.raises(ValueError, match=r"'3\.bias' is not a NumPy array .*detach"):
+        from_pytorch(str(model), state)
+
+
 def test_to_pytorch_rebuilds_the_same_function():
     model = randomise(every_option().double(), seed=4)
     net = from_pytorch(str(model), numpy_state(model))
