@@ -250,7 +250,8 @@ class LiveTrainer:
     ----------
     config : TrainingConfig
     data : (x_train, y_train, x_test, y_test), optional
-        Default: :func:`convcore.datasets.shapes_dataset`'s train and test sets.
+        Default: :func:`convcore.datasets.shapes_dataset`'s train and test sets (generated in
+        about a second: a page that trains repeatedly should cache them and pass them in).
 
     Examples
     --------
