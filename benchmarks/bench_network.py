@@ -12,7 +12,8 @@ Targets (issue 16, "Done when"):
       (PyTorch's time on the same input is shown for scale);
 - N2  a user's model of up to 10 M parameters: ``torch.save``'d state-dict bytes →
       ``load_state_dict`` → ``from_pytorch`` → ``forward`` on one input ≤ 3 s (median of 3;
-      the largest difference from PyTorch's output is printed);
+      the largest difference from PyTorch's output is printed); N2c the same in a fresh
+      process, where ``import torch`` comes first;
 - N3  the live trainer, from random weights, reaches the shipped LeNet's test accuracy
       within 60 s of wall-clock time (training and test evaluations included).
 
@@ -111,12 +112,21 @@ def bench_user_model() -> tuple[str, bool]:
     with torch.no_grad():
         expected = model(torch.from_numpy(x[None]))[0].numpy()
     diff = float(np.abs(result["out"] - expected).max())
-    cold = cold_load_and_run(data, text)
-    ok = params <= 10_000_000 and seconds <= 3.0 and cold <= 3.0
+    ok = params <= 10_000_000 and seconds <= 3.0
     return (f"N2 user model, {params:,} parameters, {len(data) / 2**20:.1f} MB file: load + "
-            f"parse + forward {seconds:.2f} s (in a fresh process, importing torch first: "
-            f"{cold:.2f} s)   target ≤ 3 s   max |convcore − PyTorch| {diff:.1e}   "
-            f"{'pass' if ok else 'FAIL'}"), ok
+            f"parse + forward {seconds:.2f} s   target ≤ 3 s   max |convcore − PyTorch| "
+            f"{diff:.1e}   {'pass' if ok else 'FAIL'}"), ok
+
+
+def bench_user_model_cold() -> tuple[str, bool]:
+    torch.manual_seed(0)
+    model = user_model().eval()
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    cold = cold_load_and_run(buffer.getvalue(), str(model))
+    ok = cold <= 3.0
+    return (f"N2c the same in a fresh process, `import torch` included (the page's first "
+            f"upload): {cold:.2f} s   target ≤ 3 s   {'pass' if ok else 'FAIL'}"), ok
 
 
 COLD = """
@@ -167,7 +177,7 @@ def bench_training() -> tuple[str, bool]:
 def main() -> int:
     print(f"threads: {ARGS.threads}, torch {torch.__version__}, numpy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    results = [bench_lenet(), bench_user_model()]
+    results = [bench_lenet(), bench_user_model(), bench_user_model_cold()]
     if not ARGS.skip_training:
         results.append(bench_training())
     for line, _ in results:
