@@ -1170,6 +1170,9 @@ def layer_text(kind: str, args: tuple = (), **options) -> str:
     full = {key: default for key, (_, default) in rule.keywords.items()}
     full.update(options)
     if kind == "Conv2d":
+        for key in ("kernel_size", "stride", "padding", "dilation"):
+            if _is_int(full[key]):  # PyTorch stores (and prints) every size as a pair
+                full[key] = (full[key], full[key])
         parts = [str(args[0]), str(args[1]),
                  f"kernel_size={_tuple_text(full['kernel_size'])}",
                  f"stride={_tuple_text(full['stride'])}"]
@@ -1191,15 +1194,11 @@ def layer_text(kind: str, args: tuple = (), **options) -> str:
     parts = [str(a) for a in args]
     for key in rule.keywords:
         value = full[key]
-        if kind == "ReLU" and key == "inplace" and not value:
-            continue
-        if kind == "LeakyReLU" and key == "inplace" and not value:
-            continue
+        if kind in ("ReLU", "LeakyReLU") and key == "inplace" and not value:
+            continue  # PyTorch prints their inplace only when it is True
         if kind == "GELU":
             value = repr(value)
-        elif kind in ("MaxPool2d", "AvgPool2d"):
-            value = _int_or_pair_text(value)
-        elif kind == "AdaptiveAvgPool2d":
+        elif kind in ("MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"):
             value = _int_or_pair_text(value)
         else:
             value = _tuple_text(value)

@@ -224,6 +224,11 @@ def test_layer_text_reproduces_pytorchs_repr(module):
     assert layer_text(layer.kind, layer.args, **layer.options) == repr(module)
 
 
+def test_layer_text_writes_int_conv_sizes_as_pairs_like_pytorch():
+    text = layer_text("Conv2d", (1, 6), kernel_size=5, padding=2, stride=1)
+    assert text == repr(nn.Conv2d(1, 6, kernel_size=5, padding=2, stride=1))
+
+
 def test_every_supported_kind_is_covered():
     kinds = {type(m).__name__ for m in LAYER_MODULES}
     assert kinds == set(LAYER_KINDS)
