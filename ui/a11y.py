@@ -215,14 +215,18 @@ def live_region(text: str, *, visible: bool = True, markdown: bool = False) -> N
 ANIMATION_KEYS_TEXT = ("Space or K: play or pause; left and right arrows: one step back or "
                        "forward; Home and End: first and last step")
 
-_ANIMATION_SCRIPT = """
+#: No "<" may appear inside the script: Streamlit's sanitiser (DOMPurify) drops an element
+#: whose text looks like markup, and the script silently never runs.
+_ANIMATION_SCRIPT = r"""
 <div class="a11y-sr-only" role="status" aria-live="polite" id="%(live_id)s"></div>
 <script>
 (function () {
   const cfg = %(cfg)s;
+  const key = cfg.key;
   function strip(t) { const d = document.createElement('div'); d.innerHTML =
-      (t || '').replace(/<br>/g, ' '); return d.textContent; }
+      (t || '').replace(/\x3cbr>/g, ' '); return d.textContent; }
   function attach() {
+    const cfg = window.__a11yAnimations[key];  // the latest run's label
     const box = document.querySelector('.st-key-' + cfg.key + ' .js-plotly-plot');
     if (!box || !box._fullLayout || !window.Plotly) { return false; }
     if (box.dataset.a11yKeys === '1') { return true; }
@@ -233,43 +237,49 @@ _ANIMATION_SCRIPT = """
     box.setAttribute('aria-label', cfg.label + '. ' + cfg.keys);
     box.setAttribute('aria-keyshortcuts', 'Space K ArrowLeft ArrowRight Home End');
     let playing = false;
-    const meta = box.layout.meta || {};
-    const n = (box._transitionData && box._transitionData._frames || []).length;
+    // The figure on this node can change (new settings): read its frames when a key is hit.
+    const frames = () => (box._transitionData && box._transitionData._frames || []).length;
+    const normalMs = () => (box.layout.meta || {}).normal_ms || 300;
     const jump = {mode: 'immediate', frame: {duration: 0, redraw: false},
                   transition: {duration: 0}};
     function current() { const s = box._fullLayout.sliders;
       return s && s.length ? (s[0].active || 0) : 0; }
     function announce() { const live = document.getElementById(cfg.liveId);
       const a = box._fullLayout.annotations;
-      if (live && a && a.length) { live.textContent = 'Step ' + (current() + 1) + ' of ' + n +
-        ': ' + strip(a[0].text); } }
-    function go(k) { k = Math.max(0, Math.min(n - 1, k)); playing = false;
+      if (live && a && a.length) { live.textContent = 'Step ' + (current() + 1) + ' of ' +
+        frames() + ': ' + strip(a[0].text); } }
+    function go(k) { k = Math.max(0, Math.min(frames() - 1, k)); playing = false;
       window.Plotly.animate(box, [String(k)], jump).then(announce); }
     box.on('plotly_animated', function () { playing = false; announce(); });
     box.on('plotly_animationinterrupted', function () { playing = false; });
     box.addEventListener('keydown', function (ev) {
       if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
-      const key = ev.key;
-      if (key === ' ' || key === 'k' || key === 'K') {
+      const hit = ev.key;
+      if (hit === ' ' || hit === 'k' || hit === 'K') {
         if (playing) { playing = false; window.Plotly.animate(box, [null], jump).then(announce); }
         else { playing = true;
           const play = function () { return window.Plotly.animate(box, null, {mode: 'immediate',
-            fromcurrent: true, frame: {duration: meta.normal_ms || 300, redraw: false},
+            fromcurrent: true, frame: {duration: normalMs(), redraw: false},
             transition: {duration: 0}}); };
-          if (current() >= n - 1) { window.Plotly.animate(box, ['0'], jump).then(play); }
+          if (current() >= frames() - 1) { window.Plotly.animate(box, ['0'], jump).then(play); }
           else { play(); } }
-      } else if (key === 'ArrowRight') { go(current() + 1);
-      } else if (key === 'ArrowLeft') { go(current() - 1);
-      } else if (key === 'Home') { go(0);
-      } else if (key === 'End') { go(n - 1);
+      } else if (hit === 'ArrowRight') { go(current() + 1);
+      } else if (hit === 'ArrowLeft') { go(current() - 1);
+      } else if (hit === 'Home') { go(0);
+      } else if (hit === 'End') { go(frames() - 1);
       } else { return; }
       ev.preventDefault();
     });
     return true;
   }
-  let tries = 0;
-  const timer = setInterval(function () { if (attach() || ++tries > 240) {
-    clearInterval(timer); } }, 250);
+  // Streamlit may replace the chart's node (a rerun, a resize): keep one watcher per chart
+  // for the life of the tab, re-attaching to whichever node is there.
+  window.__a11yAnimations = window.__a11yAnimations || {};
+  const known = window.__a11yAnimations[cfg.key];
+  window.__a11yAnimations[cfg.key] = cfg;
+  if (known) { return; }
+  setInterval(attach, 400);
+  attach();
 })();
 </script>
 """
