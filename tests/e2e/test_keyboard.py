@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import TIMEOUT_MS, open_page, wait_idle
 from tests.e2e.harness import PROJECTOR
@@ -83,6 +82,8 @@ def keyboard_page(viewport_contexts):
 def test_play_step_and_inspect_with_the_keyboard_only(server, keyboard_page):
     page = keyboard_page
     open_page(page, server, "sliding_window")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
         page.wait_for_function(f"""() => {{ const g = document.querySelector("{CHART}");
             return g && g.getAttribute('tabindex') === '0'; }}""", timeout=30_000)
