@@ -67,6 +67,11 @@ select:focus-visible, summary:focus-visible, [tabindex]:focus-visible,
 [role="combobox"]:focus-visible, .js-plotly-plot:focus-visible {{
   outline: 3px solid {FOCUS_COLOR} !important; outline-offset: 2px !important;
 }}
+/* Code blocks wrap instead of scrolling sideways: a scrolling box is a keyboard trap-less
+   dead end (axe: scrollable-region-focusable) and a phone cannot show a 500 px line. */
+[data-testid="stCode"] pre, [data-testid="stCode"] pre code {{
+  white-space: pre-wrap !important; overflow-wrap: anywhere;
+}}
 /* Long tab strips wrap instead of hiding tabs behind a scroll arrow. */
 [data-baseweb="tab-list"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 /* Text only a screen reader reads. */

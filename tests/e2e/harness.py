@@ -63,9 +63,11 @@ def url(page: AppPage, present: bool) -> str:
     return page.path + ("?present=1" if present else "")
 
 
-# Every plotly chart drawn (or 25 s passed), images decoded, fonts loaded.
+# Every visible plotly chart drawn (or 25 s passed), images decoded, fonts loaded. A chart in
+# a closed expander or a tab not shown is never drawn by plotly.js: not waited for.
 _SETTLED = """() => {
-  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => g.offsetParent !== null);
   const drawn = plots.every(g => g._fullLayout && g.querySelector('.main-svg'));
   const imgs = Array.from(document.querySelectorAll('img')).every(i => i.complete);
   return drawn && imgs && document.fonts.status === 'loaded';

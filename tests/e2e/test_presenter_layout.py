@@ -138,6 +138,14 @@ def measure(loaded_tabs, app_page) -> dict:
 
 
 def _lines(items: list[dict]) -> str:
+    if items and "size" in items[0]:  # fonts / metrics: one line per figure and size
+        groups: dict[tuple, list[str]] = {}
+        for it in items:
+            groups.setdefault((it.get("where", ""), it["size"]), []).append(it["a"])
+        return "\n".join(
+            f"  [{where}] {len(texts)} text(s) at {size:.1f} px: "
+            + ", ".join(repr(t) for t in texts[:6]) + (" …" if len(texts) > 6 else "")
+            for (where, size), texts in groups.items())
     out = []
     for it in items[:40]:
         extra = f" ({it['size']:.1f} px)" if "size" in it else ""

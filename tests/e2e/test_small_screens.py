@@ -1,7 +1,8 @@
 """Small screens and zoom (issue 11): every page at 390×844 (a phone) and at 200 % zoom on a
 1280×720 screen (640×360 CSS pixels at device pixel ratio 2), default state.
 
-The page itself must not scroll sideways: ``document.scrollingElement.scrollWidth`` (and
+The page's title must not be covered when it opens (a sidebar open over the page on a phone),
+and the page itself must not scroll sideways: ``document.scrollingElement.scrollWidth`` (and
 Streamlit's own scrolling main area) no wider than the viewport. A wide figure may scroll
 inside its own box; the offenders listed on failure are the widest elements that stick out.
 Screenshots: ``screenshots/tmp/small/<viewport>-<page>.png`` (the first screen).
@@ -37,7 +38,16 @@ OVERFLOW = """() => {
       el.className || el.tagName).toString().split(' ')[0], right: Math.round(r.right),
       text: (el.textContent || '').trim().slice(0, 40)});
   }
-  return {width, scrollers, wide: wide.slice(0, 8).map(w => ({what: w.what, right: w.right,
+  // What a user sees first: the page title, not covered (by an open sidebar, a toolbar).
+  const title = (main || document.body).querySelector('h1');
+  let covered = null;
+  if (title) { const r = title.getBoundingClientRect();
+    const x = Math.min(Math.max(r.left + 8, 1), width - 2), y = r.top + r.height / 2;
+    const hit = y < innerHeight ? document.elementFromPoint(x, y) : null;
+    if (hit && !title.contains(hit) && !hit.contains(title)) {
+      covered = (hit.closest('[data-testid]') || hit).getAttribute('data-testid') ||
+                hit.tagName; } }
+  return {width, scrollers, covered, wide: wide.slice(0, 8).map(w => ({what: w.what, right: w.right,
                                                               text: w.text}))};
 }"""
 
@@ -50,7 +60,11 @@ def test_no_sideways_scrolling(loaded_tabs, app_page, viewport):
     data = page.evaluate(OVERFLOW)
     too_wide = [s for s in data["scrollers"] if s["scroll"] > s["client"] + 1]
     record("small", f"{viewport.name}-{app_page.id}",
-           [{"check": "sideways scroll", **s} for s in too_wide])
+           [{"check": "sideways scroll", **s} for s in too_wide]
+           + ([{"check": "title covered", "by": data["covered"]}] if data["covered"] else []))
+    assert data["covered"] is None, (
+        f"{app_page.id} at {viewport.width}×{viewport.height}: the page title is covered by "
+        f"{data['covered']} when the page opens")
     assert not too_wide, (
         f"{app_page.id} at {viewport.width}×{viewport.height} scrolls sideways "
         f"({too_wide[0]['scroll']} px of content in {too_wide[0]['client']} px); sticking "
