@@ -47,6 +47,8 @@ MAIN_FIGURE_CLASS = f"st-key-{MAIN_FIGURE_KEY}"
 #: Caption grey: 6.5:1 on white and 5.9:1 on the sidebar's #f3f5f9 (WCAG AA needs 4.5:1).
 #: Streamlit's own caption grey is #747880-ish (4.05:1 on the sidebar).
 CAPTION_COLOR = "#545a66"
+#: Labels of disabled widgets: 5.3:1 on white, 4.8:1 on the sidebar grey.
+DISABLED_COLOR = "#656a78"
 #: Focus ring: 3 px, dark blue, offset so that it shows on any background (3:1 against
 #: white and the theme greys, as WCAG 2.1's non-text contrast asks).
 FOCUS_COLOR = "#0b4f9c"
@@ -58,6 +60,13 @@ BASE_CSS = f"""
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] p,
 [data-testid="stImageCaption"], [data-testid="stWidgetLabel"] small {{
   color: {CAPTION_COLOR} !important; opacity: 1 !important;
+}}
+/* Disabled widgets' labels: still lighter than live ones, but readable (Streamlit fades
+   them to #a5a7ac, 2.4:1). */
+label:has(input:disabled) [data-testid="stMarkdownContainer"] p,
+label:has(input:disabled) p, [data-testid="stWidgetLabel"][disabled] p,
+[data-testid="stWidgetLabel"][aria-disabled="true"] p {{
+  color: {DISABLED_COLOR} !important; opacity: 1 !important;
 }}
 /* A visible focus ring on everything a keyboard can reach. */
 a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible,

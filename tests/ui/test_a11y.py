@@ -29,6 +29,13 @@ def test_caption_grey_passes_aa_on_both_backgrounds(background):
     assert f"color: {a11y.CAPTION_COLOR}" in a11y.BASE_CSS
 
 
+@pytest.mark.parametrize("background", ["#ffffff", "#f3f5f9"], ids=["main", "sidebar"])
+def test_disabled_labels_stay_readable(background):
+    assert contrast(a11y.DISABLED_COLOR, background) >= 4.5
+    assert contrast("#a5a7ac", "#ffffff") < 4.5  # Streamlit's faded label (issue 11: 2.4:1)
+    assert '[data-testid="stWidgetLabel"][disabled] p' in a11y.BASE_CSS
+
+
 def test_streamlits_own_caption_grey_fails_on_the_sidebar():
     assert contrast("#747880", "#f3f5f9") < 4.5  # what axe reported (issue 11): 4.05:1
 
