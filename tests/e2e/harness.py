@@ -74,9 +74,28 @@ _SETTLED = """() => {
 }"""
 
 
+_SHAPE = """() => [document.querySelector("[data-testid='stApp']")
+                  .getAttribute('data-test-script-state'),
+                document.querySelectorAll("[data-testid='stElementContainer']").length,
+                document.querySelectorAll('img, .js-plotly-plot').length]"""
+
+
 def settle(page, timeout_ms: int = 25_000) -> None:
-    """Wait until the page's charts and pictures are drawn (best effort: a page whose chart
-    never draws is still measured, and the measurement says what it saw)."""
+    """Wait until the page stops changing and its charts and pictures are drawn (best
+    effort: a page whose chart never draws is still measured, and the measurement says what
+    it saw).
+
+    "Stops changing": the script idle and the same number of elements, images and charts
+    in three looks 0.4 s apart — a first load can report idle before the script has drawn
+    everything (seen on Your image: its 9 pictures missing from one axe run of two).
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    seen, same = None, 0
+    while same < 2 and time.monotonic() < deadline:
+        now = page.evaluate(_SHAPE)
+        same = same + 1 if now == seen and now[0] == "notRunning" else 0
+        seen = now
+        time.sleep(0.4)
     try:
         page.wait_for_function(_SETTLED, timeout=timeout_ms)
     except Exception:
