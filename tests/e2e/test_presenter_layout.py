@@ -91,7 +91,11 @@ MEASURE = """(minPx) => {
     const s = getComputedStyle(el);
     const clipped = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 &&
       (s.overflowX === 'hidden' || s.overflowX === 'clip' || s.textOverflow === 'ellipsis');
-    if (clipped && el.children.length === 0 || (clipped && s.textOverflow === 'ellipsis')) {
+    const edge = el.getBoundingClientRect().right + 1;
+    const spills = clipped && Array.from(el.children).some(c =>
+      c.getBoundingClientRect().right > edge && (c.textContent || '').trim() !== '' &&
+      !c.closest('.js-plotly-plot, [data-testid="stCode"]'));
+    if (clipped && (el.children.length === 0 || s.textOverflow === 'ellipsis' || spills)) {
       out.cut.push({check: 'cut', where: 'page', a: name(el),
                     b: el.clientWidth + ' px box for ' + el.scrollWidth + ' px'}); }
   }
