@@ -31,7 +31,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import size_text
-from ui import controls, image_source, state
+from ui import controls, image_source, shared_cache, state
 from ui import figures as F
 from ui import figures_channels as FC
 from ui import url_state as us
@@ -306,8 +306,9 @@ def multi_input_tab() -> tuple[np.ndarray, np.ndarray]:
     out_h, out_w = m.trace.out_hw
     i = _bounded_number("Output row", f"{P}_mi_i", out_h - 1, container=c_row)
     j = _bounded_number("Output column", f"{P}_mi_j", out_w - 1, container=c_col)
-    fig = FC.multi_input_figure(m.padded, m.kernel, m.partials, m.summed, m.bias, m.output,
-                                pads=m.trace.pads, window=m.trace.window_box(i, j), cell=(i, j))
+    fig = shared_cache.figure(FC.multi_input_figure, m.padded, m.kernel, m.partials, m.summed,
+                              m.bias, m.output, pads=m.trace.pads,
+                              window=m.trace.window_box(i, j), cell=(i, j))
     with fig_col:
         chart = f"{P}_mi_chart"
         st.plotly_chart(fig, width="content", theme=None, key=chart, config=PNG_CONFIG,
