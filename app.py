@@ -11,7 +11,7 @@ import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 import streamlit as st
 
-from ui import presenter
+from ui import presenter, reconnect
 from ui.navigation import existing_pages
 
 
@@ -39,4 +39,5 @@ navigation = st.navigation([
     for page in existing_pages()
 ])
 sidebar()
+reconnect.rerun_on_reconnect()  # a restarted process shows the link's view at once
 navigation.run()

@@ -66,6 +66,8 @@ HAPROXY_TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
 DEFAULT_LINK = "sliding_window?k=sobel_x&pad=same"
 WIDGET_ID = re.compile(r"^\$\$ID-[0-9a-f]{32}-(?P<key>.+)$")
 ACTION_TIMEOUT_S = 90.0
+#: A fragment timer faster than this is an animation (kernel learning: 0.2–1 s per frame).
+ANIMATION_MAX_S = 5.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -241,8 +243,8 @@ class Student:
     def _frame(self) -> None:
         """A run finished: while the animation plays, that is a new frame on screen."""
         now = time.monotonic()
-        if not self.auto:
-            self.last_frame = None
+        if not any(interval < ANIMATION_MAX_S for interval in self.auto.values()):
+            self.last_frame = None  # not playing (ui.reconnect's slow timer is no animation)
             return
         if self.last_frame is not None:
             self.stats.refresh_gaps.append(now - self.last_frame)
@@ -456,7 +458,9 @@ def render_haproxy(port: int, app_ports: list[int]) -> str:
         f"    server app{n} 127.0.0.1:{p} cookie app{n} check inter 2s fall 2 rise 2"
         for n, p in enumerate(app_ports, 1))
     text = HAPROXY_TEMPLATE.read_text(encoding="utf-8")
-    return text.replace("@BIND@", f"127.0.0.1:{port}").replace("@SERVERS@", servers)
+    lines = [servers if line == "@SERVERS@" else line.replace("@BIND@", f"127.0.0.1:{port}")
+             for line in text.splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 def start_haproxy(config: Path, log: Path) -> subprocess.Popen:
