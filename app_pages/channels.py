@@ -380,7 +380,7 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
         st.caption(f"`nn.Conv2d({c_in}, {c_out}, kernel_size={size_text((kh, kw))}, "
                    f"bias={bias})` holds exactly these {cost.params:,} parameters.")
     with right:
-        fig = FC.kernel_bank_figure(x, bank, outputs)
+        fig = shared_cache.figure(FC.kernel_bank_figure, x, bank, outputs)
         st.plotly_chart(fig, width="content", theme=None, key=f"{P}_mo_chart",
                         config=PNG_CONFIG)
         st.caption("Each row is one output channel: its kernel has one slice per input "
@@ -527,12 +527,12 @@ def groups_tab() -> None:
     m[3].metric("Connections", f"{int(connections.sum())} of {c_in * c_out}")
     graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
     with graph:
-        st.plotly_chart(FC.connections_figure(connections, groups, width_px=400,
-                                              height_px=380),
+        st.plotly_chart(shared_cache.figure(FC.connections_figure, connections, groups,
+                                            width_px=400, height_px=380),
                         width="content", theme=None, key=f"{P}_g_graph", config=PNG_CONFIG)
     with matrix:
-        st.plotly_chart(FC.channel_connection_panel(connections, groups), width="content",
-                        theme=None, key=f"{P}_g_matrix", config=PNG_CONFIG)
+        st.plotly_chart(shared_cache.figure(FC.channel_connection_panel, connections, groups),
+                        width="content", theme=None, key=f"{P}_g_matrix", config=PNG_CONFIG)
     with text:
         st.markdown(
             f"Weight (c_o, c_i/groups, k, k) = ({c_out}, {c_in}/{groups}, {k}, {k}) = "
