@@ -23,6 +23,7 @@ from PIL import Image
 
 from convcore.image import downsample, to_uint8
 from ui import figures as F
+from ui import i18n
 
 #: Figures kept per process (a grid figure is tens of kB; a class uses a few dozen settings).
 MAX_FIGURES = 128
@@ -31,19 +32,21 @@ MAX_PICTURES = 32
 
 
 @st.cache_resource(max_entries=MAX_FIGURES, show_spinner=False)
-def _built(name: str, _build: Callable[..., go.Figure], args: tuple, kwargs: tuple
-           ) -> go.Figure:
-    return _build(*args, **dict(kwargs))
+def _built(name: str, _build: Callable[..., go.Figure], args: tuple, kwargs: tuple,
+           lang: str) -> go.Figure:
+    with i18n.use_language(lang):  # what the builder translates, in this session's language
+        return _build(*args, **dict(kwargs))
 
 
 def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
-    """``build(*args, **kwargs)``, built once per process for equal arguments; read-only.
+    """``build(*args, **kwargs)``, built once per process for equal arguments and language;
+    read-only.
 
     Example: ``fig = shared_cache.figure(F.grid_figure, panels, max_cell_px=44)``. Every
     argument must be hashable by Streamlit (NumPy arrays, tuples, dataclasses of those...).
     """
     name = f"{build.__module__}.{build.__qualname__}"
-    return _built(name, build, args, tuple(sorted(kwargs.items())))
+    return _built(name, build, args, tuple(sorted(kwargs.items())), i18n.current_language())
 
 
 def _png(pixels: np.ndarray) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
@@ -40,3 +41,20 @@ def test_photo_pictures_are_pngs_of_the_shrunk_photo_and_map(kernel, kind):
     assert photo.size == (40, 30) and feature_map.size == (40, 30)  # (width, height)
     assert photo.mode == "L" and feature_map.mode == "RGB"
     assert got_kind == F.color_scale_for(out, image=True).kind == kind
+
+
+def test_a_figure_is_cached_per_language():
+    """A builder that translates its title: the Chinese session must not get the English copy."""
+    from ui import figures, i18n
+    from ui.i18n import _
+
+    def titled(text):
+        return go.Figure(layout=dict(title=_(text)))
+
+    titled.__module__, titled.__qualname__ = figures.__name__, "test_titled"
+    with i18n.use_language("en"):
+        english = shared_cache.figure(titled, "Home")
+    with i18n.use_language("zh"):
+        chinese = shared_cache.figure(titled, "Home")
+    assert english.layout.title.text == "Home"
+    assert chinese.layout.title.text == "首页"
