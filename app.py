@@ -4,16 +4,22 @@ Run with ``streamlit run app.py``. The pages are listed in teaching order in
 ``ui/navigation.py``; a page whose script does not exist yet is simply not routed.
 """
 
+# Imported here, before any page: the first script runs of a class arriving at once run in
+# parallel threads, and two of them importing pandas (st.dataframe, st.vega_lite_chart) at
+# the same moment got "partially initialized module 'pandas'" (measured, 60 students).
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
 import streamlit as st
 
-from ui import i18n, presenter
+from ui import a11y, i18n, presenter, reconnect
 from ui.i18n import _
-from ui.navigation import existing_pages
+from ui.navigation import existing_pages, routed_pages
 
 
 def sidebar() -> None:
+    a11y.apply_base_style()
     with st.sidebar:
-        st.markdown("### 🔍 Convolution Explorer")
+        st.markdown("### Convolution Explorer")
         st.caption(_("See what a convolutional layer computes, one number at a time. Every "
                      "number is computed by convcore, a small NumPy engine checked against "
                      "PyTorch."))
@@ -28,12 +34,13 @@ def sidebar() -> None:
 
 
 st.set_page_config(page_title="Convolution Explorer", page_icon="🔍", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 i18n.language_selector()  # before the pages: they translate with the chosen language
 navigation = st.navigation([
-    st.Page(page.path, title=_(page.title), icon=page.icon, url_path=page.url_path,
-            default=page.path == "app_pages/home.py")
-    for page in existing_pages()
+    st.Page(route.path, title=_(route.title), icon=route.icon, url_path=route.url_path,
+            default=route.default, visibility=route.visibility)
+    for route in routed_pages(existing_pages())
 ])
 sidebar()
+reconnect.rerun_on_reconnect()  # a restarted process shows the link's view at once
 navigation.run()

@@ -18,15 +18,13 @@ from convcore import (
     conv2d,
     convolve2d,
     corr2d,
-    downsample,
     format_number,
     get_kernel,
-    to_uint8,
     window_trace,
 )
 from convcore.padding import pad
 from convcore.shapes import explain_conv_output_shape, size_text
-from ui import controls, presenter, quiz, state
+from ui import a11y, controls, presenter, quiz, shared_cache, state
 from ui import figures as F
 from ui import url_state as us
 from ui.downloads import download_array_buttons, download_gif_button
@@ -228,8 +226,10 @@ def animation_section(c: Computed, fig, flipped: bool) -> None:
             f"The output has {t.out_hw[0] * t.out_hw[1]:,} cells — too many frames to send "
             f"to the browser one cell at a time — so each step computes a whole output row "
             f"({len(rows)} steps). Click any output cell to see its own sum.")
-    controls.show_chart(fig, "sliding_window_animation", base=CHART_CONFIG, scale=False,
-                        key=state.SW_ANIMATION_CHART)
+    with a11y.main_figure():
+        controls.show_chart(fig, "sliding_window_animation", base=CHART_CONFIG, scale=False,
+                            key=state.SW_ANIMATION_CHART)
+    a11y.animation_keys(state.SW_ANIMATION_CHART, "Sliding-window animation")
     legend = "Hatched grey cells are padding. " if c.pad_mask.any() else ""
     st.caption(
         "▶ plays (slow, normal or fast), ❚❚ pauses, the slider steps back and forth. The thick "
@@ -268,6 +268,7 @@ def inspect_section(c: Computed, image: bool, flipped: bool) -> None:
     (pt, _), (pl, _) = t.pads
     fig_col, text_col = st.columns([1.25, 1], gap="large")
     with text_col:
+        a11y.cell_picker(t.out_hw, state.SW_PICK, key="sw_cell")
         if kind == "output":
             _explain_output(c, fig, r, col)
         else:
@@ -278,6 +279,8 @@ def inspect_section(c: Computed, image: bool, flipped: bool) -> None:
                             on_select=state.pick_callback(state.SW_INSPECT_CHART,
                                                           state.SW_PICK),
                             selection_mode=("points",))
+        a11y.show_as_numbers(c.output, f"Output {size_text(t.out_hw)}",
+                             highlights={"picked": [(r, col)]} if kind == "output" else None)
 
 
 def _explain_output(c: Computed, fig, i: int, j: int) -> None:
@@ -289,7 +292,8 @@ def _explain_output(c: Computed, fig, i: int, j: int) -> None:
         F.add_marks(fig, 0, taps, color=F.PICK_COLOR, name="pick:taps")
     F.add_outline(fig, 2, [(i, j, i, j)], color=F.PICK_COLOR, name="pick:cell")
     arith = c.arithmetic(i, j)
-    st.markdown(f"**Output cell ({i}, {j})** = **{format_number(c.output[i, j])}**")
+    a11y.live_region(f"**Output cell ({i}, {j})** = **{format_number(c.output[i, j])}**",
+                     markdown=True)
     arith_line = F.arithmetic_text(arith, html=False).replace("\n", " ")
     st.code("\n".join(F.wrap_sum(arith_line)), language=None, wrap_lines=True)
     rows = [{"kernel tap": f"K[{a}, {b}]",
@@ -356,11 +360,11 @@ def edge_section() -> None:
     k = get_kernel("edge").array
     y = corr2d(x, k)
     x_name = "Xᵀ" if transposed else "X"
-    fig = F.grid_figure([F.Panel(x, f"<b>{x_name}</b> {size_text(x.shape)}", image=True,
-                                 name="input"),
-                         F.Panel(k, "<b>K</b> = [1, −1]", name="kernel"),
-                         F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}",
-                                 name="output")], max_cell_px=44)
+    fig = shared_cache.figure(F.grid_figure, [
+        F.Panel(x, f"<b>{x_name}</b> {size_text(x.shape)}", image=True, name="input"),
+        F.Panel(k, "<b>K</b> = [1, −1]", name="kernel"),
+        F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}", name="output")],
+        max_cell_px=44)
     controls.show_chart(fig, "edge_detection", base={"displayModeBar": False},
                         key=state.SW_EDGE_CHART)
     ones = [j for j in range(y.shape[1]) if np.all(y[:, j] == 1)]
@@ -387,7 +391,7 @@ def edge_section() -> None:
               on_click=state.set_values(values))
 
 
-@st.cache_resource(max_entries=3, show_spinner="Convolving the whole image…")
+@st.cache_resource(max_entries=16, show_spinner="Convolving the whole image…")
 def full_image_output(image_key: str, _gray: np.ndarray, kernel: np.ndarray, bias: float,
                       padding, stride, dilation, padding_mode: str):
     """The kernel applied to the whole image at full resolution, and the seconds it took."""
@@ -415,21 +419,23 @@ def full_image_section(inp: controls.InputChoice, kernel: np.ndarray, bias: floa
     except (ValueError, TypeError) as err:
         st.warning(f"These settings do not work on this image: {err}")
         return
-    scale = F.color_scale_for(out, image=True)
-    shown_in = downsample(photo.gray, (DISPLAY_SIDE, DISPLAY_SIDE))
-    shown_out = downsample(out, (DISPLAY_SIDE, DISPLAY_SIDE))
+    made_by = (photo.key, kernel.tobytes(), kernel.shape, bias, settings)
+    shown_in, shown_out, kind = shared_cache.photo_pictures(made_by, photo.gray, out,
+                                                            DISPLAY_SIDE)
     left, right = st.columns(2)
-    left.image(to_uint8(shown_in), caption=f"Input, {size_text(photo.gray.shape)} pixels",
-               width="stretch", output_format="PNG")
+    left.image(shown_in, caption=f"Input, {size_text(photo.gray.shape)} pixels",
+               width="stretch", output_format="PNG",
+               alt=f"{photo.label}, the input image, in grey")
     colours = {"gray": "black = 0, white = the largest value",
                "diverging": "red negative, white 0, blue positive",
                "sequential": "white 0, blue positive",
-               "negative": "red negative, white 0"}[scale.kind]
-    right.image(F.colorize(shown_out, scale),
+               "negative": "red negative, white 0"}[kind]
+    right.image(shown_out,
                 caption=f"Output, {size_text(out.shape)} values "
                         f"(from {format_number(float(out.min()))} to "
                         f"{format_number(float(out.max()))}; {colours})", width="stretch",
-                output_format="PNG")
+                output_format="PNG",
+                alt=f"{photo.label} after the kernel: the output, {colours}")
     st.caption(f"Computed by convcore at full resolution in {seconds * 1000:.0f} ms; both "
                f"pictures are shrunk to at most {DISPLAY_SIDE} pixels only for display.")
 

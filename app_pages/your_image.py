@@ -68,16 +68,15 @@ PATCH_FIGURE_PX = 880
 PATCH_TARGETS = (("app_pages/sliding_window.py", N_("Open in sliding window")),
                  ("app_pages/channels.py", N_("Open in channels")),
                  ("app_pages/pooling.py", N_("Open in pooling")))
-#: Value of the link's ``sample`` when the picture was uploaded or taken with the camera:
-#: it cannot travel in a link, but the link says so (and the page says when it is gone).
-UPLOAD_MARK = "upload"
-#: Set when the link named an uploaded picture this session does not have.
-MISSING = "_img_missing_upload"
 CHART_CONFIG = {"modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d",
                                            "zoomOut2d", "autoScale2d", "resetScale2d"]}
 KEEP = {"persist_state": "session"}  # widget values survive a visit to another page
 #: Mirrors of the sample name and the kernel list for the URL (plain session values).
 URL_SAMPLE, URL_KERNELS = "_img_url_sample", "_img_url_kernels"
+URL_SOURCE = "_img_url_source"  # "sample", or "upload"/"camera": a picture a link cannot carry
+UPLOAD_LOST = "_img_upload_lost"  # this visit's link was made with a photo this server lacks
+URL_SOURCE = "_img_url_source"  # "sample", or "upload"/"camera": a picture a link cannot carry
+UPLOAD_LOST = "_img_upload_lost"  # this visit's link was made with a photo this server lacks
 
 
 def _kernels_state(text: str) -> dict:
@@ -91,8 +90,7 @@ def _kernels_state(text: str) -> dict:
 
 #: The page's settings in the URL: sample image, kernels, padding, ReLU, pooling.
 URL = us.UrlSchema(P, [
-    us.UrlParam(URL_SAMPLE, "choice", None,
-                choices=[*image_source.sample_names(), UPLOAD_MARK],
+    us.UrlParam(URL_SAMPLE, "choice", None, choices=image_source.sample_names() or ["none"],
                 name="sample", label="sample image"),
     us.UrlParam(URL_KERNELS, "str", ",".join(DEFAULT_KERNELS), max_len=200, name="k",
                 label="kernels", to_state=_kernels_state),
@@ -102,35 +100,36 @@ URL = us.UrlSchema(P, [
     us.UrlParam(POOL, "choice", "none", choices=list(POOL_LABELS), name="pool",
                 label="pooling"),
     us.UrlParam(POOL_SIZE, "choice", 2, choices=POOL_SIZES, name="ps", label="pooling window"),
+    us.UrlParam(URL_SOURCE, "choice", "sample", choices=["sample", "upload", "camera"],
+                name="src", label="image source"),
 ])
 
 
 def sync_from_link() -> None:
     """Open the page as its link says; a sample named by the link becomes the image."""
     st.session_state.pop(URL_SAMPLE, None)
+    st.session_state.pop(URL_SOURCE, None)
     us.sync_from_url(URL)
     wanted = st.session_state.get(URL_SAMPLE)
     current = image_source.current_image()
-    if wanted == UPLOAD_MARK:
-        # The link shows an uploaded photo: keep this session's, or say that it is gone.
-        uploaded = current is not None and current.source in ("upload", "camera")
-        st.session_state[MISSING] = not uploaded
-    elif wanted and (current is None or current.source != "sample" or current.name != wanted):
+    st.session_state[UPLOAD_LOST] = (st.session_state.get(URL_SOURCE) in ("upload", "camera")
+                                     and (current is None or current.source == "sample"))
+    if wanted and (current is None or current.source != "sample" or current.name != wanted):
         _apply(lambda: image_source.set_current_sample(wanted), wanted)
 
 
 def sync_to_link(current: image_source.CurrentImage | None) -> None:
     is_sample = current is not None and current.source == "sample"
-    st.session_state[URL_SAMPLE] = (current.name if is_sample else
-                                    None if current is None else UPLOAD_MARK)
+    st.session_state[URL_SAMPLE] = current.name if is_sample else None
+    lost_in_link = current is not None and current.source in ("upload", "camera")
+    st.session_state[URL_SOURCE] = current.source if lost_in_link else "sample"
     st.session_state[URL_KERNELS] = ",".join(st.session_state.get(KERNELS) or [])
     us.sync_to_url(URL)
     with st.expander(_("Share this view")):
         us.share_link_box()
         if current is not None and not is_sample:
             st.caption(_("An uploaded photo cannot travel in a link: in another session the "
-                         "link says so, offers the upload box and shows the default sample "
-                         "with these settings."))
+                         "link says so and shows the default sample with these settings."))
 
 
 # ------------------------------------------------------------------------------ picking
@@ -158,7 +157,7 @@ def _apply(action, name: str) -> bool:
 def _pick_sample() -> None:
     name = st.session_state.get(SAMPLE)
     if name and _apply(lambda: image_source.set_current_sample(name), name):
-        st.session_state[MISSING] = False  # the user chose another picture
+        st.session_state[UPLOAD_LOST] = False  # the user chose another picture
 
 
 def _pick_upload() -> None:
@@ -167,7 +166,7 @@ def _pick_upload() -> None:
         name = getattr(upload, "name", "upload") or "upload"
         if _apply(lambda: image_source.set_current_image_from_bytes(
                 name, upload.getvalue(), source="upload"), name):
-            st.session_state[MISSING] = False
+            st.session_state[UPLOAD_LOST] = False
 
 
 def _pick_camera() -> None:
@@ -176,7 +175,7 @@ def _pick_camera() -> None:
         name = _("camera photo")
         if _apply(lambda: image_source.set_current_image_from_bytes(
                 name, photo.getvalue(), source="camera"), name):
-            st.session_state[MISSING] = False
+            st.session_state[UPLOAD_LOST] = False
 
 
 def _ensure_current_image() -> image_source.CurrentImage | None:
@@ -201,7 +200,8 @@ def sample_picker(where, *, describe: bool = True) -> None:
     samples = image_source.sample_names()
     descriptions = image_source.sample_descriptions()
     name = where.selectbox(
-        _("A bundled sample") if describe else _("Sample"), samples, key=SAMPLE, on_change=_pick_sample,
+        _("A bundled sample") if describe else _("Sample"), samples, key=SAMPLE,
+        on_change=_pick_sample,
         placeholder=_("Choose a sample…"),
         help=_("Four photographs (a cat, a face, a street scene, a brick texture) and four "
                "drawings. Their sources and licences are in assets/README.md.") + "\n\n"
@@ -236,7 +236,7 @@ def source_section(current: image_source.CurrentImage | None, presenting: bool,
         left, middle, right = st.columns([1.2, 1.5, 1], gap="medium")
         sample_picker(left)
         upload_and_camera(middle, right)
-    if st.session_state.get(MISSING):
+    if st.session_state.get(UPLOAD_LOST):
         image_source.missing_upload_notice(f"{P}_upload_again", offer_upload=presenting)
     notice = st.session_state.get(NOTICE)
     if notice:

@@ -345,6 +345,11 @@ class InputChoice:
 
 SOURCES = {"preset": "Preset", "typed": "Type numbers", "patch": "Image patch",
            "session": "Your image's patch"}
+#: Shown when the input should be the patch of "Your image" but this server has no image for
+#: the session: uploads live in one server process and are lost when it restarts.
+IMAGE_GONE = ("Your image is not on this server any more (uploads are kept for one session "
+              "on one server), so this shows a preset input: choose the picture again on "
+              "🖼️ Your image to get its patch back.")
 
 
 def input_state_values(prefix: str, preset: str) -> dict:
@@ -367,11 +372,14 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
     has_image = session_image.current_image() is not None
     if page is not None and session_image.take_patch_request(page):
         st.session_state[source_key] = "session"
-    if st.session_state[source_key] == "session" and not has_image:
+    image_gone = st.session_state[source_key] == "session" and not has_image
+    if image_gone:  # a link (or a reconnect to a restarted server) asked for a lost picture
         st.session_state[source_key] = "preset"
     options = [name for name in SOURCES if name != "session" or has_image]
     source = st.radio("Source", options, key=source_key, horizontal=True,
                       format_func=SOURCES.get, label_visibility="collapsed")
+    if image_gone:
+        st.info(IMAGE_GONE, icon="🖼️")
     if source == "session":
         return _session_patch_input()
     if source == "typed":
@@ -465,7 +473,9 @@ def _patch_input(prefix: str) -> InputChoice | None:
                       16, key=f"{prefix}_patch_cells")
     patch = downsample(crop_patch(photo.gray, top, left, size, size), (cells, cells))
     st.image(patch_preview(photo.gray, top, left, size), output_format="PNG",
-             caption="The orange square is the patch.")
+             caption="The orange square is the patch.",
+             alt=f"{photo.label} with an orange square around the {size}×{size}-pixel patch "
+                 f"at row {top}, column {left}")
     note = (f"{size}×{size} pixels at row {top}, column {left} of {photo.label}, averaged "
             f"down to {patch.shape[0]}×{patch.shape[1]} cells")
     return InputChoice(patch, f"patch of {photo.label}", True, "patch", photo, note)

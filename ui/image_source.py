@@ -36,8 +36,8 @@ patch (:func:`patch_kernel`: its convcore preset name, or ``"custom"`` with the 
 weights; it stays until the next "Open in …"). A page that slides a kernel over the patch
 should start with that kernel, so the student sees the same numbers as on Your image.
 
-A link that names an uploaded picture (``isrc=session``, ``sample=upload``) opened in a
-session that has none (a new session, a server restart) must not fall back silently:
+A link that was made with an uploaded picture (``isrc=session``, ``src=upload``) opened in
+a session that has none (a new session, a server restart) must not fall back silently:
 call :func:`missing_upload_notice`, which says so in one sentence and offers the upload
 box (and makes an upload the current image).
 
@@ -80,6 +80,7 @@ __all__ = [
     "DEFAULT_SAMPLE",
     "MAX_PATCH_CELLS",
     "MAX_PIXELS",
+    "UPLOAD_GONE",
     "CurrentImage",
     "ImageLoadError",
     "PatchKernel",
@@ -109,6 +110,11 @@ ASSETS = ROOT / "assets"
 #: The picture "Your image" opens with: a real photograph (a cat, the seeds' cats-and-dogs
 #: example; see assets/README.md for its source and licence).
 DEFAULT_SAMPLE = "cat.jpg"
+#: Said once when a link (or a reconnect after a server restart) expects a photo this server
+#: does not have: uploads live in the memory of one server process, for one session. English,
+#: marked: :func:`missing_upload_notice` shows it translated.
+UPLOAD_GONE = N_("The photo this page had is not on this server any more (uploads are kept for "
+                 "one session on one server), so a sample is shown: upload it again to go on.")
 
 #: Largest picture accepted from a user. A 12 MP phone photo and a 24 MP camera fit; the
 #: decoded copies take 32 bytes per pixel (gray + RGB, float64), about 1 GB at this size.
@@ -687,35 +693,35 @@ def take_patch_request(page: str, session: MutableMapping[str, Any] | None = Non
 
 
 def missing_upload_notice(key: str, *, offer_upload: bool = True) -> CurrentImage | None:
-    """Say in one sentence that the link's uploaded picture is gone, and offer the upload box.
+    """Say in one sentence (:data:`UPLOAD_GONE`) that the link's uploaded picture is gone, and
+    offer the upload box: the one notice every page that reads the session image uses.
 
-    For a page opened from a link that names the session's uploaded picture (``isrc=session``,
-    ``sample=upload``) when this session has none: the server keeps uploads only for the
-    session that sent them (a new browser session or a restart loses them).
+    For a page opened from a link that was made with the session's uploaded picture (``src=``
+    ``upload``/``camera``, ``isrc=session``) when this session has none: the server keeps
+    uploads only for the session that sent them (a new browser session, another server or
+    a restart loses them).
 
     Parameters
     ----------
     key : str
         Widget key of the upload box (unique on the page).
     offer_upload : bool
-        Draw the upload box (False where the page already shows one right below).
+        Draw the upload box (False where the page already shows one right beside it).
 
     Returns
     -------
     CurrentImage or None
         The uploaded picture, made the current image, once the user uploads one.
     """
-    if offer_upload:
-        st.warning(_("This link shows a photo that was uploaded in another session, and the "
-                     "server no longer has it: upload it again here."))
-        upload = st.file_uploader(_("Upload the photo again"), key=key,
-                                  type=[t.lstrip(".") for t in _SAMPLE_TYPES])
-        if upload is not None:
-            try:
-                return set_current_image_from_bytes(upload.name or "upload", upload.getvalue())
-            except ImageLoadError as err:
-                st.error(_("This file cannot be used: {reason}").format(reason=err))
+    st.info(_(UPLOAD_GONE))
+    if not offer_upload:
         return None
-    st.warning(_("This link shows a photo that was uploaded in another session, and the "
-                 "server no longer has it: upload it again with the box above."))
-    return None
+    upload = st.file_uploader(_("Upload the photo again"), key=key,
+                              type=[t.lstrip(".") for t in _SAMPLE_TYPES])
+    if upload is None:
+        return None
+    try:
+        return set_current_image_from_bytes(upload.name or "upload", upload.getvalue())
+    except ImageLoadError as err:
+        st.error(_("This file cannot be used: {reason}").format(reason=err))
+        return None

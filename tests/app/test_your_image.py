@@ -411,25 +411,21 @@ def test_open_in_pooling_hands_over_the_kernel_shown_on_the_patch():
     np.testing.assert_array_equal(kernel.array, get_kernel("laplacian_4").array)
 
 
-def test_a_link_to_an_uploaded_photo_says_it_is_gone():
-    """Issue 9 item 4: a link naming an upload the server no longer has says so."""
+def test_a_link_to_an_uploaded_photo_says_it_is_gone_and_offers_the_upload_box():
+    """Issue 9 item 4: a link made with an upload the server no longer has says so in one
+    sentence (``image_source.missing_upload_notice``); in presenter mode, where the page's
+    own upload box is folded away, the notice brings one."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["sample"] = "upload"
+    at.query_params.update({"src": "upload", "present": "1"})
     at.run()
-    at.switch_page(PAGE)
-    at.query_params["sample"] = "upload"
-    at.run()
+    at.switch_page(PAGE).run()
     assert not at.exception
-    (warning,) = [w for w in at.warning if "no longer has it" in w.value]
-    assert "upload it again" in warning.value
+    assert len([i for i in at.info if i.value == image_source.UPLOAD_GONE]) == 1
     assert current(at).name == "cat.jpg"  # the default sample meanwhile
-    at = upload(at, "depth.png", png_16_bit())
-    assert not [w for w in at.warning if "no longer has it" in w.value]
-
-
-def test_the_link_of_an_upload_names_it_as_an_upload():
-    at = upload(open_page(), "depth.png", png_16_bit())
-    assert at.query_params.get("sample") in ("upload", ["upload"])
+    at.file_uploader(key="img_upload_again").set_value(
+        ("depth.png", png_16_bit(), "image/png")).run()
+    assert not at.exception
+    assert current(at).name == "depth.png" and current(at).source == "upload"
 
 
 def test_settings_image_and_patch_survive_a_visit_to_another_page():
