@@ -716,12 +716,19 @@ def missing_upload_notice(key: str, *, offer_upload: bool = True) -> CurrentImag
     st.info(_(UPLOAD_GONE))
     if not offer_upload:
         return None
-    upload = st.file_uploader(_("Upload the photo again"), key=key,
-                              type=[t.lstrip(".") for t in _SAMPLE_TYPES])
+    # A callback, not the widget's return value: the notice is said once, so on the rerun
+    # that the upload causes this box is no longer drawn, yet the photo must be taken.
+    st.file_uploader(_("Upload the photo again"), key=key, on_change=_take_reupload,
+                     args=(key,), type=[t.lstrip(".") for t in _SAMPLE_TYPES])
+    return current_image()
+
+
+def _take_reupload(key: str) -> None:
+    """``on_change`` of :func:`missing_upload_notice`'s box: the file becomes the image."""
+    upload = st.session_state.get(key)
     if upload is None:
-        return None
+        return
     try:
-        return set_current_image_from_bytes(upload.name or "upload", upload.getvalue())
-    except ImageLoadError as err:
-        st.error(_("This file cannot be used: {reason}").format(reason=err))
-        return None
+        set_current_image_from_bytes(upload.name or "upload", upload.getvalue())
+    except ImageLoadError as err:  # the sample stays; say why in one sentence
+        st.toast(_("This file cannot be used: {reason}").format(reason=err))
