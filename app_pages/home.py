@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import presenter
+from ui import a11y, presenter
 from ui.i18n import N_, _, n_
 from ui.navigation import existing_pages
 from ui.param_count import dense_vs_conv, human_bytes, power_of_ten
@@ -35,7 +35,7 @@ def page_links() -> None:
     st.subheader(_("Explore"))
     # Three cards a row; two in presenter mode, whose larger letters would cut the titles
     # at 1280 px ("Sliding windo…", issue 9 item 11).
-    cols = st.columns(min(2 if presenter.presenter_mode() else 3, len(pages)))
+    cols = a11y.main_figure().columns(min(2 if presenter.presenter_mode() else 3, len(pages)))
     for k, page in enumerate(pages):
         with cols[k % len(cols)], st.container(border=True):
             st.page_link(page.path, label=f"**{_(page.title)}**", icon=page.icon)

@@ -22,7 +22,7 @@ import streamlit as st
 
 from convcore import ImageLoadError, conv2d, get_kernel, kernel_names, window_trace
 from convcore.shapes import size_text
-from ui import controls, i18n, image_source, presenter
+from ui import a11y, controls, i18n, image_source, presenter
 from ui import figures as F
 from ui import url_state as us
 from ui.downloads import (
@@ -228,7 +228,7 @@ def source_section(current: image_source.CurrentImage | None, presenting: bool,
     if presenting:
         # Projector layout: the sample sits in the one row of main controls (main()); the
         # upload box and the camera wait in the folded settings.
-        with presenter.advanced_controls(_("Your own photo"), where=fold):
+        with presenter.advanced_controls(N_("Your own photo"), where=fold):
             middle, right = st.columns([1.5, 1], gap="medium")
             upload_and_camera(middle, right)
     else:
@@ -357,7 +357,7 @@ def kernel_bank(presenting: bool, fold=None) -> tuple[list[KernelSpec], str, boo
     st.session_state.setdefault(POOL_SIZE, 2)
     st.session_state.setdefault(CUSTOM_ON, False)
     names = list(st.session_state.get(KERNELS) or [])
-    with presenter.advanced_controls(_("More settings"), where=fold):
+    with presenter.advanced_controls(N_("More settings"), where=fold):
         left, right = st.columns([3, 2], gap="medium")
         with left:
             if not presenting:  # presenting: the picker is in the main row (main())
@@ -461,8 +461,9 @@ def feature_section(current: image_source.CurrentImage, presenting: bool,
     for spec, message in bank.errors:
         st.warning(_("**{name}**: {reason}").format(name=spec.label, reason=message))
     per_row = 4 if presenting else 2
+    figure = a11y.main_figure()  # the maps: the page's main figure
     for start in range(0, n, per_row):
-        columns = st.columns(per_row)
+        columns = figure.columns(per_row)
         for column, fmap in zip(columns, bank.maps[start:start + per_row], strict=False):
             with column:
                 caption = (_kernel_label(fmap.kernel.name) if presenting and
@@ -735,9 +736,10 @@ def main() -> None:
     st.title(_("Your image"))
     if presenting:
         # Projector layout: title, one row of main controls, then the feature maps.
-        left, right = st.columns([1, 3.4], gap="medium")
-        sample_picker(left, describe=False)
-        kernel_picker(right)
+        with presenter.main_controls():
+            left, right = st.columns([1, 3.4], gap="medium")
+            sample_picker(left, describe=False)
+            kernel_picker(right)
         folds = st.columns(2, gap="medium")  # the two folded boxes share one row
     else:
         folds = (None, None)
