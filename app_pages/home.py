@@ -78,7 +78,9 @@ def calculator() -> None:
     height, width, channels = PHOTOS[photo][1]
     counts = dense_vs_conv(height, width, channels, int(hidden), k, k, int(out_channels))
     with right:
-        m1, m2 = st.columns(2)
+        # Side by side; one above the other when presenting, whose ≥ 24 px labels would
+        # not fit ("Convolutional layer" was cut at 1280 px).
+        m1, m2 = (st.container(), st.container()) if presenter.presenter_mode() else st.columns(2)
         hid, out = int(hidden), int(out_channels)
         m1.metric(_("Dense layer"), f"{counts.dense_total:,}",
                   help=_("{inputs} inputs × {units} units + {units} biases").format(
