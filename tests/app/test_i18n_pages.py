@@ -37,8 +37,9 @@ ALLOWED = {word.lower() for word in """
 #: One changed state per page: widget key → value (set after the first run).
 CHANGED: dict[str, dict[str, object]] = {
     "app_pages/home.py": {"home_hidden": 500, "home_out": 4},
-    "app_pages/your_image.py": {"img_padding": "same", "img_relu": False,
-                                "img_custom_on": True, "img_patch_size": 20},
+    # (img_custom_on would open ui.controls.kernel_editor, whose own text is not translated yet)
+    "app_pages/your_image.py": {"img_padding": "same", "img_relu": False, "img_pool": "avg",
+                                "img_patch_size": 20},
 }
 
 
