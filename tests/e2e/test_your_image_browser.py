@@ -135,6 +135,10 @@ def test_presenter_mode_at_1280x720_shows_the_maps_above_the_fold(server, browse
         page.goto(f"{server}/your_image?present=1", timeout=TIMEOUT_MS)
         _wait_idle(page)
         page.get_by_text("Computed 4 feature maps", exact=False).wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stImage'] img\")]"
+            ".filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect()"
+            ".height > 0).length >= 4", timeout=TIMEOUT_MS)
         maps = page.locator("[data-testid='stImage'] img")
         boxes = [maps.nth(k).bounding_box() for k in range(maps.count())]
         visible = [b for b in boxes if b and b["height"] > 0]
