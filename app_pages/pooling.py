@@ -16,7 +16,7 @@ from ui import figures as F
 from ui import figures_pooling as P
 from ui import url_state as us
 from ui.downloads import download_array_buttons
-from ui.i18n import N_, _, current_language
+from ui.i18n import N_, _, current_language, translations
 
 IN = "pool_in"  # input picker prefix
 TI_IN, TI_K = "pool_ti_in", "pool_ti_k"  # translation-invariance input and kernel
@@ -124,6 +124,16 @@ def url_schema() -> us.UrlSchema:
     ])
 
 
+def names_in_language(names: dict[str, str]):
+    """A ``format_func`` showing ``names[option]`` in this run's language.
+
+    The language is fixed when the widget is drawn, so the labels stay the same wherever
+    Streamlit calls the function later (AppTest calls it outside the script run).
+    """
+    translate = translations(current_language()).gettext
+    return lambda option: translate(names[option])
+
+
 def _same(a, b) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
@@ -188,7 +198,7 @@ def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
     with col_kind, st.container(border=True):
         st.markdown(_("##### 2 · Pooling"))
         kind = st.radio(_("Summary of each window"), list(KIND_NAMES), key="pool_kind",
-                        format_func=lambda k: _(KIND_NAMES[k]))
+                        format_func=names_in_language(KIND_NAMES))
         st.number_input(_("Power p (Lp pooling: (Σ xᵖ)^(1/p))"), 0.5, 16.0, step=0.5,
                         key="pool_p", disabled=kind != "lp", format="%g", help=_(LP_CAVEAT))
         st.checkbox(_("count_include_pad (padding counts in the divisor)"),
@@ -407,10 +417,10 @@ def translation_section() -> None:
         st.markdown(_("##### Shift and pooling"))
         direction = st.radio(_("Shift the input"), list(DIRECTIONS), key="pool_ti_dir",
                              horizontal=True, index=list(DIRECTIONS).index("left"),
-                             format_func=lambda d: _(DIRECTION_NAMES[d]))
+                             format_func=names_in_language(DIRECTION_NAMES))
         amount = st.slider(_("by (pixels)"), 1, 3, 1, key="pool_ti_px")
         kind = st.radio(_("Pooling"), ["max", "avg"], key="pool_ti_kind", horizontal=True,
-                        format_func=lambda k: _(KIND_NAMES[k]))
+                        format_func=names_in_language(KIND_NAMES))
         window = st.slider(_("Window"), 2, 4, 2, key="pool_ti_window")
         stride_one = st.checkbox(_("Stride 1 (unchecked: stride = window, PyTorch's default)"),
                                  value=False, key="pool_ti_stride1")

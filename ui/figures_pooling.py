@@ -604,7 +604,7 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
 
 
 #: Names of the moving covers over the extra panel's cells not computed yet.
-EXTRA_COVERS = ("extra:covers:row", "extra:covers:below")
+EXTRA_COVERS = ("extra-covers:row", "extra-covers:below")
 
 
 def uncomputed_boxes(output, out_hw) -> list:
