@@ -241,7 +241,7 @@ def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
 
 def explain_refusal(err: Exception, x: np.ndarray, s: P.PoolSettings) -> None:
     """The settings failed: convcore's reason, and for too much padding what would work."""
-    st.error(_("**PyTorch refuses these settings.** {reason}").format(reason=err), icon="🚫")
+    st.error(_("**PyTorch refuses these settings.** {reason}").format(reason=err))
     too_much = any(2 * p > k for p, k in zip(s.padding, s.kernel_size, strict=True))
     if not too_much:
         st.info(_("Try a smaller window, more padding (up to half the window) or `ceil_mode`."))
@@ -321,11 +321,11 @@ def non_finite_notes(x: np.ndarray, s: P.PoolSettings, out: np.ndarray) -> None:
         st.warning(_("**NaN** (not a number) in the output: in these windows the sum of the "
                      "p-th powers is negative, or a negative value is raised to a fractional "
                      "power p, and its p-th root is not a real number. PyTorch returns NaN "
-                     "too."), icon="⚠️")
+                     "too."))
     if np.any(np.isneginf(out)):
         st.warning(_("**−∞** in the output: the dilated window's taps land on padding only, "
                      "skipping every real cell, so the maximum is over padding (−∞). PyTorch's "
-                     "half-window limit on the padding does not prevent this."), icon="⚠️")
+                     "half-window limit on the padding does not prevent this."))
 
 
 #: What the animation's caption says about each kind's marks and third grid.
@@ -384,7 +384,7 @@ def pooling_section() -> None:
         explain_refusal(err, x, s)
         return
     result_section(x, s, out, inp)
-    with st.expander(_("⬇️ Download the pooled output")):
+    with st.expander(_("Download the pooled output")):
         download_array_buttons(_("Pooled output"), out, key="pool_dl_out",
                                file_stem="pooled_output")
     animation_section(x, s, inp.image)
@@ -397,7 +397,7 @@ def pooling_section() -> None:
 
 
 def translation_section() -> None:
-    st.subheader(_("🔀 Translation invariance: shift the input by a pixel"))
+    st.subheader(_("Translation invariance: shift the input by a pixel"))
     st.markdown(_(
         "A convolution is *equivariant*: shift its input and its output shifts by the same "
         "amount (away from the borders) — the same values in new places. How many output "
@@ -432,8 +432,7 @@ def translation_section() -> None:
         sweep = P.shift_sweep(inp.values, kern.values, settings, [1, 2, 3], (dy, dx))
     except (ValueError, TypeError) as err:
         st.warning(_("**Nothing to compare with these settings.** {reason} Try a larger input, "
-                     "a smaller kernel or a smaller pooling window.").format(reason=err),
-                   icon="⚠️")
+                     "a smaller kernel or a smaller pooling window.").format(reason=err))
         return
     st.caption(_("The input is {shifted}; the cells it leaves repeat the edge. Then X ⋆ K "
                  "(⋆: cross-correlation, what a convolutional layer computes) and {settings} "
@@ -502,7 +501,7 @@ PHOTO_ALTS = {
 
 
 def photo_section() -> None:
-    st.subheader(_("🖼️ Pooling as downsampling"))
+    st.subheader(_("Pooling as downsampling"))
     st.markdown(_("With stride = window, pooling shrinks a map by the window size on each "
                   "side. On a photo: max pooling keeps the brightest pixel of each block (thin "
                   "bright lines survive, dark ones vanish), average pooling blurs, and keeping "
@@ -548,7 +547,7 @@ URL = url_schema()
 def main() -> None:
     us.sync_from_url(URL)
     state.init_defaults(preset_values("max2"))
-    st.title(_("🧺 Pooling"))
+    st.title(_("Pooling"))
     st.markdown(_(
         "A pooling layer slides a window like a convolution but has **no weights**: it "
         "replaces each window by a summary — its **maximum**, its **average**, or its "
@@ -561,7 +560,7 @@ def main() -> None:
     st.divider()
     photo_section()
     us.sync_to_url(URL)
-    with st.expander(_("🔗 Share this view")):
+    with st.expander(_("Share this view")):
         us.share_link_box()
 
 
