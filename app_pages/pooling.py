@@ -464,12 +464,14 @@ def translation_section() -> None:
     else:
         verdict = _("Shifting by {n} px changed **{conv}** of the convolution's output cells "
                     "and **{pool}** of the pooled cells — more after pooling.")
-    st.markdown(verdict.format(n=amount, conv=f"{cmp.conv_changed:.0%}",
-                               pool=f"{cmp.pool_changed:.0%}") + " " + _(
-        "The invariance holds only for shifts smaller than the window and stride, "
-        "and even then only approximately: a shift that carries a feature across a window "
-        "border (try shifting *right*) changes the pooled cell, and larger shifts (see the "
-        "bars) change the pooled map too."))
+    caveat = _("The invariance holds only for shifts smaller than the window and stride, "
+               "and even then only approximately: a shift that carries a feature across a "
+               "window border (try shifting *right*) changes the pooled cell, and larger "
+               "shifts (see the bars) change the pooled map too.")
+    verdict = verdict.format(n=amount, conv=f"{cmp.conv_changed:.0%}",
+                             pool=f"{cmp.pool_changed:.0%}")
+    # Two sentences: a space between them in English, none in Chinese.
+    st.markdown(_("{verdict} {caveat}").format(verdict=verdict, caveat=caveat))
 
 
 # ------------------------------------------------------------------------------ photo
