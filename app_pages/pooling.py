@@ -11,7 +11,7 @@ import streamlit as st
 
 from convcore import downsample, format_number, to_uint8
 from convcore.shapes import size_text
-from ui import controls, state
+from ui import controls, presenter, state
 from ui import figures as F
 from ui import figures_pooling as P
 from ui import url_state as us
@@ -146,18 +146,28 @@ def _same(a, b) -> bool:
 @st.cache_resource(max_entries=24, show_spinner=False)
 def animation(x2d: np.ndarray, kind: str, kernel_size, stride, padding, dilation,
               ceil_mode: bool, count_include_pad: bool, norm_type: float, image: bool,
-              lang: str):
-    """The animated figure for these settings, in ``lang`` (cached; read-only)."""
+              lang: str, presenting: bool):
+    """The animated figure for these settings, in ``lang``, enlarged for a projector when
+    ``presenting`` (cached; read-only)."""
     settings = P.PoolSettings(kind, kernel_size, stride, padding, dilation, ceil_mode,
                               count_include_pad, norm_type)
-    return P.pool_animation_figure(x2d, settings, image=image)
+    fig = P.pool_animation_figure(x2d, settings, image=image,
+                                  max_cell_px=grid_cell_px(presenting))
+    return presenter.scale_figure(fig, presenter.figure_scale(presenting))
 
 
 def animation_for(x2d: np.ndarray, s: P.PoolSettings, image: bool):
     with st.spinner(_("Building the animation…")):
         return animation(x2d, s.kind, s.kernel_size, s.stride, s.padding, s.dilation,
                          s.ceil_mode, s.count_include_pad, s.norm_type, image,
-                         lang=current_language())
+                         lang=current_language(), presenting=presenter.presenter_mode())
+
+
+def grid_cell_px(presenting: bool | None = None) -> float | None:
+    """Largest cell side of the page's grids: larger in presenter mode (None: the figure's
+    own default)."""
+    presenting = presenter.presenter_mode() if presenting is None else presenting
+    return presenter.figure_scale(True)["max_cell_px"] if presenting else None
 
 
 def pool_settings_from_widgets() -> P.PoolSettings:
@@ -185,7 +195,15 @@ def presets_section() -> None:
                        on_click=state.set_values(preset_values(name)))
 
 
-def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
+def kind_radio(*, horizontal: bool = False) -> str:
+    """The pooling kind (drawn once a run: in the settings, or presenter mode's main row)."""
+    return st.radio(_("Summary of each window"), list(KIND_NAMES), key="pool_kind",
+                    horizontal=horizontal, format_func=names_in_language(KIND_NAMES))
+
+
+def settings_section(*, kind_drawn: bool = False) -> tuple[controls.InputChoice, np.ndarray]:
+    """The input, pooling and geometry settings; ``kind_drawn``: the kind radio is already
+    on the page (presenter mode's main row)."""
     col_in, col_kind, col_geo = st.columns([1.1, 0.9, 1.2], gap="medium")
     with col_in, st.container(border=True):
         st.markdown(_("##### 1 · Input"))
@@ -197,8 +215,7 @@ def settings_section() -> tuple[controls.InputChoice, np.ndarray]:
                           key="pool_two")
     with col_kind, st.container(border=True):
         st.markdown(_("##### 2 · Pooling"))
-        kind = st.radio(_("Summary of each window"), list(KIND_NAMES), key="pool_kind",
-                        format_func=names_in_language(KIND_NAMES))
+        kind = st.session_state["pool_kind"] if kind_drawn else kind_radio()
         st.number_input(_("Power p (Lp pooling: (Σ xᵖ)^(1/p))"), 0.5, 16.0, step=0.5,
                         key="pool_p", disabled=kind != "lp", format="%g", help=_(LP_CAVEAT))
         st.checkbox(_("count_include_pad (padding counts in the divisor)"),
@@ -361,9 +378,9 @@ def animation_section(x: np.ndarray, s: P.PoolSettings, image: bool) -> None:
 def channels_section(x: np.ndarray, out: np.ndarray) -> None:
     st.markdown(_("**Two channels, pooled each on its own:** C channels in, C channels out. "
                   "(A convolution would add the channels up; pooling never mixes them.)"))
-    fig = P.channels_figure(x, out, titles=["X", "X + 1"])
-    st.plotly_chart(fig, width="content", theme=None, key="pool_channels_chart",
-                    config=PNG_CONFIG)
+    fig = P.channels_figure(x, out, titles=["X", "X + 1"], max_cell_px=grid_cell_px())
+    controls.show_chart(fig, "pooling_channels", base=CHART_CONFIG, scale=True,
+                        key="pool_channels_chart")
 
 
 def torch_section(s: P.PoolSettings, out: np.ndarray, x: np.ndarray) -> None:
@@ -375,22 +392,42 @@ def torch_section(s: P.PoolSettings, out: np.ndarray, x: np.ndarray) -> None:
 
 
 def pooling_section() -> None:
-    presets_section()
-    inp, x = settings_section()
+    """Presets and settings, the result, the animation.
+
+    Normally in that order. In presenter mode a projector layout: the kind of pooling as the
+    one row of main controls, the animation right below it, then the result, and the presets
+    and other settings folded away. The containers are created in display order and filled
+    in computation order (settings first).
+    """
+    presenting = presenter.presenter_mode()
+    if presenting:
+        with presenter.main_controls() if hasattr(presenter, "main_controls") \
+                else st.container():
+            kind_radio(horizontal=True)
+        figure_box, result_box = st.container(), st.container()
+        settings_box = presenter.advanced_controls(_("Presets, input and window settings"))
+    else:
+        settings_box, result_box, figure_box = st.container(), st.container(), st.container()
+    with settings_box:
+        presets_section()
+        inp, x = settings_section(kind_drawn=presenting)
     s = pool_settings_from_widgets()
     try:
         out = s.pool(x)
     except (ValueError, TypeError) as err:
-        explain_refusal(err, x, s)
+        with result_box:
+            explain_refusal(err, x, s)
         return
-    result_section(x, s, out, inp)
-    with st.expander(_("Download the pooled output")):
-        download_array_buttons(_("Pooled output"), out, key="pool_dl_out",
-                               file_stem="pooled_output")
-    animation_section(x, s, inp.image)
-    if x.ndim == 3:
-        channels_section(x, out)
-    torch_section(s, out, x)
+    with result_box:
+        result_section(x, s, out, inp)
+        with st.expander(_("Download the pooled output")):
+            download_array_buttons(_("Pooled output"), out, key="pool_dl_out",
+                                   file_stem="pooled_output")
+    with figure_box:
+        animation_section(x, s, inp.image)
+        if x.ndim == 3:
+            channels_section(x, out)
+        torch_section(s, out, x)
 
 
 # ------------------------------------------------------------------------------ translation
@@ -447,14 +484,15 @@ def translation_section() -> None:
               delta_color="inverse")
     m3.metric(_("Convolution: mean |change|"), format_number(cmp.conv_mean_abs))
     m4.metric(_("After pooling: mean |change|"), format_number(cmp.pool_mean_abs))
-    st.plotly_chart(P.shift_grid_figure(cmp, "conv"), width="content", theme=None,
-                    key="pool_ti_conv_chart", config=PNG_CONFIG)
-    st.plotly_chart(P.shift_grid_figure(cmp, "pool"), width="content", theme=None,
-                    key="pool_ti_pool_chart", config=PNG_CONFIG)
-    st.plotly_chart(P.shift_bars_figure(sweep,
-                                        title=_("Cells changed by a shift of 1, 2, 3 px")),
-                    width="content", theme=None, key="pool_ti_bars_chart",
-                    config=PNG_CONFIG)
+    cell_px = grid_cell_px() or 40
+    for stage in ("conv", "pool"):
+        controls.show_chart(P.shift_grid_figure(cmp, stage, max_cell_px=cell_px),
+                            f"pooling_shift_{stage}", base=CHART_CONFIG, scale=True,
+                            key=f"pool_ti_{stage}_chart")
+    controls.show_chart(P.shift_bars_figure(sweep,
+                                            title=_("Cells changed by a shift of 1, 2, 3 px")),
+                        "pooling_shift_bars", base=CHART_CONFIG, scale=True,
+                        key="pool_ti_bars_chart")
     if cmp.pool_changed < cmp.conv_changed:
         verdict = _("Shifting by {n} px changed **{conv}** of the convolution's output cells "
                     "and **{pool}** of the pooled cells — fewer after pooling.")
@@ -550,12 +588,13 @@ def main() -> None:
     us.sync_from_url(URL)
     state.init_defaults(preset_values("max2"))
     st.title(_("Pooling"))
-    st.markdown(_(
-        "A pooling layer slides a window like a convolution but has **no weights**: it "
-        "replaces each window by a summary — its **maximum**, its **average**, or its "
-        "**Lp power average** `(Σ xᵖ)^(1/p)`, the Lp norm of the window when its values are "
-        "≥ 0. It makes the layer less sensitive to exactly where a feature is, and "
-        "(with a stride) shrinks the map."))
+    if presenter.show_if_not_presenting():
+        st.markdown(_(
+            "A pooling layer slides a window like a convolution but has **no weights**: it "
+            "replaces each window by a summary — its **maximum**, its **average**, or its "
+            "**Lp power average** `(Σ xᵖ)^(1/p)`, the Lp norm of the window when its values "
+            "are ≥ 0. It makes the layer less sensitive to exactly where a feature is, and "
+            "(with a stride) shrinks the map."))
     pooling_section()
     st.divider()
     translation_section()

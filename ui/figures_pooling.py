@@ -536,7 +536,7 @@ def pool_frames(x2d, settings: PoolSettings, *, digits: int = 3) -> PoolFrames:
 
 def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
                           digits: int = 3, extra_panel: bool = True,
-                          image: bool = False) -> go.Figure:
+                          image: bool = False, max_cell_px: float | None = None) -> go.Figure:
     """The pooling window sliding over a 2-D input, animated in the browser.
 
     Parameters
@@ -554,6 +554,9 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
         (coloured, so that it reads even when the numbers do not fit).
     image : bool
         The values are a picture's intensities: draw them black to white.
+    max_cell_px : float, optional
+        Largest cell side (presenter mode asks for larger cells); ``ui.figures``' default
+        when None.
 
     Returns
     -------
@@ -590,8 +593,9 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
         panels.append(Panel(divisors, _("<b>divisor used</b>"), name="divisors",
                             scale=color_scale_for(np.append(divisors, 0.0))))
     initial = int(np.clip(initial, 0, len(frames.steps) - 1))
+    sizes = {} if max_cell_px is None else {"max_cell_px": max_cell_px}
     fig = animation_figure(panels, frames.steps, input_panel=0, output_panel=1,
-                           initial=initial, digits=digits)
+                           initial=initial, digits=digits, **sizes)
     _blank_overhang_text(fig, inp)
     if len(panels) == 3:  # predict, then reveal: the extra grid fills in with the output
         _cover_uncomputed(fig, 2, frames.steps, out.shape, initial)
@@ -673,7 +677,7 @@ def divisor_map(in_hw, settings: PoolSettings) -> np.ndarray:
 
 
 def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
-                    digits: int = 3) -> go.Figure:
+                    digits: int = 3, max_cell_px: float | None = None) -> go.Figure:
     """Input channels, then their pooled outputs, side by side (one colour scale).
 
     Parameters
@@ -683,6 +687,8 @@ def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
         ``settings.pool(x3d)``: each channel pooled on its own.
     titles : sequence of str, optional
         One name per channel (``"X"``, ``"X + 1"``).
+    max_cell_px : float, optional
+        Largest cell side (``ui.figures``' default when None).
     """
     x3d, out3d = np.asarray(x3d, dtype=np.float64), np.asarray(out3d, dtype=np.float64)
     if x3d.ndim != 3 or out3d.ndim != 3 or x3d.shape[0] != out3d.shape[0]:
@@ -696,7 +702,8 @@ def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
     panels += [Panel(o, _("<b>out</b> from {name}").format(name=names[c]), scale=scale,
                      name=f"out{c}")
                for c, o in enumerate(out3d)]
-    return grid_figure(panels, digits=digits)
+    sizes = {} if max_cell_px is None else {"max_cell_px": max_cell_px}
+    return grid_figure(panels, digits=digits, **sizes)
 
 
 # ------------------------------------------------------------------------------ translation
@@ -790,10 +797,12 @@ def shift_sweep(x, kernel, settings: PoolSettings, shifts: Sequence[int],
     return [translation_comparison(x, kernel, settings, (k * dy, k * dx)) for k in shifts]
 
 
-def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3) -> go.Figure:
+def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3,
+                      max_cell_px: float = 40) -> go.Figure:
     """Before, after and the changed cells of one stage (``"conv"`` or ``"pool"``).
 
     The third panel holds ``|after − before|``, with the unchanged cells blank-white.
+    ``max_cell_px`` bounds the cell side (larger in presenter mode).
     """
     if stage == "conv":
         before, after, name = cmp.conv, cmp.conv_shifted, "conv"
@@ -813,7 +822,7 @@ def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3) -> g
               name=f"{name}:diff",
               scale=color_scale_for(np.append(diff, 1e-12))),
     ]
-    return grid_figure(panels, digits=digits, max_cell_px=40)
+    return grid_figure(panels, digits=digits, max_cell_px=max_cell_px)
 
 
 def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "") -> go.Figure:

@@ -386,3 +386,58 @@ def test_photo_subsampling_caption_uses_ordinals():
     assert any(c.startswith("Every 4th pixel") for c in image_captions(at)), image_captions(at)
     at.select_slider(key="pool_photo_window").set_value(2).run()
     assert any(c.startswith("Every 2nd pixel") for c in image_captions(at)), image_captions(at)
+
+
+# ------------------------------------------------------------------------------ presenter mode
+
+
+def _layout(node, inside: str = "") -> list[tuple[str, str, str]]:
+    """(type, label or key, enclosing expander's label) of the page's elements, in order."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        kind = getattr(child, "type", "")
+        name = (getattr(child, "label", None) or getattr(child, "key", None)
+                or (child.value if kind == "title" else ""))
+        if kind in ("title", "radio", "plotly_chart", "button", "number_input", "expander"):
+            found.append((kind, str(name), inside))
+        found += _layout(child, str(name) if kind == "expander" else inside)
+    return found
+
+
+def test_presenter_mode_puts_the_animation_right_under_one_row_of_controls():
+    """Issue 9, item 1: a projector layout, not a font size — the title, the kind of pooling,
+    then the animation; the presets and the other settings folded away (still drawn, so
+    that their values and the link survive), the introduction hidden."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["present"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    clean(at)
+    layout = _layout(at.main)
+    assert [(kind, name) for kind, name, _where in layout[:3]] == [
+        ("title", "Pooling"), ("radio", "Summary of each window"),
+        ("plotly_chart", "pool_animation_chart")]
+    folded = "Presets, input and window settings"
+    for key in ("pool_preset_mxnet", "pool_kh", "pool_sw", "pool_ph", "pool_dw"):
+        label = (at.button(key=key) if key.startswith("pool_preset") else
+                 at.number_input(key=key)).label
+        assert (label, folded) in {(name, where) for _kind, name, where in layout}, key
+    assert not any("no weights" in m.value for m in at.markdown)
+    # The animation is built for a projector: larger cells, numbers ≥ 24 px where they fit.
+    fig = animation(at)
+    cell_px = fig["layout"]["meta"]["cell_px"]
+    assert cell_px > 72
+    sizes = [t["textfont"]["size"] for t in fig["data"] if t.get("type") == "heatmap"
+             and t.get("textfont", {}).get("size")]
+    assert sizes and min(sizes) >= 24
+
+
+def test_presenter_mode_keeps_the_kind_in_the_link_and_the_numbers():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["present"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    at.radio(key="pool_kind").set_value("avg").run()
+    clean(at)
+    assert output_line(at) == "Output: `[[2, 3], [5, 6]]`"
+    assert frame_texts(animation(at))[0].startswith("out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2")
