@@ -11,7 +11,7 @@ import streamlit as st
 
 from convcore import downsample, format_number, to_uint8
 from convcore.shapes import size_text
-from ui import controls, presenter, state
+from ui import a11y, controls, presenter, state
 from ui import figures as F
 from ui import figures_pooling as P
 from ui import url_state as us
@@ -151,7 +151,9 @@ def animation(x2d: np.ndarray, kind: str, kernel_size, stride, padding, dilation
     ``presenting`` (cached; read-only)."""
     settings = P.PoolSettings(kind, kernel_size, stride, padding, dilation, ceil_mode,
                               count_include_pad, norm_type)
-    fig = P.pool_animation_figure(x2d, settings, image=image,
+    # On a projector two panels (input, output) at the larger size: the third grid's title
+    # would run into the output's; its numbers stay under "Show as numbers".
+    fig = P.pool_animation_figure(x2d, settings, image=image, extra_panel=not presenting,
                                   max_cell_px=grid_cell_px(presenting))
     return presenter.scale_figure(fig, presenter.figure_scale(presenting))
 
@@ -347,15 +349,18 @@ def non_finite_notes(x: np.ndarray, s: P.PoolSettings, out: np.ndarray) -> None:
 
 #: What the animation's caption says about each kind's marks and third grid.
 ANIMATION_LEGENDS = {
-    "max": N_("The **orange frame** is the winning cell (the index `return_indices` gives); "
-              "the third grid lists those indices (row × width + column), each one appearing "
-              "when its window has been pooled — predict it first."),
-    "avg": N_("Each step divides the window's sum by the **divisor actually used**; the third "
-              "grid shows it for every output cell already computed (it shrinks at the "
-              "borders when padding is not counted or a ceil-mode window hangs over the "
-              "edge)."),
+    "max": N_("The **orange frame** is the winning cell (the index `return_indices` gives)."),
+    "avg": N_("Each step divides the window's sum by the **divisor actually used**."),
     "lp": N_("Each step raises the window's values to the power p, adds them and takes the "
              "p-th root (for p = 2: the length of the window as a vector)."),
+}
+#: What the third grid of the animation shows (not drawn in presenter mode).
+THIRD_GRID_NOTES = {
+    "max": N_("The third grid lists those indices (row × width + column), each one appearing "
+              "when its window has been pooled — predict it first."),
+    "avg": N_("The third grid shows the divisor of every output cell already computed (it "
+              "shrinks at the borders when padding is not counted or a ceil-mode window "
+              "hangs over the edge)."),
 }
 
 
@@ -370,9 +375,56 @@ def animation_section(x: np.ndarray, s: P.PoolSettings, image: bool) -> None:
     if how == "row":
         st.info(_("The output is large, so each step computes a whole output row ({n} steps).")
                 .format(n=len(rows)))
-    st.plotly_chart(fig, width="content", theme=None, key=ANIMATION_CHART, config=PNG_CONFIG)
-    st.caption(_("▶ plays, ❚❚ pauses, drag the slider to step. The black frame is the window; "
-                 "hatched cells are padding. {legend}").format(legend=_(ANIMATION_LEGENDS[s.kind])))
+    with a11y.main_figure():
+        st.plotly_chart(fig, width="content", theme=None, key=ANIMATION_CHART,
+                        config=PNG_CONFIG)
+    a11y.animation_keys(ANIMATION_CHART, _("Pooling animation"))
+    a11y.text_legend(legend_items(s.kind, has_padding=s.padding != (0, 0) or s.ceil_mode))
+    legend = _(ANIMATION_LEGENDS[s.kind])
+    if len(fig.layout.meta["panels"]) == 3:
+        legend = _("{legend} {third_grid}").format(legend=legend,
+                                                   third_grid=_(THIRD_GRID_NOTES[s.kind]))
+    st.caption(_("▶ plays, ❚❚ pauses, drag the slider to step (or use the keys above). "
+                 "{legend}").format(legend=legend))
+    numbers_section(x2d, s)
+
+
+def legend_items(kind: str, *, has_padding: bool) -> list:
+    """The animation's marks in words, each with a drawn swatch (no colour alone, no emoji)."""
+    items = [a11y.LegendItem(_("window: thick black frame"), "#ffffff", "3px solid #111111")]
+    if kind == "max":
+        items.append(a11y.LegendItem(_("winner: orange-red frame, bold in the step's sum"),
+                                     "#ffffff", f"3px solid {F.PICK_COLOR}"))
+    if has_padding:
+        items.append(a11y.LegendItem(_("padding: hatched grey, dashed border"), "#eceef2",
+                                     "2px dashed #596275", hatch=True))
+    items.append(a11y.LegendItem(_("not computed yet: plain grey"), F.COVER_FILL,
+                                 "1px solid #c9ced8"))
+    return items
+
+
+def grid_table(values, caption: str) -> str:
+    """One grid as an HTML table with translated row and column headers."""
+    rows, cols = np.shape(values)
+    return a11y.grid_table_html(values, caption,
+                                row_labels=[_("row {i}").format(i=i) for i in range(rows)],
+                                col_labels=[_("column {j}").format(j=j) for j in range(cols)])
+
+
+def numbers_section(x2d: np.ndarray, s: P.PoolSettings) -> None:
+    """The animation's grids as tables a screen reader can walk (the input, the output and,
+    for max pooling, the winners' indices — opened on demand, like a reveal)."""
+    out = s.pool(x2d)
+    tables = [grid_table(x2d, _("Input {size}").format(size=size_text(x2d.shape))),
+              grid_table(out, _("Output {size}").format(size=size_text(out.shape)))]
+    if s.kind == "max":
+        tables.append(grid_table(s.argmax(x2d), _("Winner index (row × width + column) of "
+                                                  "each output cell")))
+    elif s.kind == "avg":
+        tables.append(grid_table(P.divisor_map(x2d.shape, s),
+                                 _("Divisor used for each output cell")))
+    with st.expander(_("Show as numbers: the grids of the animation")):
+        st.html("".join(tables))
 
 
 def channels_section(x: np.ndarray, out: np.ndarray) -> None:
@@ -381,6 +433,12 @@ def channels_section(x: np.ndarray, out: np.ndarray) -> None:
     fig = P.channels_figure(x, out, titles=["X", "X + 1"], max_cell_px=grid_cell_px())
     controls.show_chart(fig, "pooling_channels", base=CHART_CONFIG, scale=True,
                         key="pool_channels_chart")
+    names = ["X", "X + 1"]
+    with st.expander(_("Show as numbers: both channels and their pooled outputs")):
+        st.html("".join(
+            [grid_table(x[c], _("Input channel {name}").format(name=names[c])) for c in (0, 1)]
+            + [grid_table(out[c], _("Output from channel {name}").format(name=names[c]))
+               for c in (0, 1)]))
 
 
 def torch_section(s: P.PoolSettings, out: np.ndarray, x: np.ndarray) -> None:
@@ -401,8 +459,7 @@ def pooling_section() -> None:
     """
     presenting = presenter.presenter_mode()
     if presenting:
-        with presenter.main_controls() if hasattr(presenter, "main_controls") \
-                else st.container():
+        with presenter.main_controls():
             kind_radio(horizontal=True)
         figure_box, result_box = st.container(), st.container()
         settings_box = presenter.advanced_controls(_("Presets, input and window settings"))
@@ -489,10 +546,21 @@ def translation_section() -> None:
         controls.show_chart(P.shift_grid_figure(cmp, stage, max_cell_px=cell_px),
                             f"pooling_shift_{stage}", base=CHART_CONFIG, scale=True,
                             key=f"pool_ti_{stage}_chart")
+    with st.expander(_("Show as numbers: before and after the shift")):
+        st.html("".join([
+            grid_table(cmp.conv, _("X ⋆ K (convolution output)")),
+            grid_table(cmp.conv_shifted, _("X ⋆ K of the shifted input")),
+            grid_table(cmp.pooled, _("pool(X ⋆ K) (after pooling)")),
+            grid_table(cmp.pooled_shifted, _("pool(X ⋆ K) of the shifted input")),
+        ]))
     controls.show_chart(P.shift_bars_figure(sweep,
                                             title=_("Cells changed by a shift of 1, 2, 3 px")),
                         "pooling_shift_bars", base=CHART_CONFIG, scale=True,
                         key="pool_ti_bars_chart")
+    st.caption("\n".join(  # the bars in words, one line per shift
+        "- " + _("Shift {n} px: {conv} of the convolution's cells changed, {pool} after pooling.")
+        .format(n=max(abs(c.shift[0]), abs(c.shift[1])), conv=f"{c.conv_changed:.0%}",
+                pool=f"{c.pool_changed:.0%}") for c in sweep))
     if cmp.pool_changed < cmp.conv_changed:
         verdict = _("Shifting by {n} px changed **{conv}** of the convolution's output cells "
                     "and **{pool}** of the pooled cells — fewer after pooling.")

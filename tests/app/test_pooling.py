@@ -441,3 +441,44 @@ def test_presenter_mode_keeps_the_kind_in_the_link_and_the_numbers():
     clean(at)
     assert output_line(at) == "Output: `[[2, 3], [5, 6]]`"
     assert frame_texts(animation(at))[0].startswith("out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2")
+
+
+# ------------------------------------------------------------------------------ accessibility
+
+
+def _elements(node, kind: str) -> list:
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "type", "") == kind:
+            found.append(child)
+        found += _elements(child, kind)
+    return found
+
+
+def test_every_photo_has_an_alt_text_saying_what_it_shows():
+    """Issue 11: axe found four pictures with no alt on this page (a caption is not one)."""
+    at = open_page()
+    images = [img for element in _elements(at.main, "image") for img in element.proto.imgs]
+    assert len(images) == 4
+    alts = [img.alt for img in images]
+    assert all(alts) and len(set(alts)) == 4
+    assert "brightest pixel" in alts[1] and "4×4" in alts[1]
+    assert "mean" in alts[2] and "top-left pixel" in alts[3]
+
+
+def test_the_grids_are_also_tables_with_the_numbers_convcore_computed():
+    """Issue 11: a heatmap tells a screen reader nothing; each grid is a table too, and the
+    numbers in the tables are convcore's (checked against PyTorch)."""
+    at = open_page()
+    tables = ["<table" + t for h in _elements(at.main, "html")
+              for t in h.proto.body.split("<table")[1:] if "a11y-grid" in t]
+    captions = [t.split("<caption>")[1].split("</caption>")[0] for t in tables]
+    assert captions[:3] == ["Input 3×3", "Output 2×2",
+                            "Winner index (row × width + column) of each output cell"]
+    x = torch.arange(9.0, dtype=torch.float64).reshape(1, 1, 3, 3)
+    values, indices = F.max_pool2d(x, 2, stride=1, return_indices=True)
+    for table, expected in ((tables[1], values), (tables[2], indices)):
+        cells = [c.split("<")[0] for c in table.split("<tbody>")[1].split("<td>")[1:]]
+        assert cells == [format_number(float(v)) for v in expected.flatten()]
+    assert 'scope="row">row 0<' in tables[0] and 'scope="col">column 1<' in tables[0]
+    assert any("X ⋆ K of the shifted input" in c for c in captions)
