@@ -27,6 +27,9 @@ CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 PNG_CONFIG = controls.chart_config("pooling", CHART_CONFIG)
 #: Outputs with more cells than this are not printed as a list.
 MAX_PRINTED_CELLS = 64
+#: Width (px) the animation's panels may take in presenter mode at 1280×720: the main
+#: column is about 720 px there, and the output's title needs room to the right.
+PROJECTOR_GRID_PX = 540
 #: Largest side of the photo before pooling (it is shrunk to this for display).
 PHOTO_SIDE = 256
 KIND_NAMES = {"max": N_("Max"), "avg": N_("Average"), "lp": N_("Lp (power average)")}
@@ -153,9 +156,25 @@ def animation(x2d: np.ndarray, kind: str, kernel_size, stride, padding, dilation
                               count_include_pad, norm_type)
     # On a projector two panels (input, output) at the larger size: the third grid's title
     # would run into the output's; its numbers stay under "Show as numbers".
+    cell_px = grid_cell_px(presenting)
+    if presenting:  # the input and output side by side must fit the projector's column
+        out_w = settings.pool(x2d).shape[1]
+        in_w = x2d.shape[1] + 2 * settings.padding[1]
+        cell_px = min(cell_px, PROJECTOR_GRID_PX / (in_w + out_w + F.GAP_CELLS))
     fig = P.pool_animation_figure(x2d, settings, image=image, extra_panel=not presenting,
-                                  max_cell_px=grid_cell_px(presenting))
-    return presenter.scale_figure(fig, presenter.figure_scale(presenting))
+                                  max_cell_px=cell_px)
+    return projector(fig) if presenting else fig
+
+
+def projector(fig):
+    """``fig`` enlarged for presenter mode, with room for its larger titles and text."""
+    return P.make_room_for_large_text(presenter.scale_figure(fig, presenter.figure_scale(True)))
+
+
+def show_grid(fig, file_name: str, key: str) -> None:
+    """A static grid figure (its PNG camera on), enlarged in presenter mode."""
+    shown = projector(fig) if presenter.presenter_mode() else fig
+    controls.show_chart(shown, file_name, base=CHART_CONFIG, scale=False, key=key)
 
 
 def animation_for(x2d: np.ndarray, s: P.PoolSettings, image: bool):
@@ -431,8 +450,7 @@ def channels_section(x: np.ndarray, out: np.ndarray) -> None:
     st.markdown(_("**Two channels, pooled each on its own:** C channels in, C channels out. "
                   "(A convolution would add the channels up; pooling never mixes them.)"))
     fig = P.channels_figure(x, out, titles=["X", "X + 1"], max_cell_px=grid_cell_px())
-    controls.show_chart(fig, "pooling_channels", base=CHART_CONFIG, scale=True,
-                        key="pool_channels_chart")
+    show_grid(fig, "pooling_channels", "pool_channels_chart")
     names = ["X", "X + 1"]
     with st.expander(_("Show as numbers: both channels and their pooled outputs")):
         st.html("".join(
@@ -533,7 +551,12 @@ def translation_section() -> None:
                  "of X ⋆ K are compared cell by cell.")
                .format(shifted=_(SHIFTED[direction]).format(n=amount),
                        settings=settings.describe()))
-    m1, m2, m3, m4 = st.columns(4)
+    presenting = presenter.presenter_mode()
+    if presenting:  # two a row: each label fits its column at a projector's font size
+        m1, m2 = st.columns(2)
+        m3, m4 = st.columns(2)
+    else:
+        m1, m2, m3, m4 = st.columns(4)
     m1.metric(_("Convolution: cells changed"), f"{cmp.conv_changed:.0%}")
     m2.metric(_("After pooling: cells changed"), f"{cmp.pool_changed:.0%}",
               delta=_("{delta} points").format(
@@ -543,9 +566,13 @@ def translation_section() -> None:
     m4.metric(_("After pooling: mean |change|"), format_number(cmp.pool_mean_abs))
     cell_px = grid_cell_px() or 40
     for stage in ("conv", "pool"):
-        controls.show_chart(P.shift_grid_figure(cmp, stage, max_cell_px=cell_px),
-                            f"pooling_shift_{stage}", base=CHART_CONFIG, scale=True,
-                            key=f"pool_ti_{stage}_chart")
+        if presenting:  # one panel a figure: large cells, titles that do not collide
+            for panel in P.SHIFT_PANELS:
+                show_grid(P.shift_grid_figure(cmp, stage, max_cell_px=cell_px, which=[panel]),
+                          f"pooling_shift_{stage}_{panel}", f"pool_ti_{stage}_{panel}_chart")
+        else:
+            show_grid(P.shift_grid_figure(cmp, stage, max_cell_px=cell_px),
+                      f"pooling_shift_{stage}", f"pool_ti_{stage}_chart")
     with st.expander(_("Show as numbers: before and after the shift")):
         st.html("".join([
             grid_table(cmp.conv, _("X ⋆ K (convolution output)")),
@@ -554,8 +581,9 @@ def translation_section() -> None:
             grid_table(cmp.pooled_shifted, _("pool(X ⋆ K) of the shifted input")),
         ]))
     controls.show_chart(P.shift_bars_figure(sweep,
-                                            title=_("Cells changed by a shift of 1, 2, 3 px")),
-                        "pooling_shift_bars", base=CHART_CONFIG, scale=True,
+                                            title=_("Cells changed by a shift of 1, 2, 3 px"),
+                                            font_px=24 if presenting else 12),
+                        "pooling_shift_bars", base=CHART_CONFIG, scale=False,
                         key="pool_ti_bars_chart")
     st.caption("\n".join(  # the bars in words, one line per shift
         "- " + _("Shift {n} px: {conv} of the convolution's cells changed, {pool} after pooling.")

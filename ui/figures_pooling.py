@@ -17,6 +17,7 @@ this module only arranges them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -657,6 +658,56 @@ def _cover_uncomputed(fig: go.Figure, panel: int, steps: Sequence[Step], out_hw,
                                        for box in uncomputed_boxes(step.output, out_hw))]
 
 
+def make_room_for_large_text(fig: go.Figure, *, gap_px: int = 8) -> go.Figure:
+    """Move a grid figure's panel titles and step text clear of each other and of the
+    column numbers once their fonts are enlarged (``ui.presenter.scale_figure``), and widen
+    the top and right margins so that no text leaves the figure. Changes ``fig`` in place
+    (a copy: ``scale_figure`` returns one) and returns it; the cells keep their size.
+
+    ``ui.figures`` leaves room for 14 px titles 20 px above the panels and the step text
+    above them; on a projector they are 26 px and more, so they need more.
+    """
+    layout = fig.layout
+    ticks = [getattr(layout, name).tickfont.size or 11 for name in layout.to_plotly_json()
+             if name.startswith("xaxis")]
+    tick_px = max(ticks, default=11)
+    title_shift = round(3 + 1.3 * tick_px + gap_px)
+    annotations = list(layout.annotations)
+    titles = [a for a in annotations if a.yshift == 20]
+    others = [a for a in annotations if a.yshift != 20]
+    title_top = title_shift
+    for a in titles:
+        a.yshift = title_shift
+        # "<b>max pool output</b> 2×2": the name on one line, the rest on the next.
+        a.text = re.sub(r"</b>\s+(?=\S)", "</b><br>", a.text or "", count=1)
+        lines = (a.text or "").count("<br>") + 1
+        title_top = max(title_top, title_shift + 1.3 * (a.font.size or 14) * lines)
+    top_needed = title_top + gap_px
+    frames = getattr(fig, "frame_dicts", None) or [f.to_plotly_json() for f in fig.frames or ()]
+    for a in others:  # the step text (one annotation, above the input panel)
+        a.yshift = round(title_top + gap_px)
+        texts = [a.text or ""] + [f["layout"]["annotations"][0]["text"] for f in frames
+                                  if f.get("layout", {}).get("annotations")]
+        lines = max(t.count("<br>") + 1 for t in texts)
+        top_needed = max(top_needed, a.yshift + 1.35 * (a.font.size or 17) * lines + gap_px)
+    extra_top = max(0, round(top_needed - layout.margin.t))
+    width = layout.width
+    plot_w = width - layout.margin.l - layout.margin.r
+    right = 0.0
+    for a in titles + others:
+        axis = getattr(layout, "xaxis" + a.xref.split()[0][1:])
+        left = layout.margin.l + axis.domain[0] * plot_w
+        plain = re.sub(r"<[^>]+>", "", (a.text or "").replace("<br>", "\n"))
+        longest = max((len(line) for line in plain.split("\n")), default=0)
+        right = max(right, left + 0.72 * (a.font.size or 14) * longest)  # bold: wide
+    extra_right = max(0, round(right + gap_px - width))
+    layout.margin.t = layout.margin.t + extra_top
+    layout.margin.r = layout.margin.r + extra_right
+    layout.height = layout.height + extra_top
+    layout.width = width + extra_right
+    return fig
+
+
 def divisor_map(in_hw, settings: PoolSettings) -> np.ndarray:
     """``(out_h, out_w)`` the divisor an average uses for each output cell.
 
@@ -797,12 +848,17 @@ def shift_sweep(x, kernel, settings: PoolSettings, shifts: Sequence[int],
     return [translation_comparison(x, kernel, settings, (k * dy, k * dx)) for k in shifts]
 
 
+SHIFT_PANELS = ("before", "after", "diff")
+
+
 def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3,
-                      max_cell_px: float = 40) -> go.Figure:
+                      max_cell_px: float = 40,
+                      which: Sequence[str] = SHIFT_PANELS) -> go.Figure:
     """Before, after and the changed cells of one stage (``"conv"`` or ``"pool"``).
 
     The third panel holds ``|after − before|``, with the unchanged cells blank-white.
-    ``max_cell_px`` bounds the cell side (larger in presenter mode).
+    ``max_cell_px`` bounds the cell side (larger in presenter mode); ``which`` picks some of
+    the panels (a projector shows them one figure each, large).
     """
     if stage == "conv":
         before, after, name = cmp.conv, cmp.conv_shifted, "conv"
@@ -814,6 +870,8 @@ def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3,
         raise ValueError(f"stage must be 'conv' or 'pool', not {stage!r}")
     scale = shared_scale(before, after)
     diff = np.abs(after - before)
+    if not which or any(w not in SHIFT_PANELS for w in which):
+        raise ValueError(f"which must name some of {SHIFT_PANELS}, not {tuple(which)!r}")
     panels = [
         Panel(before, f"<b>{label}</b>", scale=scale, name=f"{name}:before"),
         Panel(after, _("<b>{label}</b> <i>shifted input</i>").format(label=label), scale=scale,
@@ -822,11 +880,18 @@ def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3,
               name=f"{name}:diff",
               scale=color_scale_for(np.append(diff, 1e-12))),
     ]
+    panels = [panel for panel, key in zip(panels, SHIFT_PANELS, strict=True) if key in which]
     return grid_figure(panels, digits=digits, max_cell_px=max_cell_px)
 
 
-def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "") -> go.Figure:
-    """Share of output cells changed by a shift of k pixels: convolution vs pooled."""
+def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "",
+                      font_px: float = 12) -> go.Figure:
+    """Share of output cells changed by a shift of k pixels: convolution vs pooled.
+
+    ``font_px``: the base font; titles, legend and bar labels are sized from it (a projector
+    asks for 24).
+    """
+    k = font_px / 12
     labels = [f"{max(abs(c.shift[0]), abs(c.shift[1]))} px" for c in sweep]
     conv = [100 * c.conv_changed for c in sweep]
     pool = [100 * c.pool_changed for c in sweep]
@@ -837,13 +902,17 @@ def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "") -> g
                text=[f"{v:.0f}%" for v in pool], textposition="outside"),
     ])
     fig.update_layout(
-        barmode="group", height=340, width=520, autosize=False,
-        margin=dict(l=50, r=10, t=80 if title else 40, b=40),
-        title=dict(text=title, x=0, xanchor="left", y=0.98, yanchor="top") if title else None,
-        font=dict(family=SANS, color=TEXT_COLOR), paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff", legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0),
-        xaxis=dict(title=_("shift of the input")),
-        yaxis=dict(title=_("output cells changed (%)"), range=[0, 115], gridcolor="#e5e7eb"))
+        barmode="group", height=round(340 * k), width=round(520 * k), autosize=False,
+        margin=dict(l=round(60 * k), r=10, t=round((80 if title else 40) * k),
+                    b=round(50 * k)),
+        title=dict(text=title, x=0, xanchor="left", y=0.98, yanchor="top",
+                   font=dict(size=round(16 * k))) if title else None,
+        font=dict(family=SANS, color=TEXT_COLOR, size=round(font_px)),
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0),
+        xaxis=dict(title=dict(text=_("shift of the input"), standoff=round(8 * k))),
+        yaxis=dict(title=dict(text=_("output cells changed (%)"), standoff=round(8 * k)),
+                   range=[0, 115], gridcolor="#e5e7eb", automargin=True))
     return fig
 
 
