@@ -180,3 +180,32 @@ def test_the_winner_indices_appear_only_as_the_window_reaches_them(server, brows
         assert time.monotonic() < deadline, chart.evaluate(covers)
         time.sleep(0.2)
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presenter_layout_in_both_languages(server, browser, lang):
+    """Issue 9, items 1 and 11, measured the way tests/e2e/test_presenter_layout.py does, in
+    Chinese too (the harness opens English only): at 1280×720 with ``?present=1`` nothing
+    overlaps or is cut, every grid number, title and the headline metrics (57 % / 0 %) are
+    ≥ 24 px, and the animation starts above the fold."""
+    from tests.e2e.test_presenter_layout import FOLD_PX, MEASURE, MIN_PX
+
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        open_page(page, server, f"pooling?present=1&lang={lang}")
+        plotly_chart(page, ANIMATION)
+        page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=TIMEOUT_MS)
+        time.sleep(2)  # the last charts of the page draw
+        page.evaluate("() => { const s = document.querySelector(\"[data-testid='stMain']\"); "
+                      "if (s) s.scrollTop = 0; }")
+        page.screenshot(path=str(SHOTS / f"pooling_presenter_{lang}.png"))
+        data = page.evaluate(MEASURE, MIN_PX)
+        for check in ("overlap", "cut", "fonts", "metrics"):
+            assert data[check] == [], (check, data[check][:10])
+        assert data["top"] is not None and data["top"] < FOLD_PX
+        metrics = page.locator("[data-testid='stMetricValue']")
+        assert metrics.count() == 4
+        assert [metrics.nth(k).inner_text() for k in (0, 1)] == ["57%", "0%"]
+    finally:
+        context.close()
