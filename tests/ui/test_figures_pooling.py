@@ -601,3 +601,38 @@ def test_figures_speak_chinese():
     assert titles[0] == "out[0, 0] = (0 + 1 + 4 + 5) / 4 = 2.5<br>除数 4 = 窗口的全部 4 个单元"
     assert describe == "最大汇聚，窗口 3×3，步幅 2×2，填充 1×1"
     assert [t.name for t in bars.data] == ["卷积输出", "汇聚后"]
+
+
+# ------------------------------------------------------------------------------ projector
+
+
+def test_room_for_large_text_keeps_titles_clear_of_ticks_and_the_step_text():
+    from ui import presenter
+
+    fig = P.pool_animation_figure(ARANGE3, P.PoolSettings("max", (2, 2), (1, 1)),
+                                  extra_panel=False, max_cell_px=80)
+    big = P.make_room_for_large_text(presenter.scale_figure(fig, presenter.figure_scale(True)))
+    step, *titles = big.layout.annotations
+    tick_px = big.layout.xaxis.tickfont.size
+    assert tick_px >= 19 and all(t.font.size >= 24 for t in titles)
+    assert all(t.yshift >= 1.3 * tick_px for t in titles)  # above the column numbers
+    title_tops = [t.yshift + 1.3 * t.font.size * (t.text.count("<br>") + 1) for t in titles]
+    assert step.yshift >= max(title_tops)  # the step text above the titles
+    assert big.layout.margin.t >= step.yshift + 1.3 * step.font.size
+    assert titles[1].text == "<b>max pool output</b><br>2×2"
+    assert big.layout.width > fig.layout.width  # room on the right for the output's title
+    assert big.layout.meta["cell_px"] == fig.layout.meta["cell_px"]  # cells kept
+    assert len(big.frames) == len(fig.frame_dicts)
+
+
+@pytest.mark.parametrize("which", [["before"], ["after"], ["diff"], ["before", "diff"]])
+def test_shift_grid_panels_can_be_drawn_one_by_one(which):
+    cmp = P.translation_comparison(EDGE, np.array([[1.0, -1.0]]), P.PoolSettings("max", (2, 2)))
+    fig = P.shift_grid_figure(cmp, "conv", which=which)
+    assert fig.layout.meta["panels"] == [f"conv:{w}" for w in which]
+
+
+def test_shift_grid_refuses_unknown_panels():
+    cmp = P.translation_comparison(EDGE, np.array([[1.0, -1.0]]), P.PoolSettings("max", (2, 2)))
+    with pytest.raises(ValueError, match="which"):
+        P.shift_grid_figure(cmp, "pool", which=["middle"])
