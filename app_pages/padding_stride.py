@@ -13,7 +13,8 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from convcore.padding import pad, resolve_padding, same_padding_d2l
+from convcore.conv import conv2d
+from convcore.padding import is_symmetric, pad, resolve_padding, same_padding_d2l
 from convcore.shapes import (
     explain_conv_output_shape,
     explain_conv_transpose_output_shape,
@@ -27,10 +28,11 @@ from convcore.stack import (
     pytorch_conv2d_code,
 )
 from convcore.trace import WindowTrace, format_number, window_trace
-from ui import controls, quiz, state
+from ui import controls, i18n, presenter, quiz, state
 from ui import figures_shapes as FS
 from ui import url_state as us
 from ui.downloads import download_array_buttons
+from ui.i18n import N_, _, n_
 
 P = "ps"  # prefix of every session-state key of this page
 GEO = f"{P}_geo"  # prefix of the shared padding/stride/dilation widgets
@@ -39,8 +41,19 @@ CONVENTION = f"{P}_same_convention"
 PICK_I, PICK_J, SHOW_ALL = f"{P}_pick_i", f"{P}_pick_j", f"{P}_show_all"
 CHART, CLICK = f"{P}_chart", f"{P}_click"
 MAX_SIDE = 64
-PYTORCH, D2L = "PyTorch: extra cell bottom/right", "d2l: ⌈p/2⌉ top/left"
+#: The two "same" conventions of an even kernel (radio values; labels in CONVENTION_LABELS).
+PYTORCH, D2L = "pytorch", "d2l"
+CONVENTION_LABELS = {PYTORCH: N_("PyTorch: extra cell bottom/right"),
+                     D2L: N_("d2l: ⌈p/2⌉ top/left")}
 CHART_CONFIG = {"displayModeBar": False}
+#: Buttons of this page whose labels may wrap onto a second line instead of being cut.
+WRAP_CSS = """<style>
+[class*="st-key-ps_preset_"] button p, [class*="st-key-ps_extra_"] button p,
+[class*="st-key-ps_stack_preset_"] button p, [class*="st-key-ps_tr_preset_"] button p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere; line-height: 1.25;
+}
+</style>"""
 
 
 def _geometry_values(in_hw, kernel, pads, stride=(1, 1), dilation=(1, 1), padding="custom",
@@ -55,47 +68,139 @@ def _geometry_values(in_hw, kernel, pads, stride=(1, 1), dilation=(1, 1), paddin
             f"{GEO}_padding_mode": mode, PICK_I: None, PICK_J: None}
 
 
-#: The seeds' examples on an 8×8 input (d2l 5.3): label, help, geometry, expected shape.
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """One button that loads a geometry.
+
+    ``label`` is the settings in notation ("k3 p1 s2"), ``shape`` the output it gives (shown
+    after "→" unless the quiz asks for it), ``help`` the tooltip and ``answer_note`` a sentence
+    added to it unless the quiz asks for the shape (both marked with ``N_``).
+    """
+
+    label: str
+    shape: str
+    help: str
+    values: dict
+    answer_note: str = ""
+
+
+#: The seeds' examples on an 8×8 input (d2l 5.3).
 PRESETS = [
-    ("8×8 · k3 p1 → 8×8", "8×8 input, 3×3 kernel, padding 1: "
-     "nn.Conv2d(1, 1, kernel_size=3, padding=1)",
-     _geometry_values((8, 8), (3, 3), ((1, 1), (1, 1)))),
-    ("8×8 · k(5,3) p(2,1) → 8×8", "8×8 input, 5×3 kernel, padding (2, 1): "
-     "nn.Conv2d(1, 1, kernel_size=(5, 3), padding=(2, 1))",
-     _geometry_values((8, 8), (5, 3), ((2, 2), (1, 1)))),
-    ("8×8 · k3 p1 s2 → 4×4", "8×8 input, 3×3 kernel, padding 1, stride 2: "
-     "nn.Conv2d(1, 1, kernel_size=3, padding=1, stride=2)",
-     _geometry_values((8, 8), (3, 3), ((1, 1), (1, 1)), stride=(2, 2))),
-    ("8×8 · k(3,5) p(0,1) s(3,4)",
-     "8×8 input, 3×5 kernel, padding (0, 1), stride (3, 4) → 2×2: "
-     "nn.Conv2d(1, 1, kernel_size=(3, 5), padding=(0, 1), stride=(3, 4)) — the notes print "
-     "(4, 4) under this example, but ⌊(8 − 3 + 0 + 3)/3⌋ × ⌊(8 − 5 + 2 + 4)/4⌋ is 2 × 2",
-     _geometry_values((8, 8), (3, 5), ((0, 0), (1, 1)), stride=(3, 4))),
+    Preset("k3 p1", "8×8", N_("8×8 input, 3×3 kernel, padding 1: "
+                              "`nn.Conv2d(1, 1, kernel_size=3, padding=1)`"),
+           _geometry_values((8, 8), (3, 3), ((1, 1), (1, 1)))),
+    Preset("k(5,3) p(2,1)", "8×8", N_("8×8 input, 5×3 kernel, padding (2, 1): "
+                                      "`nn.Conv2d(1, 1, kernel_size=(5, 3), padding=(2, 1))`"),
+           _geometry_values((8, 8), (5, 3), ((2, 2), (1, 1)))),
+    Preset("k3 p1 s2", "4×4", N_("8×8 input, 3×3 kernel, padding 1, stride 2: "
+                                 "`nn.Conv2d(1, 1, kernel_size=3, padding=1, stride=2)`"),
+           _geometry_values((8, 8), (3, 3), ((1, 1), (1, 1)), stride=(2, 2))),
+    Preset("k(3,5) p(0,1) s(3,4)", "2×2",
+           N_("8×8 input, 3×5 kernel, padding (0, 1), stride (3, 4): "
+              "`nn.Conv2d(1, 1, kernel_size=(3, 5), padding=(0, 1), stride=(3, 4))`"),
+           _geometry_values((8, 8), (3, 5), ((0, 0), (1, 1)), stride=(3, 4)),
+           N_("The notes print (4, 4) under this example, but ⌊(8 − 3 + 0 + 3)/3⌋ × "
+              "⌊(8 − 5 + 2 + 4)/4⌋ is 2 × 2.")),
 ]
-#: More examples, each showing one rule.
+#: More examples, each showing one rule (the shape is not the point of these).
 EXTRA_PRESETS = [
-    ("6×6 · k2 · same", "6×6 input, 2×2 kernel (even), padding='same': PyTorch and d2l "
-     "put the extra padding row on opposite sides",
-     _geometry_values((6, 6), (2, 2), ((0, 0), (0, 0)), padding="same")),
-    ("7×7 · k3 p2 reflect", "7×7 input, 3×3 kernel, padding 2 in 'reflect' mode: padding "
-     "that copies the input instead of zeros",
-     _geometry_values((7, 7), (3, 3), ((2, 2), (2, 2)), mode="reflect")),
-    ("9×9 · k3 d2 s3", "9×9 input, 3×3 kernel, dilation 2, stride 3: dilation spreads the "
-     "taps; some cells are never used",
-     _geometry_values((9, 9), (3, 3), ((0, 0), (0, 0)), stride=(3, 3), dilation=(2, 2))),
+    Preset("6×6 · k2 · same", "", N_("6×6 input, 2×2 kernel (even), padding='same': PyTorch "
+                                     "and d2l put the extra padding row on opposite sides"),
+           _geometry_values((6, 6), (2, 2), ((0, 0), (0, 0)), padding="same")),
+    Preset("7×7 · k3 p2 reflect", "", N_("7×7 input, 3×3 kernel, padding 2 in 'reflect' mode: "
+                                         "padding that copies the input instead of zeros"),
+           _geometry_values((7, 7), (3, 3), ((2, 2), (2, 2)), mode="reflect")),
+    Preset("9×9 · k3 d2 s3", "", N_("9×9 input, 3×3 kernel, dilation 2, stride 3: dilation "
+                                    "spreads the taps; some cells are never used"),
+           _geometry_values((9, 9), (3, 3), ((0, 0), (0, 0)), stride=(3, 3), dilation=(2, 2))),
 ]
-DEFAULTS = {**PRESETS[0][2], SHOW_ALL: False, CONVENTION: PYTORCH}
+DEFAULTS = {**PRESETS[0].values, SHOW_ALL: False, CONVENTION: PYTORCH}
+
+# ------------------------------------------------------------------------------ layer stack
+
+SK = f"{P}_stack"  # prefix of the layer-stack widgets
+STACK_PADDINGS = {"valid": N_("valid (0)"), "same": N_("same"), "number": N_("a number")}
+STACK_PRESETS = [
+    ("240×240 · 10× k5 → 200×200", N_("The seeds: ten 5×5 layers, no padding, on 240×240"),
+     {f"{SK}_h": 240, f"{SK}_w": 240, f"{SK}_n": 10, f"{SK}_k": 5, f"{SK}_pad": "valid",
+      f"{SK}_s": 1, f"{SK}_d": 1}),
+    ("… p2 → 240×240", N_("The same ten 5×5 layers with padding 2 keep 240×240"),
+     {f"{SK}_h": 240, f"{SK}_w": 240, f"{SK}_n": 10, f"{SK}_k": 5, f"{SK}_pad": "number",
+      f"{SK}_p": 2, f"{SK}_s": 1, f"{SK}_d": 1}),
+    ("224×224 · 5× k3 p1 s2 → 7×7",
+     N_("Five 3×3 layers with padding 1 and stride 2 shrink 224×224 to 7×7"),
+     {f"{SK}_h": 224, f"{SK}_w": 224, f"{SK}_n": 5, f"{SK}_k": 3, f"{SK}_pad": "number",
+      f"{SK}_p": 1, f"{SK}_s": 2, f"{SK}_d": 1}),
+]
+STACK_DEFAULTS = {**STACK_PRESETS[0][2], f"{SK}_p": 1}
+
+# ------------------------------------------------------------------------------ transposed
+
+TR = f"{P}_tr"
+TR_PRESETS = [
+    ("d2l: 2×2, k2 → 3×3", N_("d2l's example: a 2×2 input and a 2×2 kernel give a 3×3 output"),
+     {f"{TR}_h": 2, f"{TR}_w": 2, f"{TR}_kh": 2, f"{TR}_kw": 2, f"{TR}_s": 1, f"{TR}_p": 0,
+      f"{TR}_op": 0}),
+    ("… s2 → 4×4", N_("The same with stride 2: the patches move 2 cells apart"),
+     {f"{TR}_h": 2, f"{TR}_w": 2, f"{TR}_kh": 2, f"{TR}_kw": 2, f"{TR}_s": 2, f"{TR}_p": 0,
+      f"{TR}_op": 0}),
+    ("… p1 → 1×1", N_("The same with padding 1: one cell is cut off every side"),
+     {f"{TR}_h": 2, f"{TR}_w": 2, f"{TR}_kh": 2, f"{TR}_kw": 2, f"{TR}_s": 1, f"{TR}_p": 1,
+      f"{TR}_op": 0}),
+]
+TR_DEFAULTS = TR_PRESETS[0][2]
 
 
 def _url_params() -> list[us.UrlParam]:
-    """Sizes, kernel, padding, stride, dilation and mode; defaults = the first preset."""
+    """Every setting a link restores; defaults = what the page opens with.
+
+    The geometry (sizes, kernel, padding, stride, dilation, mode), the picked window, "show
+    all windows" and the "same" convention; the layer stack; the transposed convolution.
+    """
     sizes = [us.UrlParam(key, "int", DEFAULTS[key], min=1, max=MAX_SIDE, name=name,
                          label=label)
-             for key, name, label in ((IN_H, "h", "input height"), (IN_W, "w", "input width"),
-                                      (K_H, "kh", "kernel height"), (K_W, "kw", "kernel width"))]
+             for key, name, label in ((IN_H, "h", N_("input height")),
+                                      (IN_W, "w", N_("input width")),
+                                      (K_H, "kh", N_("kernel height")),
+                                      (K_W, "kw", N_("kernel width")))]
     geometry = [dataclasses.replace(param, default=DEFAULTS[param.key])
                 if param.key in DEFAULTS else param for param in us.conv_params(GEO)]
-    return [*sizes, *geometry, quiz.url_param(P)]
+    window = [us.UrlParam(PICK_I, "int", None, min=0, max=10_000, name="pi",
+                          label=N_("picked window row")),
+              us.UrlParam(PICK_J, "int", None, min=0, max=10_000, name="pj",
+                          label=N_("picked window column")),
+              us.UrlParam(SHOW_ALL, "bool", False, name="all", label=N_("all window positions")),
+              us.UrlParam(CONVENTION, "choice", PYTORCH, choices=[PYTORCH, D2L], name="conv",
+                          label=N_("\"same\" convention"))]
+    stack = [us.UrlParam(f"{SK}_h", "int", STACK_DEFAULTS[f"{SK}_h"], min=1, max=4096,
+                         name="lh", label=N_("layer stack: input height")),
+             us.UrlParam(f"{SK}_w", "int", STACK_DEFAULTS[f"{SK}_w"], min=1, max=4096,
+                         name="lw", label=N_("layer stack: input width")),
+             us.UrlParam(f"{SK}_n", "int", STACK_DEFAULTS[f"{SK}_n"], min=0, max=64,
+                         name="ln", label=N_("layer stack: layers")),
+             us.UrlParam(f"{SK}_k", "int", STACK_DEFAULTS[f"{SK}_k"], min=1, max=31,
+                         name="lk", label=N_("layer stack: kernel")),
+             us.UrlParam(f"{SK}_pad", "choice", STACK_DEFAULTS[f"{SK}_pad"],
+                         choices=list(STACK_PADDINGS), name="lpad",
+                         label=N_("layer stack: padding")),
+             us.UrlParam(f"{SK}_p", "int", STACK_DEFAULTS[f"{SK}_p"], min=0, max=32, name="lp",
+                         label=N_("layer stack: padding per side"),
+                         when=lambda state: state.get(f"{SK}_pad") == "number"),
+             us.UrlParam(f"{SK}_s", "int", STACK_DEFAULTS[f"{SK}_s"], min=1, max=8, name="ls",
+                         label=N_("layer stack: stride")),
+             us.UrlParam(f"{SK}_d", "int", STACK_DEFAULTS[f"{SK}_d"], min=1, max=8, name="ld",
+                         label=N_("layer stack: dilation"))]
+    transposed = [us.UrlParam(f"{TR}_{name}", "int", TR_DEFAULTS[f"{TR}_{name}"], min=lo,
+                              max=hi, name=f"t{name}", label=label)
+                  for name, lo, hi, label in (
+                      ("h", 1, 4, N_("transposed convolution: input height")),
+                      ("w", 1, 4, N_("transposed convolution: input width")),
+                      ("kh", 1, 4, N_("transposed convolution: kernel height")),
+                      ("kw", 1, 4, N_("transposed convolution: kernel width")),
+                      ("s", 1, 3, N_("transposed convolution: stride")),
+                      ("p", 0, 3, N_("transposed convolution: padding")),
+                      ("op", 0, 2, N_("transposed convolution: output padding")))]
+    return [*sizes, *geometry, *window, *stack, *transposed, quiz.url_param(P)]
 
 
 URL = us.UrlSchema(P, _url_params())
@@ -104,43 +209,59 @@ URL = us.UrlSchema(P, _url_params())
 # ------------------------------------------------------------------------------ controls
 
 
-def presets_section() -> None:
-    st.markdown("**The seeds' examples** (d2l 5.3, an 8×8 input) — one click loads them:")
+def _preset_buttons(presets: list[Preset], key: str, hide_shape: bool) -> None:
     cols = st.columns(len(PRESETS))
-    for k, (label, help_text, values) in enumerate(PRESETS):
-        cols[k].button(label, key=f"{P}_preset_{k}", help=help_text, width="stretch",
-                       on_click=state.set_values(values))
-    cols = st.columns(len(PRESETS))
-    for k, (label, help_text, values) in enumerate(EXTRA_PRESETS):
-        cols[k].button(label, key=f"{P}_extra_{k}", help=help_text, width="stretch",
-                       on_click=state.set_values(values))
+    for k, preset in enumerate(presets):
+        label = preset.label if hide_shape or not preset.shape else \
+            f"{preset.label} → {preset.shape}"
+        help_text = _(preset.help)
+        if preset.answer_note and not hide_shape:
+            help_text += " " + _(preset.answer_note)
+        cols[k].button(label, key=f"{key}_{k}", help=help_text, width="stretch",
+                       on_click=state.set_values(preset.values))
+
+
+def presets_section(hide_shape: bool) -> None:
+    """The seeds' examples (one row: the presenter layout's main controls).
+
+    ``hide_shape``: the quiz asks for the output shape, so no label gives it away.
+    """
+    st.html(WRAP_CSS)
+    st.markdown(_("**The seeds' examples** (d2l 5.3, an 8×8 input) — one click loads them:"))
+    _preset_buttons(PRESETS, f"{P}_preset", hide_shape)
+
+
+def extra_presets() -> None:
+    st.markdown(_("**More examples**, each showing one rule:"))
+    _preset_buttons(EXTRA_PRESETS, f"{P}_extra", True)
 
 
 def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.ConvSettings]:
     col_in, col_geo = st.columns([1, 1.7], gap="medium")
     with col_in, st.container(border=True):
-        st.markdown("##### 1 · Input and kernel")
+        st.markdown(_("##### 1 · Input and kernel"))
         c1, c2 = st.columns(2)
-        in_hw = (int(c1.number_input("Input height", 1, MAX_SIDE, key=IN_H)),
-                 int(c2.number_input("Input width", 1, MAX_SIDE, key=IN_W)))
+        in_hw = (int(c1.number_input(_("Input height"), 1, MAX_SIDE, key=IN_H)),
+                 int(c2.number_input(_("Input width"), 1, MAX_SIDE, key=IN_W)))
         c1, c2 = st.columns(2)
-        ks = (int(c1.number_input("Kernel height", 1, MAX_SIDE, key=K_H)),
-              int(c2.number_input("Kernel width", 1, MAX_SIDE, key=K_W)))
-        st.caption("The input holds 0, 1, 2, … row by row, so you can see where padding "
-                   "copies its values from.")
+        ks = (int(c1.number_input(_("Kernel height"), 1, MAX_SIDE, key=K_H)),
+              int(c2.number_input(_("Kernel width"), 1, MAX_SIDE, key=K_W)))
+        st.caption(_("The input holds 0, 1, 2, … row by row, so you can see where padding "
+                     "copies its values from."))
     with col_geo, st.container(border=True):
-        st.markdown("##### 2 · Padding, stride, dilation")
-        settings = controls.conv_settings(GEO, fold=True)
+        st.markdown(_("##### 2 · Padding, stride, dilation"))
+        settings = controls.conv_settings(GEO)  # the whole box folds in presenter mode
         if isinstance(settings.padding, tuple):
             (top, bottom), (left, right) = settings.padding
             if top == bottom and left == right:
-                st.caption(f"Both sides of each axis alike: PyTorch's "
-                           f"`padding=({top}, {left})`.")
+                st.caption(_("Both sides of each axis alike: PyTorch's `padding=({ph}, {pw})`.")
+                           .format(ph=top, pw=left))
     return in_hw, ks, settings
 
 
 def even_same_axes(ks, dilation) -> list[str]:
-    """Axes whose kernel span is even (where "same" cannot pad both sides alike)."""
+    """Axes (``"height"``, ``"width"``) whose kernel span is even (where "same" cannot pad
+    both sides alike)."""
     return [name for name, k, d in zip(("height", "width"), ks, dilation, strict=True)
             if kernel_span(k, d) % 2 == 0]
 
@@ -154,22 +275,24 @@ def explain_same_with_stride(in_hw, ks, settings: controls.ConvSettings) -> None
     (top, bottom), (left, right) = pads
     try:
         out = explain_conv_output_shape(in_hw, ks, settings.stride, pads, settings.dilation)
-        would = f"{size_text([f.result for f in out])}"
+        would = size_text([f.result for f in out])
     except ValueError:
-        would = "nothing"
+        would = _("nothing")
     about = [-(-n // s) for n, s in zip(in_hw, settings.stride, strict=True)]
-    st.error(
-        f"**\"same\" needs stride 1.** The rule: \"same\" pads so that the output is as large "
-        f"as the input, out = n. With stride {size_text(settings.stride)} the window moves "
-        f"{sh} row(s) and {sw} column(s) per step, so the output shrinks to about n / s (here "
-        f"{size_text(in_hw)} → about {size_text(about)}); keeping it at n would take about "
-        "(s − 1)·n cells of padding, mostly zeros. PyTorch refuses it: "
-        "`ValueError: padding='same' is not supported for strided convolutions`.", icon="🚫")
-    st.markdown(
-        f"The padding \"same\" gives at stride 1 (top {top}, bottom {bottom}, left {left}, "
-        f"right {right}) would give a **{would}** output here: ⌈n / s⌉ for any kernel and "
-        "dilation, which is what TensorFlow calls \"same\" for strided layers.")
-    st.button("Use that padding, side by side", key=f"{P}_fix_same",
+    st.error(_(
+        "**\"same\" needs stride 1.** The rule: \"same\" pads so that the output is as large "
+        "as the input, out = n. With stride {stride} the window moves {sh} row(s) and {sw} "
+        "column(s) per step, so the output shrinks to about n / s (here {size} → about "
+        "{about}); keeping it at n would take about (s − 1)·n cells of padding, mostly zeros. "
+        "PyTorch refuses it: `ValueError: padding='same' is not supported for strided "
+        "convolutions`.").format(stride=size_text(settings.stride), sh=sh, sw=sw,
+                                 size=size_text(in_hw), about=size_text(about)), icon="🚫")
+    st.markdown(_(
+        "The padding \"same\" gives at stride 1 (top {top}, bottom {bottom}, left {left}, "
+        "right {right}) would give a **{would}** output here: ⌈n / s⌉ for any kernel and "
+        "dilation, which is what TensorFlow calls \"same\" for strided layers.").format(
+            top=top, bottom=bottom, left=left, right=right, would=would))
+    st.button(_("Use that padding, side by side"), key=f"{P}_fix_same",
               on_click=state.set_values({f"{GEO}_padding": "custom", f"{GEO}_pad_top": top,
                                          f"{GEO}_pad_bottom": bottom, f"{GEO}_pad_left": left,
                                          f"{GEO}_pad_right": right}))
@@ -177,45 +300,48 @@ def explain_same_with_stride(in_hw, ks, settings: controls.ConvSettings) -> None
 
 def explain_too_big(err: ValueError, in_hw, ks, pads, dilation) -> None:
     lines = []
-    for name, n, k, d, (p0, p1) in zip(("height", "width"), in_hw, ks, dilation, pads,
-                                       strict=True):
+    names = [_(word) for word in FS.AXIS_WORDS]
+    for name, n, k, d, (p0, p1) in zip(names, in_hw, ks, dilation, pads, strict=True):
         span = kernel_span(k, d)
         padded = n + p0 + p1
-        ok = "fits" if span <= padded else f"does not fit: {span - padded} short"
+        ok = (_("fits") if span <= padded else
+              _("does not fit: {n} short").format(n=span - padded))
         lines.append(f"{name:>6}: n + p_before + p_after = {n} + {p0} + {p1} = {padded}  vs  "
                      f"d·(k − 1) + 1 = {d}·({k} − 1) + 1 = {span}  → {ok}")
-    st.error(f"**No output: {err}.** The rule: the window must fit inside the padded input "
-             "at least once along each axis, n + p_before + p_after ≥ d·(k − 1) + 1; "
-             "otherwise ⌊…⌋ + 1 would be 0 or less.", icon="🚫")
+    st.error(_("**No output: {error}.** The rule: the window must fit inside the padded input "
+               "at least once along each axis, n + p_before + p_after ≥ d·(k − 1) + 1; "
+               "otherwise ⌊…⌋ + 1 would be 0 or less.").format(error=err), icon="🚫")
     st.code("\n".join(lines), language=None)
-    st.markdown("Make the kernel (or the dilation) smaller, the input larger, or pad more: "
-                "\"full\" padding always fits.")
+    st.markdown(_("Make the kernel (or the dilation) smaller, the input larger, or pad more: "
+                  "\"full\" padding always fits."))
 
 
 def explain_padding_mode(err: ValueError, mode: str) -> None:
-    rule = {"reflect": "reflect mirrors the input without repeating its edge, so it can copy "
-                       "at most n − 1 cells to each side (padding < n)",
-            "circular": "circular wraps the input around, so it can copy at most n cells to "
-                        "each side (padding ≤ n)"}.get(mode, "")
-    st.error(f"**No output: {err}.** The rule: {rule}. PyTorch refuses the same settings.",
-             icon="🚫")
-    st.markdown("Use less padding, a larger input, or the *zeros* / *replicate* mode (which "
-                "can pad any amount).")
+    if mode == "reflect":
+        rule = _("reflect mirrors the input without repeating its edge, so it can copy at most "
+                 "n − 1 cells to each side (padding < n)")
+    else:
+        rule = _("circular wraps the input around, so it can copy at most n cells to each side "
+                 "(padding ≤ n)")
+    st.error(_("**No output: {error}.** The rule: {rule}. PyTorch refuses the same settings.")
+             .format(error=err, rule=rule), icon="🚫")
+    st.markdown(_("Use less padding, a larger input, or the *zeros* / *replicate* mode (which "
+                  "can pad any amount)."))
 
 
 # ------------------------------------------------------------------------------ geometry
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def padding_chart(in_hw, ks, stride, pads, dilation, mode, picked, show_all):
-    """The padded-input figure for these settings (cached; read-only)."""
+def padding_chart(in_hw, ks, stride, pads, dilation, mode, picked, show_all, lang):
+    """The padded-input figure for these settings (cached per language; read-only)."""
     trace = window_trace(in_hw, ks, stride, pads, dilation)
     marks = FS.default_marks(trace, picked, show_all)
     return FS.padding_figure(trace, mode, marks=marks, available_px=1100)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def conventions_chart(in_hw, ks, dilation):
+def conventions_chart(in_hw, ks, dilation, lang):
     return FS.same_conventions_figure(in_hw, ks, dilation, available_px=1100)
 
 
@@ -225,7 +351,7 @@ def resolve_pick(trace: WindowTrace) -> None:
     oh, ow = trace.out_hw
     if clicked is not None:
         kind, r, c = clicked
-        (top, _), (left, _) = trace.pads
+        (top, _bottom), (left, _right) = trace.pads
         if kind == "output" and 0 <= r < oh and 0 <= c < ow:
             st.session_state[PICK_I], st.session_state[PICK_J] = r, c
         elif kind in ("input", "padding"):
@@ -241,87 +367,163 @@ def resolve_pick(trace: WindowTrace) -> None:
 
 
 def shape_section(trace: WindowTrace, formulas) -> None:
+    """The output shape, the settings in words, and the formula in PyTorch's and d2l's form."""
     (pt, pb), (pl, pr) = trace.pads
-    st.markdown(
-        f"### {size_text(trace.in_hw)} → **{size_text(trace.out_hw)}**\n"
-        f"{size_text(trace.in_hw)} input · {size_text(trace.kernel_size)} kernel · padding top "
-        f"{pt}, bottom {pb}, left {pl}, right {pr} · stride {size_text(trace.stride)} · "
-        f"dilation {size_text(trace.dilation)}")
-    lines = [f"   out = {formulas[0].symbolic}"]
-    lines += [f"{f.axis:>6}: {f.line()}" for f in formulas]
-    st.code("\n".join(lines), language=None)
-    notes = [f"{f.axis}: {f.note}." for f in formulas if f.note]
-    st.caption(" ".join([*notes, "n: input size, p: padding before/after, k: kernel size, "
-                         "d: dilation, s: stride. d·(k − 1) + 1 is the window's span; the floor "
-                         "⌊ ⌋ drops a last step that would not fit."]))
+    st.markdown(f"### {size_text(trace.in_hw)} → **{size_text(trace.out_hw)}**")
+    st.markdown(_("{size} input · {kernel} kernel · padding top {top}, bottom {bottom}, left "
+                  "{left}, right {right} · stride {stride} · dilation {dilation}").format(
+        size=size_text(trace.in_hw), kernel=size_text(trace.kernel_size), top=pt, bottom=pb,
+        left=pl, right=pr, stride=size_text(trace.stride), dilation=size_text(trace.dilation)))
+    lines = FS.formula_lines(trace, formulas)
+    left, right = st.columns(2, gap="small")
+    left.markdown(_("**PyTorch's form** (`torch.nn.Conv2d`)"))
+    left.code("\n".join(lines.pytorch), language=None, wrap_lines=True)
+    right.markdown(_("**d2l's form** (the seeds, d2l 5.3; p = both sides together)"))
+    right.code("\n".join(lines.seeds), language=None, wrap_lines=True)
+    notes = [FS.uneven_stride_note(trace, axis) for axis in (0, 1)]
+    legend = _("n: input size, k: kernel size, p: padding (p_before + p_after), s: stride, "
+               "d: dilation. The floor ⌊ ⌋ drops a last step that would not fit.")
+    if max(trace.dilation) > 1:
+        legend += " " + _("With dilation the window spans d·(k − 1) + 1 cells: that span is "
+                          "the k of d2l's form.")
+    st.caption(" ".join([*[note for note in notes if note], legend]))
 
 
 def window_section(trace: WindowTrace, mode: str) -> None:
+    """The main figure: padded input with the windows, and the output; its legend, the
+    keyboard's way to pick a window, and the figure as numbers."""
     resolve_pick(trace)
+    i, j = int(st.session_state[PICK_I]), int(st.session_state[PICK_J])
+    show_all = bool(st.session_state.get(SHOW_ALL, False))
+    fig = padding_chart(trace.in_hw, trace.kernel_size, trace.stride, trace.pads,
+                        trace.dilation, mode, (i, j), show_all, i18n.current_language())
+    unreached = bool(np.any(trace.unreached_input_cells()))
+    st.markdown(FS.legend_html(FS.legend_items((i, j), unreached)), unsafe_allow_html=True)
+    with _main_figure():
+        controls.show_chart(fig, "padded_input", base=CHART_CONFIG, key=CHART, scale=True,
+                            on_select=state.pick_callback(CHART, CLICK),
+                            selection_mode=("points",))
     oh, ow = trace.out_hw
     c1, c2, c3 = st.columns([1, 1, 1.4])
-    i = int(c1.number_input("Picked window: output row", 0, oh - 1, key=PICK_I))
-    j = int(c2.number_input("output column", 0, ow - 1, key=PICK_J))
-    show_all = c3.checkbox("Show all window positions", key=SHOW_ALL,
-                           help="Every window outlined (only the centres beyond "
-                                f"{FS.MAX_ALL_OUTLINES} windows)")
-    fig = padding_chart(trace.in_hw, trace.kernel_size, trace.stride, trace.pads,
-                        trace.dilation, mode, (i, j), bool(show_all))
-    controls.show_chart(fig, "padded_input", base=CHART_CONFIG, key=CHART,
-                        on_select=state.pick_callback(CHART, CLICK),
-                        selection_mode=("points",))
-    legend = ["🟦 first window", "🟩 last window (dashed)", f"🟧 picked window ({i}, {j})"]
-    if np.any(trace.unreached_input_cells()):
-        legend.append("✖ input cells no window reaches")
-    st.caption(" · ".join(legend) + ". The input holds 0, 1, 2, … row by row; hatched cells "
-               "are padding. The output is what a kernel of ones gives: each cell sums the cells "
-               "under the kernel's taps (with dilation, not the cells in the gaps). Click an "
-               "output cell (or an input cell) to pick its window.")
+    c1.number_input(_("Picked window: output row"), 0, oh - 1, key=PICK_I)
+    c2.number_input(_("Picked window: output column"), 0, ow - 1, key=PICK_J)
+    c3.checkbox(_("Show all window positions"), key=SHOW_ALL,
+                help=_("Every window outlined (only the centres beyond {n} windows)").format(
+                    n=FS.MAX_ALL_OUTLINES))
+    st.caption(_("The input holds 0, 1, 2, … row by row. The output is what a kernel of ones "
+                 "gives: each cell sums the cells under the kernel's taps (with dilation, not "
+                 "the cells in the gaps). Click an output cell (or an input cell) to pick its "
+                 "window, or type its row and column."))
     sources = FS.padding_sources_text(trace.in_hw, trace.pads, mode)
     if sources:
-        st.caption(f"**{mode}** padding: " + "; ".join(sources) + ".")
-    unreached = FS.unreached_summary(trace)
-    if unreached:
-        st.warning("**Not every input cell is used.** " + " ".join(unreached), icon="✖️")
+        st.caption(_("**{mode}** padding: {sources}.").format(mode=mode,
+                                                              sources=_("; ").join(sources)))
+    summary = FS.unreached_summary(trace)
+    if summary:
+        st.warning(_("**Not every input cell is used.**") + " " + " ".join(summary),
+                   icon="✖️")
+    numbers_section(trace, mode, (i, j))
+
+
+def numbers_section(trace: WindowTrace, mode: str, picked) -> None:
+    """The figure's grids as tables (its text alternative), padding rows numbered −1, …"""
+    x = FS.sample_input(trace.in_hw)
+    padded, _mask = FS.padded_sample(x, trace.pads, mode)
+    out = conv2d(x, np.ones(trace.kernel_size), stride=trace.stride, padding=trace.pads,
+                 dilation=trace.dilation, padding_mode=mode)
+    (top, _bottom), (left, _right) = trace.pads
+    with st.expander(_("Show the figure as numbers")):
+        st.markdown(_("**Padded input** {size}: rows and columns numbered as in the input, "
+                      "padding rows and columns below 0 or past the end.").format(
+                          size=size_text(padded.shape)))
+        st.dataframe(_grid_frame(padded, -top, -left), width="content")
+        st.markdown(_("**Output** {size}; the picked window ({i}, {j}) gives {value}.").format(
+            size=size_text(out.shape), i=picked[0], j=picked[1],
+            value=format_number(out[picked])))
+        st.dataframe(_grid_frame(out, 0, 0), width="content")
+
+
+def _grid_frame(values: np.ndarray, first_row: int, first_col: int):
+    """A table of ``values`` whose headers are the row/column numbers (from ``first_*``)."""
+    import pandas as pd
+
+    rows = [str(first_row + r) for r in range(values.shape[0])]
+    cols = [str(first_col + c) for c in range(values.shape[1])]
+    texts = [[format_number(v) for v in row] for row in values]
+    return pd.DataFrame(texts, index=rows, columns=cols)
 
 
 def padded_download(in_hw, pads, mode: str) -> None:
     """CSV / .npy of the padded input drawn above (the input holds 0, 1, 2, …)."""
     padded = pad(np.arange(in_hw[0] * in_hw[1], dtype=np.float64).reshape(in_hw), pads, mode)
-    with st.expander("⬇️ Download the padded input"):
-        download_array_buttons("Padded input", padded, key=f"{P}_dl_padded",
+    with st.expander(_("⬇️ Download the padded input")):
+        download_array_buttons(_("Padded input"), padded, key=f"{P}_dl_padded",
                                file_stem=f"padded_input_{padded.shape[0]}x{padded.shape[1]}")
 
 
 def same_conventions_section(in_hw, ks, dilation, axes) -> None:
-    st.info(
-        f"**An even kernel span with \"same\" ({', '.join(axes)}).** \"same\" needs "
-        "d·(k − 1) padding cells in total per axis; for an even span that total is odd, so "
-        "the two sides cannot get the same amount. **PyTorch** puts the extra cell at the "
-        "**bottom/right** (⌊p/2⌋ top, ⌈p/2⌉ bottom); **d2l** suggests ⌈p/2⌉ on **top** and "
-        "⌊p/2⌋ at the bottom. Both give an output as large as the input; the values shift by "
-        "one cell.", icon="↔️")
-    controls.show_chart(conventions_chart(in_hw, ks, dilation), "same_conventions",
-                        base=CHART_CONFIG, key=f"{P}_conventions_chart")
-    st.radio("Draw the page with", [PYTORCH, D2L], key=CONVENTION, horizontal=True)
+    names = ", ".join(_(FS.AXIS_WORDS[0 if axis == "height" else 1]) for axis in axes)
+    st.info(_(
+        "**An even kernel span with \"same\" ({axes}).** \"same\" needs d·(k − 1) padding cells "
+        "in total per axis; for an even span that total is odd, so the two sides cannot get "
+        "the same amount. **PyTorch** puts the extra cell at the **bottom/right** (⌊p/2⌋ top, "
+        "⌈p/2⌉ bottom); **d2l** suggests ⌈p/2⌉ on **top** and ⌊p/2⌋ at the bottom. Both give "
+        "an output as large as the input; the values shift by one cell.").format(axes=names),
+        icon="↔️")
+    controls.show_chart(conventions_chart(in_hw, ks, dilation, i18n.current_language()),
+                        "same_conventions", base=CHART_CONFIG, key=f"{P}_conventions_chart",
+                        scale=True)
+    st.radio(_("Draw the page with"), list(CONVENTION_LABELS), key=CONVENTION, horizontal=True,
+             format_func=lambda value: _(CONVENTION_LABELS[value]))
+
+
+def pytorch_notes(generated, padding, padding_mode: str) -> list[str]:
+    """Why the PyTorch code looks the way it does, in the page's language.
+
+    The same cases, in the same order, as ``convcore.stack.pytorch_conv2d_code``'s English
+    ``notes`` (one sentence each).
+    """
+    (top, bottom), (left, right) = generated.pads
+    named = padding.strip().lower() if isinstance(padding, str) else None
+    has_padding = any(p for pair in generated.pads for p in pair)
+    notes = []
+    if named == "same" and not is_symmetric(generated.pads):
+        notes.append(_("padding=\"same\" with an even kernel span pads one cell more at the "
+                       "bottom/right: here top {top}, bottom {bottom}, left {left}, right "
+                       "{right}.").format(top=top, bottom=bottom, left=left, right=right))
+    elif named == "full":
+        notes.append(_("PyTorch has no padding=\"full\": it is span − 1 cells on every side, "
+                       "here `padding=({ph}, {pw})`.").format(ph=top, pw=left))
+    if generated.uses_f_pad:
+        notes.append(_("nn.Conv2d pads both sides of an axis alike, so the uneven padding (top "
+                       "{top}, bottom {bottom}, left {left}, right {right}) is done by F.pad "
+                       "first; its tuple starts with the last axis: (left, right, top, bottom).")
+                     .format(top=top, bottom=bottom, left=left, right=right))
+    elif padding_mode != "zeros" and not has_padding:
+        notes.append(_("There is no padding, so the {mode} padding mode changes nothing and is "
+                       "left out.").format(mode=padding_mode))
+    return notes
 
 
 def pytorch_section(in_hw, ks, padding, settings: controls.ConvSettings) -> None:
     with st.container(border=True):
-        st.markdown("##### 🔥 PyTorch for this view")
+        st.markdown(_("##### PyTorch for this view"))
         try:
             generated = pytorch_conv2d_code(in_hw, ks, settings.stride, padding,
                                             settings.dilation, settings.padding_mode)
         except (ValueError, TypeError) as err:
-            st.caption(f"No PyTorch layer gives these settings: {err}")
+            st.caption(_("No PyTorch layer gives these settings: {error}").format(error=err))
             return
         st.code(generated.code, language="python", wrap_lines=True)
-        for note in generated.notes:
+        for note in pytorch_notes(generated, padding, settings.padding_mode):
             st.caption(note)
 
 
 def geometry_section() -> None:
-    in_hw, ks, settings = geometry_controls()
+    """Settings (folded in presenter mode), then the quiz or the shape, formula and figure."""
+    with _folded(_("Input, kernel, padding, stride")):
+        in_hw, ks, settings = geometry_controls()
+        extra_presets()
     padding = settings.padding
     if padding == "same" and settings.stride != (1, 1):
         explain_same_with_stride(in_hw, ks, settings)
@@ -342,11 +544,10 @@ def geometry_section() -> None:
         explain_padding_mode(err, settings.padding_mode)
         return
     trace = window_trace(in_hw, ks, settings.stride, pads, settings.dilation)
-    quiz.quiz_enabled(P)
-    if not quiz.ask_shape(P, "shape", "What shape is the output?", trace.out_hw,
-                          explanation="Per axis: ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ "
-                                      "+ 1."):
-        st.caption("The formula and the drawing appear once you answer.")
+    if not quiz.ask_shape(P, "shape", _("What shape is the output?"), trace.out_hw,
+                          explanation=_("Per axis: ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ "
+                                        "+ 1, or d2l's ⌊(n − k + p + s) / s⌋.")):
+        st.caption(_("The formula and the drawing appear once you answer."))
         return
     shape_section(trace, formulas)
     window_section(trace, settings.padding_mode)
@@ -359,43 +560,27 @@ def geometry_section() -> None:
 # ------------------------------------------------------------------------------ layer stack
 
 
-STACK_PADDINGS = {"valid": "valid (0)", "same": "same", "number": "a number"}
-STACK_PRESETS = [
-    ("240×240 · 10× k5 → 200×200", "The seeds: ten 5×5 layers, no padding, on 240×240",
-     {f"{P}_stack_h": 240, f"{P}_stack_w": 240, f"{P}_stack_n": 10, f"{P}_stack_k": 5,
-      f"{P}_stack_pad": "valid", f"{P}_stack_s": 1, f"{P}_stack_d": 1}),
-    ("… with p2 → 240×240", "The same ten 5×5 layers with padding 2 keep 240×240",
-     {f"{P}_stack_h": 240, f"{P}_stack_w": 240, f"{P}_stack_n": 10, f"{P}_stack_k": 5,
-      f"{P}_stack_pad": "number", f"{P}_stack_p": 2, f"{P}_stack_s": 1, f"{P}_stack_d": 1}),
-    ("224×224 · 5× k3 p1 s2 → 7×7",
-     "Five 3×3 layers with padding 1 and stride 2 shrink 224×224 to 7×7",
-     {f"{P}_stack_h": 224, f"{P}_stack_w": 224, f"{P}_stack_n": 5, f"{P}_stack_k": 3,
-      f"{P}_stack_pad": "number", f"{P}_stack_p": 1, f"{P}_stack_s": 2, f"{P}_stack_d": 1}),
-]
-STACK_DEFAULTS = {**STACK_PRESETS[0][2], f"{P}_stack_p": 1}
-
-
 def stack_section() -> None:
-    st.subheader("🧱 Layer-stack calculator")
-    st.markdown("N layers of one kernel, padding and stride on an input: the shape after each "
-                "layer, and the **receptive field** — the input region that can affect one "
-                "output cell (padding included) — growing layer by layer.")
+    st.subheader(_("Layer-stack calculator"))
+    st.markdown(_("N layers of one kernel, padding and stride on an input: the shape after "
+                  "each layer, and the **receptive field** — the input region that can affect "
+                  "one output cell (padding included) — growing layer by layer."))
     cols = st.columns(len(STACK_PRESETS))
     for k, (label, help_text, values) in enumerate(STACK_PRESETS):
-        cols[k].button(label, key=f"{P}_stack_preset_{k}", help=help_text, width="stretch",
+        cols[k].button(label, key=f"{SK}_preset_{k}", help=_(help_text), width="stretch",
                        on_click=state.set_values(values))
     c = st.columns([1, 1, 1, 1, 1.4, 1, 1])
-    in_hw = (int(c[0].number_input("Input height", 1, 4096, key=f"{P}_stack_h")),
-             int(c[1].number_input("Input width", 1, 4096, key=f"{P}_stack_w")))
-    n = int(c[2].number_input("Layers", 0, 64, key=f"{P}_stack_n"))
-    k = int(c[3].number_input("Kernel", 1, 31, key=f"{P}_stack_k"))
-    kind = c[4].radio("Padding", list(STACK_PADDINGS), key=f"{P}_stack_pad",
-                      format_func=STACK_PADDINGS.get, horizontal=True)
+    in_hw = (int(c[0].number_input(_("Input height"), 1, 4096, key=f"{SK}_h")),
+             int(c[1].number_input(_("Input width"), 1, 4096, key=f"{SK}_w")))
+    n = int(c[2].number_input(_("Layers"), 0, 64, key=f"{SK}_n"))
+    k = int(c[3].number_input(_("Kernel"), 1, 31, key=f"{SK}_k"))
+    kind = c[4].radio(_("Padding"), list(STACK_PADDINGS), key=f"{SK}_pad",
+                      format_func=lambda value: _(STACK_PADDINGS[value]), horizontal=True)
     padding = kind
     if kind == "number":
-        padding = int(c[4].number_input("Padding per side", 0, 32, key=f"{P}_stack_p"))
-    stride = int(c[5].number_input("Stride", 1, 8, key=f"{P}_stack_s"))
-    dilation = int(c[6].number_input("Dilation", 1, 8, key=f"{P}_stack_d"))
+        padding = int(c[4].number_input(_("Padding per side"), 0, 32, key=f"{SK}_p"))
+    stride = int(c[5].number_input(_("Stride"), 1, 8, key=f"{SK}_s"))
+    dilation = int(c[6].number_input(_("Dilation"), 1, 8, key=f"{SK}_d"))
     layers = [ConvLayer(k, stride, padding, dilation)] * n
     try:
         rows = layer_stack_shapes(in_hw, layers)
@@ -403,58 +588,64 @@ def stack_section() -> None:
     except StackError as err:
         rows, failure = list(err.rows), err
     except ValueError as err:
-        st.error(f"**These layers cannot be built:** {err}.", icon="🚫")
+        st.error(_("**These layers cannot be built:** {error}.").format(error=err), icon="🚫")
         return
-    table = [{"layer": "input", "shape": size_text(in_hw), "padding": "", "receptive field": "1×1",
-              "jump": "1"}]
-    for row in rows:
-        (pt, pb), (pl, pr) = row.pads
-        pads = str(pt) if len({pt, pb, pl, pr}) == 1 else f"{pt},{pb} / {pl},{pr}"
-        table.append({"layer": str(row.layer), "shape": size_text(row.out_hw), "padding": pads,
-                      "receptive field": size_text(row.field.size),
-                      "jump": size_text(row.field.jump) if row.field.jump[0] != row.field.jump[1]
-                      else str(row.field.jump[0])})
     left, right = st.columns([1, 1.3], gap="large")
     with left:
+        table = stack_table(in_hw, rows)
         st.dataframe(table, hide_index=True, width="stretch",
                      height=min(38 + 35 * len(table), 420))
     with right:
         controls.show_chart(FS.stack_figure(in_hw, rows), "layer_stack", base=CHART_CONFIG,
-                            width="stretch", key=f"{P}_stack_chart")
+                            width="stretch", key=f"{SK}_chart", scale=True)
     if failure is not None:
-        st.error(f"**The stack stops at layer {failure.layer}.** {failure}. The rule: each "
-                 "layer's window must fit in its (padded) input.", icon="🚫")
+        st.error(_("**The stack stops at layer {layer}.** {error}. The rule: each layer's window "
+                   "must fit in its (padded) input.").format(layer=failure.layer, error=failure),
+                 icon="🚫")
     elif rows:
         last = rows[-1]
         kept = last.out_hw[0] * last.out_hw[1] / (in_hw[0] * in_hw[1])
-        change = (f"{100 * (1 - kept):.1f}% of the cells are gone" if kept < 1 else
-                  "no cells are lost" if kept == 1 else f"{kept:.2f}× as many cells")
-        st.success(
-            f"**{size_text(in_hw)} → {size_text(last.out_hw)}** after {n} layer"
-            f"{'s' if n > 1 else ''}: {change}. One output cell's receptive field is a "
-            f"**{size_text(last.field.size)}** region of the (padded) input; neighbouring "
-            f"output cells are {size_text(last.field.jump)} input cells apart. Each layer adds "
-            "d·(k − 1)·(product of the earlier strides) to the receptive field.")
+        if kept < 1:
+            change = _("{percent}% of the cells are gone").format(
+                percent=f"{100 * (1 - kept):.1f}")
+        elif kept == 1:
+            change = _("no cells are lost")
+        else:
+            change = _("{times}× as many cells").format(times=f"{kept:.2f}")
+        st.success(n_(
+            "**{size} → {out}** after {n} layer: {change}. One output cell's receptive field "
+            "is a **{field}** region of the (padded) input; neighbouring output cells are "
+            "{jump} input cells apart. Each layer adds d·(k − 1)·(product of the earlier "
+            "strides) to the receptive field.",
+            "**{size} → {out}** after {n} layers: {change}. One output cell's receptive field "
+            "is a **{field}** region of the (padded) input; neighbouring output cells are "
+            "{jump} input cells apart. Each layer adds d·(k − 1)·(product of the earlier "
+            "strides) to the receptive field.", n).format(
+                size=size_text(in_hw), out=size_text(last.out_hw), n=n, change=change,
+                field=size_text(last.field.size), jump=size_text(last.field.jump)))
+
+
+def stack_table(in_hw, rows) -> list[dict]:
+    """One row per layer (the input first): shape, padding, receptive field, jump."""
+    layer, shape, padding = _("layer"), _("shape"), _("padding")
+    field, jump = _("receptive field"), _("jump")
+    table = [{layer: _("input"), shape: size_text(in_hw), padding: "", field: "1×1",
+              jump: "1"}]
+    for row in rows:
+        (pt, pb), (pl, pr) = row.pads
+        pads = str(pt) if len({pt, pb, pl, pr}) == 1 else f"{pt},{pb} / {pl},{pr}"
+        table.append({layer: str(row.layer), shape: size_text(row.out_hw), padding: pads,
+                      field: size_text(row.field.size),
+                      jump: size_text(row.field.jump) if row.field.jump[0] != row.field.jump[1]
+                      else str(row.field.jump[0])})
+    return table
 
 
 # ------------------------------------------------------------------------------ transposed
 
 
-TR = f"{P}_tr"
-TR_PRESETS = [
-    ("d2l: 2×2 input, 2×2 kernel → 3×3", {f"{TR}_h": 2, f"{TR}_w": 2, f"{TR}_kh": 2,
-                                          f"{TR}_kw": 2, f"{TR}_s": 1, f"{TR}_p": 0,
-                                          f"{TR}_op": 0}),
-    ("… stride 2 → 4×4", {f"{TR}_h": 2, f"{TR}_w": 2, f"{TR}_kh": 2, f"{TR}_kw": 2,
-                          f"{TR}_s": 2, f"{TR}_p": 0, f"{TR}_op": 0}),
-    ("… padding 1 → 1×1", {f"{TR}_h": 2, f"{TR}_w": 2, f"{TR}_kh": 2, f"{TR}_kw": 2,
-                           f"{TR}_s": 1, f"{TR}_p": 1, f"{TR}_op": 0}),
-]
-TR_DEFAULTS = TR_PRESETS[0][1]
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
-def transpose_charts(in_hw, k_hw, stride, padding, output_padding):
+def transpose_charts(in_hw, k_hw, stride, padding, output_padding, lang):
     x = np.arange(in_hw[0] * in_hw[1], dtype=np.float64).reshape(in_hw)
     kernel = np.arange(k_hw[0] * k_hw[1], dtype=np.float64).reshape(k_hw)
     parts = FS.transpose_parts(x, kernel, stride, padding, output_padding)
@@ -462,49 +653,56 @@ def transpose_charts(in_hw, k_hw, stride, padding, output_padding):
 
 
 def transpose_section() -> None:
-    st.subheader("↕️ Transposed convolution")
-    st.markdown("The transposed convolution goes the other way: **every input cell scatters "
-                "a copy of the kernel, scaled by its value**, into the output, `stride` cells "
-                "apart; overlapping copies add up, and `padding` then cuts cells off every "
-                "side. Input and kernel hold 0, 1, 2, … (d2l's example).")
+    st.subheader(_("Transposed convolution"))
+    st.markdown(_("The transposed convolution goes the other way: **every input cell scatters "
+                  "a copy of the kernel, scaled by its value**, into the output, `stride` cells "
+                  "apart; overlapping copies add up, and `padding` then cuts cells off every "
+                  "side. Input and kernel hold 0, 1, 2, … (d2l's example)."))
     cols = st.columns(len(TR_PRESETS))
-    for k, (label, values) in enumerate(TR_PRESETS):
-        cols[k].button(label, key=f"{TR}_preset_{k}", width="stretch",
+    for k, (label, help_text, values) in enumerate(TR_PRESETS):
+        cols[k].button(label, key=f"{TR}_preset_{k}", help=_(help_text), width="stretch",
                        on_click=state.set_values(values))
     c = st.columns(7)
-    in_hw = (int(c[0].number_input("Input height", 1, 4, key=f"{TR}_h")),
-             int(c[1].number_input("Input width", 1, 4, key=f"{TR}_w")))
-    k_hw = (int(c[2].number_input("Kernel height", 1, 4, key=f"{TR}_kh")),
-            int(c[3].number_input("Kernel width", 1, 4, key=f"{TR}_kw")))
-    stride = int(c[4].number_input("Stride", 1, 3, key=f"{TR}_s"))
-    padding = int(c[5].number_input("Padding", 0, 3, key=f"{TR}_p"))
-    output_padding = int(c[6].number_input("Output padding", 0, 2, key=f"{TR}_op",
-                                           help="Extra cells at the bottom/right; must be "
-                                                "smaller than the stride"))
+    in_hw = (int(c[0].number_input(_("Input height"), 1, 4, key=f"{TR}_h")),
+             int(c[1].number_input(_("Input width"), 1, 4, key=f"{TR}_w")))
+    k_hw = (int(c[2].number_input(_("Kernel height"), 1, 4, key=f"{TR}_kh")),
+            int(c[3].number_input(_("Kernel width"), 1, 4, key=f"{TR}_kw")))
+    stride = int(c[4].number_input(_("Stride"), 1, 3, key=f"{TR}_s"))
+    padding = int(c[5].number_input(_("Padding"), 0, 3, key=f"{TR}_p"))
+    output_padding = int(c[6].number_input(_("Output padding"), 0, 2, key=f"{TR}_op",
+                                           help=_("Extra cells at the bottom/right; must be "
+                                                  "smaller than the stride")))
     try:
         formulas = explain_conv_transpose_output_shape(in_hw, k_hw, stride, padding,
                                                        output_padding)
-        parts, figures = transpose_charts(in_hw, k_hw, stride, padding, output_padding)
+        parts, figures = transpose_charts(in_hw, k_hw, stride, padding, output_padding,
+                                          i18n.current_language())
     except ValueError as err:
-        st.error(f"**No output: {err}.**", icon="🚫")
+        st.error(_("**No output: {error}.**").format(error=err), icon="🚫")
         return
     out_hw = tuple(f.result for f in formulas)
     st.markdown(f"#### {size_text(in_hw)} → **{size_text(out_hw)}**")
-    lines = [f"   out = {formulas[0].symbolic}"] + [f"{f.axis:>6}: {f.line()}" for f in formulas]
+    names = [_(word) for word in FS.AXIS_WORDS]
+    lines = [f"   out = {formulas[0].symbolic}"] + [
+        f"{name:>6}: {f.line()}" for name, f in zip(names, formulas, strict=True)]
     st.code("\n".join(lines), language=None)
     for k, fig in enumerate(figures):
         if k == 1:
-            where = "row r, column c" if stride == 1 else f"row {stride}·r, column {stride}·c"
-            st.markdown("**Each input cell's patch** (its value times the kernel, placed at "
-                        f"{where}; the outline marks where it lands):")
-        controls.show_chart(fig, f"transposed_{k}", base=CHART_CONFIG, key=f"{TR}_chart_{k}")
+            if stride == 1:
+                where = _("row r, column c")
+            else:
+                where = _("row {s}·r, column {s}·c").format(s=stride)
+            st.markdown(_("**Each input cell's patch** (its value times the kernel, placed at "
+                          "{where}; the outline marks where it lands):").format(where=where))
+        controls.show_chart(fig, f"transposed_{k}", base=CHART_CONFIG, key=f"{TR}_chart_{k}",
+                            scale=True)
     if padding:
-        st.caption(f"The hatched cells of the sum are cut off: padding {padding} removes "
-                   f"{padding} row(s) and column(s) on every side (output_padding then adds "
-                   "cells back at the bottom/right).")
+        st.caption(_("The hatched cells of the sum are cut off: padding {p} removes {p} row(s) "
+                     "and column(s) on every side (output_padding then adds cells back at the "
+                     "bottom/right).").format(p=padding))
     if len(figures) == 1:
-        st.caption(f"The {in_hw[0] * in_hw[1]} patches are not drawn one by one beyond "
-                   f"{FS.MAX_PATCHES} input cells.")
+        st.caption(_("The {n} patches are not drawn one by one beyond {most} input cells.")
+                   .format(n=in_hw[0] * in_hw[1], most=FS.MAX_PATCHES))
     rows = "[" + ", ".join("[" + ", ".join(format_number(v) for v in row) + "]"
                            for row in parts.output) + "]"
     st.code(f"conv_transpose2d(x, K, stride={stride}, padding={padding}, "
@@ -514,16 +712,29 @@ def transpose_section() -> None:
 # ------------------------------------------------------------------------------ page
 
 
+def _folded(label: str):
+    """Settings that presenter mode folds away (drawn, so they keep their values)."""
+    return presenter.advanced_controls(label)
+
+
+def _main_figure():
+    """The container of the page's main figure (``ui.a11y.main_figure`` when available)."""
+    return st.container(key="main_figure")
+
+
 def main() -> None:
     us.sync_from_url(URL)
     state.init_defaults({**DEFAULTS, **STACK_DEFAULTS, **TR_DEFAULTS})
-    st.title("📐 Padding & stride")
-    st.markdown(
-        "Why is the output smaller than the input, and by how much? **Padding** adds cells "
-        "around the input, **stride** moves the window more than one cell per step, "
-        "**dilation** spreads the kernel's taps. The formula below is filled in with your "
-        "numbers; the drawing shows where the windows go and which cells they never reach.")
-    presets_section()
+    st.title(_("Padding & stride"))
+    if presenter.show_if_not_presenting():
+        st.markdown(_(
+            "Why is the output smaller than the input, and by how much? **Padding** adds cells "
+            "around the input, **stride** moves the window more than one cell per step, "
+            "**dilation** spreads the kernel's taps. The formula below is filled in with your "
+            "numbers; the drawing shows where the windows go and which cells they never "
+            "reach."))
+    quiz.quiz_enabled(P)
+    presets_section(hide_shape=quiz.is_enabled(P))
     geometry_section()
     quiz.score_badge(P)
     st.divider()
@@ -531,7 +742,7 @@ def main() -> None:
     st.divider()
     transpose_section()
     us.sync_to_url(URL)
-    with st.expander("🔗 Share this view"):
+    with st.expander(_("Share this view")):
         us.share_link_box()
 
 

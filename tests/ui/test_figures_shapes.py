@@ -177,10 +177,11 @@ def test_the_seeds_stride_example_explains_the_dropped_rows():
 
 def test_gaps_are_explained_by_their_cause():
     jump = FS.unreached_summary(window_trace((7, 7), 2, stride=3))
-    assert any("Input row 2 is skipped: the stride (3) is longer than the window (2 rows)"
+    # One whole sentence per cause (translatable), the cause said the same way as before.
+    assert any("Input row 2 is skipped. The stride (3) is longer than the window's span (2)"
                in s for s in jump)
     dilated = FS.unreached_summary(window_trace((9, 9), 2, stride=2, dilation=2))
-    assert dilated[0].startswith("Input rows 1, 3, 5, 7 are skipped: they fall in the "
+    assert dilated[0].startswith("Input rows 1, 3, 5, 7 are skipped. They fall in the "
                                  "dilation gaps")
     assert FS.unreached_summary(window_trace((8, 8), 3, padding=1)) == []
 
