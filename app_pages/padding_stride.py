@@ -14,7 +14,13 @@ import numpy as np
 import streamlit as st
 
 from convcore.conv import conv2d
-from convcore.padding import is_symmetric, pad, resolve_padding, same_padding_d2l
+from convcore.padding import (
+    PADDING_MODES,
+    is_symmetric,
+    pad,
+    resolve_padding,
+    same_padding_d2l,
+)
 from convcore.shapes import (
     explain_conv_output_shape,
     explain_conv_transpose_output_shape,
@@ -250,13 +256,71 @@ def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.Conv
                      "copies its values from."))
     with col_geo, st.container(border=True):
         st.markdown(_("##### 2 · Padding, stride, dilation"))
-        settings = controls.conv_settings(GEO)  # the whole box folds in presenter mode
+        settings = conv_settings()
         if isinstance(settings.padding, tuple):
             (top, bottom), (left, right) = settings.padding
             if top == bottom and left == right:
                 st.caption(_("Both sides of each axis alike: PyTorch's `padding=({ph}, {pw})`.")
                            .format(ph=top, pw=left))
     return in_hw, ks, settings
+
+
+def _labels(names: dict[str, str]):
+    """A ``format_func`` showing ``names[value]`` in this run's language.
+
+    The language is fixed when the widget is drawn: Streamlit (and AppTest) may call a
+    format function outside the script run, where the session's language is unknown.
+    """
+    translations = i18n.translations(i18n.current_language())
+    return lambda value: translations.gettext(names[value])
+
+
+#: Padding kinds of the radio (values as in ``ui.controls.PADDING_CHOICES``).
+PADDING_KINDS = {"valid": N_("valid"), "same": N_("same"), "full": N_("full"),
+                 "custom": N_("each side")}
+SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
+
+
+def conv_settings() -> controls.ConvSettings:
+    """Padding (named or per side), stride, dilation and padding mode, in the page's language.
+
+    The widgets and keys of ``ui.controls.conv_settings(GEO)`` (so ``url_state.conv_params``
+    links keep working), with translated labels and help; the whole box folds away in
+    presenter mode, so nothing in it folds separately.
+    """
+    kind = st.radio(_("Padding"), list(PADDING_KINDS), key=f"{GEO}_padding", horizontal=True,
+                    format_func=_labels(PADDING_KINDS),
+                    help=_("valid: no padding. same: output as large as the input (stride 1; "
+                           "PyTorch puts the extra row/column of an even kernel at the bottom/"
+                           "right). full: every partial overlap."))
+    padding: str | tuple = kind
+    if kind == "custom":
+        cols = st.columns(4)
+        sides = [_int_input(cols[k], _(label), 0, 20, 1, f"{GEO}_pad_{side}")
+                 for k, (side, label) in enumerate(SIDES.items())]
+        padding = ((sides[0], sides[1]), (sides[2], sides[3]))
+    c1, c2 = st.columns(2)
+    stride = (_int_input(c1, _("Stride ↓"), 1, 8, 1, f"{GEO}_stride_h",
+                         help=_("Rows the window moves down per step")),
+              _int_input(c2, _("Stride →"), 1, 8, 1, f"{GEO}_stride_w",
+                         help=_("Columns the window moves right per step")))
+    c3, c4 = st.columns(2)
+    dilation = (_int_input(c3, _("Dilation ↓"), 1, 5, 1, f"{GEO}_dilation_h",
+                           help=_("Spacing of kernel rows (1: no gap)")),
+                _int_input(c4, _("Dilation →"), 1, 5, 1, f"{GEO}_dilation_w",
+                           help=_("Spacing of kernel columns (1: no gap)")))
+    mode = st.selectbox(_("Padding values"), PADDING_MODES, key=f"{GEO}_padding_mode",
+                        help=_("zeros; reflect (mirror, edge not repeated); replicate (repeat "
+                               "the edge); circular (wrap around), as torch.nn.Conv2d."))
+    return controls.ConvSettings(padding, stride, dilation, mode)
+
+
+def _int_input(container, label: str, lo: int, hi: int, default: int, key: str, *,
+               help: str | None = None) -> int:
+    """A whole-number input whose default lives in session state (presets and links write
+    the key before the widget is drawn)."""
+    st.session_state.setdefault(key, default)
+    return int(container.number_input(label, lo, hi, key=key, step=1, help=help))
 
 
 def even_same_axes(ks, dilation) -> list[str]:
@@ -474,7 +538,7 @@ def same_conventions_section(in_hw, ks, dilation, axes) -> None:
                         "same_conventions", base=CHART_CONFIG, key=f"{P}_conventions_chart",
                         scale=True)
     st.radio(_("Draw the page with"), list(CONVENTION_LABELS), key=CONVENTION, horizontal=True,
-             format_func=lambda value: _(CONVENTION_LABELS[value]))
+             format_func=_labels(CONVENTION_LABELS))
 
 
 def pytorch_notes(generated, padding, padding_mode: str) -> list[str]:
@@ -575,7 +639,7 @@ def stack_section() -> None:
     n = int(c[2].number_input(_("Layers"), 0, 64, key=f"{SK}_n"))
     k = int(c[3].number_input(_("Kernel"), 1, 31, key=f"{SK}_k"))
     kind = c[4].radio(_("Padding"), list(STACK_PADDINGS), key=f"{SK}_pad",
-                      format_func=lambda value: _(STACK_PADDINGS[value]), horizontal=True)
+                      format_func=_labels(STACK_PADDINGS), horizontal=True)
     padding = kind
     if kind == "number":
         padding = int(c[4].number_input(_("Padding per side"), 0, 32, key=f"{SK}_p"))

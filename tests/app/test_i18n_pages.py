@@ -36,6 +36,12 @@ ALLOWED = {word.lower() for word in """
 #: One changed state per page: widget key → value (set after the first run).
 CHANGED: dict[str, dict[str, object]] = {
     "app_pages/home.py": {},
+    # The strided seed example: unreached rows, the floor note, d2l's strided form; the
+    # layer stack with a number as padding; the transposed convolution with padding.
+    "app_pages/padding_stride.py": {"ps_k_h": 3, "ps_k_w": 5, "ps_geo_pad_top": 0,
+                                    "ps_geo_pad_bottom": 0, "ps_geo_stride_h": 3,
+                                    "ps_geo_stride_w": 4, "ps_show_all": True,
+                                    "ps_stack_pad": "number", "ps_tr_p": 1},
 }
 
 
