@@ -46,6 +46,8 @@ IN_H, IN_W, K_H, K_W = f"{P}_in_h", f"{P}_in_w", f"{P}_k_h", f"{P}_k_w"
 CONVENTION = f"{P}_same_convention"
 PICK_I, PICK_J, SHOW_ALL = f"{P}_pick_i", f"{P}_pick_j", f"{P}_show_all"
 CHART, CLICK = f"{P}_chart", f"{P}_click"
+OUT_CHART = f"{P}_out_chart"  # presenter mode: the output below the padded input
+PICK_USER = f"{P}_pick_user"  # True once the learner (or a link) picked a window
 MAX_SIDE = 64
 #: The two "same" conventions of an even kernel (radio values; labels in CONVENTION_LABELS).
 PYTORCH, D2L = "pytorch", "d2l"
@@ -71,7 +73,7 @@ def _geometry_values(in_hw, kernel, pads, stride=(1, 1), dilation=(1, 1), paddin
             f"{GEO}_pad_left": left, f"{GEO}_pad_right": right,
             f"{GEO}_stride_h": stride[0], f"{GEO}_stride_w": stride[1],
             f"{GEO}_dilation_h": dilation[0], f"{GEO}_dilation_w": dilation[1],
-            f"{GEO}_padding_mode": mode, PICK_I: None, PICK_J: None}
+            f"{GEO}_padding_mode": mode, PICK_I: None, PICK_J: None, PICK_USER: False}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +159,17 @@ TR_PRESETS = [
 TR_DEFAULTS = TR_PRESETS[0][2]
 
 
+def _picked_by_user(session) -> bool:
+    """Whether the learner picked the window (then the link carries it); otherwise the page
+    picks the middle one for each geometry."""
+    return bool(session.get(PICK_USER)) and None not in (session.get(PICK_I),
+                                                         session.get(PICK_J))
+
+
+def _mark_picked() -> None:
+    st.session_state[PICK_USER] = True
+
+
 def _url_params() -> list[us.UrlParam]:
     """Every setting a link restores; defaults = what the page opens with.
 
@@ -172,9 +185,11 @@ def _url_params() -> list[us.UrlParam]:
     geometry = [dataclasses.replace(param, default=DEFAULTS[param.key])
                 if param.key in DEFAULTS else param for param in us.conv_params(GEO)]
     window = [us.UrlParam(PICK_I, "int", None, min=0, max=10_000, name="pi",
-                          label=N_("picked window row")),
+                          label=N_("picked window row"), when=_picked_by_user,
+                          to_state=lambda value: {PICK_I: value, PICK_USER: True}),
               us.UrlParam(PICK_J, "int", None, min=0, max=10_000, name="pj",
-                          label=N_("picked window column")),
+                          label=N_("picked window column"), when=_picked_by_user,
+                          to_state=lambda value: {PICK_J: value, PICK_USER: True}),
               us.UrlParam(SHOW_ALL, "bool", False, name="all", label=N_("all window positions")),
               us.UrlParam(CONVENTION, "choice", PYTORCH, choices=[PYTORCH, D2L], name="conv",
                           label=N_("\"same\" convention"))]
@@ -233,7 +248,9 @@ def presets_section(hide_shape: bool) -> None:
     ``hide_shape``: the quiz asks for the output shape, so no label gives it away.
     """
     st.html(WRAP_CSS)
-    st.markdown(_("**The seeds' examples** (d2l 5.3, an 8×8 input) — one click loads them:"))
+    if presenter.show_if_not_presenting():
+        st.markdown(_("**The seeds' examples** (d2l 5.3, an 8×8 input) — one click loads "
+                      "them:"))
     _preset_buttons(PRESETS, f"{P}_preset", hide_shape)
 
 
@@ -243,8 +260,20 @@ def extra_presets() -> None:
 
 
 def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.ConvSettings]:
-    col_in, col_geo = st.columns([1, 1.7], gap="medium")
-    with col_in, st.container(border=True):
+    """Input and kernel sizes, padding and stride, dilation and padding values.
+
+    Two boxes side by side; in presenter mode two folded expanders in one row (the widgets
+    are drawn either way, so their values and the link survive switching modes).
+    """
+    if presenter.presenter_mode():
+        left, right = st.columns(2)
+        in_box = geo_box = left.expander(_("Input, kernel, padding, stride"))
+        more_box = right.expander("⚙️ " + _(ADVANCED_LABEL))
+    else:
+        col_in, col_geo = st.columns([1, 1.7], gap="medium")
+        in_box, geo_box = col_in.container(border=True), col_geo.container(border=True)
+        more_box = geo_box
+    with in_box:
         st.markdown(_("##### 1 · Input and kernel"))
         c1, c2 = st.columns(2)
         in_hw = (int(c1.number_input(_("Input height"), 1, MAX_SIDE, key=IN_H)),
@@ -254,15 +283,19 @@ def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.Conv
               int(c2.number_input(_("Kernel width"), 1, MAX_SIDE, key=K_W)))
         st.caption(_("The input holds 0, 1, 2, … row by row, so you can see where padding "
                      "copies its values from."))
-    with col_geo, st.container(border=True):
+    with geo_box:
         st.markdown(_("##### 2 · Padding, stride, dilation"))
-        settings = conv_settings()
-        if isinstance(settings.padding, tuple):
-            (top, bottom), (left, right) = settings.padding
-            if top == bottom and left == right:
+        padding, stride = padding_and_stride()
+        if isinstance(padding, tuple):
+            (top, bottom), (left_pad, right_pad) = padding
+            if top == bottom and left_pad == right_pad:
                 st.caption(_("Both sides of each axis alike: PyTorch's `padding=({ph}, {pw})`.")
-                           .format(ph=top, pw=left))
-    return in_hw, ks, settings
+                           .format(ph=top, pw=left_pad))
+    with more_box:
+        dilation, mode = dilation_and_mode()
+    with in_box if presenter.presenter_mode() else st.container():
+        extra_presets()
+    return in_hw, ks, controls.ConvSettings(padding, stride, dilation, mode)
 
 
 def _labels(names: dict[str, str]):
@@ -278,15 +311,17 @@ def _labels(names: dict[str, str]):
 #: Padding kinds of the radio (values as in ``ui.controls.PADDING_CHOICES``).
 PADDING_KINDS = {"valid": N_("valid"), "same": N_("same"), "full": N_("full"),
                  "custom": N_("each side")}
+#: The folded dilation/padding-values box in presenter mode (named as ui.controls names it).
+ADVANCED_LABEL = N_("Dilation and padding values")
 SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
 
 
-def conv_settings() -> controls.ConvSettings:
-    """Padding (named or per side), stride, dilation and padding mode, in the page's language.
+def padding_and_stride():
+    """Padding (named or per side) and stride, with the keys of ``ui.controls.conv_settings``
+    (so ``url_state.conv_params(GEO)`` links keep working), labels in the page's language.
 
-    The widgets and keys of ``ui.controls.conv_settings(GEO)`` (so ``url_state.conv_params``
-    links keep working), with translated labels and help; the whole box folds away in
-    presenter mode, so nothing in it folds separately.
+    Returns ``(padding, (stride_h, stride_w))``; padding is a name or
+    ``((top, bottom), (left, right))``.
     """
     kind = st.radio(_("Padding"), list(PADDING_KINDS), key=f"{GEO}_padding", horizontal=True,
                     format_func=_labels(PADDING_KINDS),
@@ -304,6 +339,11 @@ def conv_settings() -> controls.ConvSettings:
                          help=_("Rows the window moves down per step")),
               _int_input(c2, _("Stride →"), 1, 8, 1, f"{GEO}_stride_w",
                          help=_("Columns the window moves right per step")))
+    return padding, stride
+
+
+def dilation_and_mode() -> tuple[tuple[int, int], str]:
+    """Dilation per axis and the padding mode (keys of ``ui.controls``)."""
     c3, c4 = st.columns(2)
     dilation = (_int_input(c3, _("Dilation ↓"), 1, 5, 1, f"{GEO}_dilation_h",
                            help=_("Spacing of kernel rows (1: no gap)")),
@@ -312,7 +352,7 @@ def conv_settings() -> controls.ConvSettings:
     mode = st.selectbox(_("Padding values"), PADDING_MODES, key=f"{GEO}_padding_mode",
                         help=_("zeros; reflect (mirror, edge not repeated); replicate (repeat "
                                "the edge); circular (wrap around), as torch.nn.Conv2d."))
-    return controls.ConvSettings(padding, stride, dilation, mode)
+    return dilation, mode
 
 
 def _int_input(container, label: str, lo: int, hi: int, default: int, key: str, *,
@@ -350,7 +390,7 @@ def explain_same_with_stride(in_hw, ks, settings: controls.ConvSettings) -> None
         "{about}); keeping it at n would take about (s − 1)·n cells of padding, mostly zeros. "
         "PyTorch refuses it: `ValueError: padding='same' is not supported for strided "
         "convolutions`.").format(stride=size_text(settings.stride), sh=sh, sw=sw,
-                                 size=size_text(in_hw), about=size_text(about)), icon="🚫")
+                                 size=size_text(in_hw), about=size_text(about)))
     st.markdown(_(
         "The padding \"same\" gives at stride 1 (top {top}, bottom {bottom}, left {left}, "
         "right {right}) would give a **{would}** output here: ⌈n / s⌉ for any kernel and "
@@ -374,7 +414,7 @@ def explain_too_big(err: ValueError, in_hw, ks, pads, dilation) -> None:
                      f"d·(k − 1) + 1 = {d}·({k} − 1) + 1 = {span}  → {ok}")
     st.error(_("**No output: {error}.** The rule: the window must fit inside the padded input "
                "at least once along each axis, n + p_before + p_after ≥ d·(k − 1) + 1; "
-               "otherwise ⌊…⌋ + 1 would be 0 or less.").format(error=err), icon="🚫")
+               "otherwise ⌊…⌋ + 1 would be 0 or less.").format(error=err))
     st.code("\n".join(lines), language=None)
     st.markdown(_("Make the kernel (or the dilation) smaller, the input larger, or pad more: "
                   "\"full\" padding always fits."))
@@ -388,7 +428,7 @@ def explain_padding_mode(err: ValueError, mode: str) -> None:
         rule = _("circular wraps the input around, so it can copy at most n cells to each side "
                  "(padding ≤ n)")
     st.error(_("**No output: {error}.** The rule: {rule}. PyTorch refuses the same settings.")
-             .format(error=err, rule=rule), icon="🚫")
+             .format(error=err, rule=rule))
     st.markdown(_("Use less padding, a larger input, or the *zeros* / *replicate* mode (which "
                   "can pad any amount)."))
 
@@ -396,12 +436,25 @@ def explain_padding_mode(err: ValueError, mode: str) -> None:
 # ------------------------------------------------------------------------------ geometry
 
 
+#: Presenter mode: the padded input and the output one above the other, cells up to this
+#: size, so that a three-digit number is drawn at 24 px or more.
+PRESENTER_CELL_PX = 60
+PRESENTER_WIDTH_PX = 900
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
-def padding_chart(in_hw, ks, stride, pads, dilation, mode, picked, show_all, lang):
-    """The padded-input figure for these settings (cached per language; read-only)."""
+def padding_chart(in_hw, ks, stride, pads, dilation, mode, picked, show_all, lang,
+                  part="both"):
+    """The padded-input figure for these settings (cached per language; read-only).
+
+    ``part="input"`` / ``"output"``: one panel alone, in presenter mode's larger cells.
+    """
     trace = window_trace(in_hw, ks, stride, pads, dilation)
     marks = FS.default_marks(trace, picked, show_all)
-    return FS.padding_figure(trace, mode, marks=marks, available_px=1100)
+    if part == "both":
+        return FS.padding_figure(trace, mode, marks=marks, available_px=1100)
+    return FS.padding_figure(trace, mode, marks=marks, part=part,
+                             available_px=PRESENTER_WIDTH_PX, max_cell_px=PRESENTER_CELL_PX)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -418,12 +471,14 @@ def resolve_pick(trace: WindowTrace) -> None:
         (top, _bottom), (left, _right) = trace.pads
         if kind == "output" and 0 <= r < oh and 0 <= c < ow:
             st.session_state[PICK_I], st.session_state[PICK_J] = r, c
+            _mark_picked()
         elif kind in ("input", "padding"):
             pr, pc = r + top, c + left
             hits = np.argwhere((trace.padded_rows == pr) & (trace.padded_cols == pc))
             if hits.size:
                 st.session_state[PICK_I], st.session_state[PICK_J] = map(int, hits[0][:2])
-    if st.session_state.get(PICK_I) is None or st.session_state.get(PICK_J) is None:
+                _mark_picked()
+    if not _picked_by_user(st.session_state):
         # A window in the middle, away from the first and last ones when there is room.
         st.session_state[PICK_I], st.session_state[PICK_J] = (oh - 1) // 2, ow // 2
     st.session_state[PICK_I] = int(min(max(st.session_state[PICK_I], 0), oh - 1))
@@ -439,7 +494,9 @@ def shape_section(trace: WindowTrace, formulas) -> None:
         size=size_text(trace.in_hw), kernel=size_text(trace.kernel_size), top=pt, bottom=pb,
         left=pl, right=pr, stride=size_text(trace.stride), dilation=size_text(trace.dilation)))
     lines = FS.formula_lines(trace, formulas)
-    left, right = st.columns(2, gap="small")
+    # Side by side; one above the other when presenting (larger text, no room).
+    left, right = (st.container(), st.container()) if presenter.presenter_mode() else \
+        st.columns([1.4, 1], gap="small")
     left.markdown(_("**PyTorch's form** (`torch.nn.Conv2d`)"))
     left.code("\n".join(lines.pytorch), language=None, wrap_lines=True)
     right.markdown(_("**d2l's form** (the seeds, d2l 5.3; p = both sides together)"))
@@ -459,19 +516,31 @@ def window_section(trace: WindowTrace, mode: str) -> None:
     resolve_pick(trace)
     i, j = int(st.session_state[PICK_I]), int(st.session_state[PICK_J])
     show_all = bool(st.session_state.get(SHOW_ALL, False))
-    fig = padding_chart(trace.in_hw, trace.kernel_size, trace.stride, trace.pads,
-                        trace.dilation, mode, (i, j), show_all, i18n.current_language())
+    geometry = (trace.in_hw, trace.kernel_size, trace.stride, trace.pads, trace.dilation, mode,
+                (i, j), show_all, i18n.current_language())
     unreached = bool(np.any(trace.unreached_input_cells()))
-    st.markdown(FS.legend_html(FS.legend_items((i, j), unreached)), unsafe_allow_html=True)
+    presenting = presenter.presenter_mode()
+    legend = FS.legend_html(FS.legend_items((i, j), unreached))
     with _main_figure():
+        if not presenting:  # below the figure when presenting: the figure comes first
+            st.markdown(legend, unsafe_allow_html=True)
+        fig = padding_chart(*geometry, part="input" if presenting else "both")
         controls.show_chart(fig, "padded_input", base=CHART_CONFIG, key=CHART, scale=True,
                             on_select=state.pick_callback(CHART, CLICK),
                             selection_mode=("points",))
+    if presenting:
+        st.markdown(legend, unsafe_allow_html=True)
+        controls.show_chart(padding_chart(*geometry, part="output"), "output",
+                            base=CHART_CONFIG, key=OUT_CHART, scale=True,
+                            on_select=state.pick_callback(OUT_CHART, CLICK),
+                            selection_mode=("points",))
     oh, ow = trace.out_hw
-    c1, c2, c3 = st.columns([1, 1, 1.4])
-    c1.number_input(_("Picked window: output row"), 0, oh - 1, key=PICK_I)
-    c2.number_input(_("Picked window: output column"), 0, ow - 1, key=PICK_J)
-    c3.checkbox(_("Show all window positions"), key=SHOW_ALL,
+    c1, c2 = st.columns(2)
+    c1.number_input(_("Picked window: output row"), 0, oh - 1, key=PICK_I,
+                    on_change=_mark_picked)
+    c2.number_input(_("Picked window: output column"), 0, ow - 1, key=PICK_J,
+                    on_change=_mark_picked)
+    st.checkbox(_("Show all window positions"), key=SHOW_ALL,
                 help=_("Every window outlined (only the centres beyond {n} windows)").format(
                     n=FS.MAX_ALL_OUTLINES))
     st.caption(_("The input holds 0, 1, 2, … row by row. The output is what a kernel of ones "
@@ -484,8 +553,7 @@ def window_section(trace: WindowTrace, mode: str) -> None:
                                                               sources=_("; ").join(sources)))
     summary = FS.unreached_summary(trace)
     if summary:
-        st.warning(_("**Not every input cell is used.**") + " " + " ".join(summary),
-                   icon="✖️")
+        st.warning(_("**Not every input cell is used.**") + " " + " ".join(summary))
     numbers_section(trace, mode, (i, j))
 
 
@@ -520,7 +588,7 @@ def _grid_frame(values: np.ndarray, first_row: int, first_col: int):
 def padded_download(in_hw, pads, mode: str) -> None:
     """CSV / .npy of the padded input drawn above (the input holds 0, 1, 2, …)."""
     padded = pad(np.arange(in_hw[0] * in_hw[1], dtype=np.float64).reshape(in_hw), pads, mode)
-    with st.expander(_("⬇️ Download the padded input")):
+    with st.expander(_("Download the padded input")):
         download_array_buttons(_("Padded input"), padded, key=f"{P}_dl_padded",
                                file_stem=f"padded_input_{padded.shape[0]}x{padded.shape[1]}")
 
@@ -532,8 +600,7 @@ def same_conventions_section(in_hw, ks, dilation, axes) -> None:
         "in total per axis; for an even span that total is odd, so the two sides cannot get "
         "the same amount. **PyTorch** puts the extra cell at the **bottom/right** (⌊p/2⌋ top, "
         "⌈p/2⌉ bottom); **d2l** suggests ⌈p/2⌉ on **top** and ⌊p/2⌋ at the bottom. Both give "
-        "an output as large as the input; the values shift by one cell.").format(axes=names),
-        icon="↔️")
+        "an output as large as the input; the values shift by one cell.").format(axes=names))
     controls.show_chart(conventions_chart(in_hw, ks, dilation, i18n.current_language()),
                         "same_conventions", base=CHART_CONFIG, key=f"{P}_conventions_chart",
                         scale=True)
@@ -585,9 +652,7 @@ def pytorch_section(in_hw, ks, padding, settings: controls.ConvSettings) -> None
 
 def geometry_section() -> None:
     """Settings (folded in presenter mode), then the quiz or the shape, formula and figure."""
-    with _folded(_("Input, kernel, padding, stride")):
-        in_hw, ks, settings = geometry_controls()
-        extra_presets()
+    in_hw, ks, settings = geometry_controls()
     padding = settings.padding
     if padding == "same" and settings.stride != (1, 1):
         explain_same_with_stride(in_hw, ks, settings)
@@ -613,8 +678,12 @@ def geometry_section() -> None:
                                         "+ 1, or d2l's ⌊(n − k + p + s) / s⌋.")):
         st.caption(_("The formula and the drawing appear once you answer."))
         return
-    shape_section(trace, formulas)
-    window_section(trace, settings.padding_mode)
+    if presenter.presenter_mode():  # the figure first, right under the one row of presets
+        window_section(trace, settings.padding_mode)
+        shape_section(trace, formulas)
+    else:
+        shape_section(trace, formulas)
+        window_section(trace, settings.padding_mode)
     padded_download(in_hw, pads, settings.padding_mode)
     if axes:
         same_conventions_section(in_hw, ks, settings.dilation, axes)
@@ -652,7 +721,7 @@ def stack_section() -> None:
     except StackError as err:
         rows, failure = list(err.rows), err
     except ValueError as err:
-        st.error(_("**These layers cannot be built:** {error}.").format(error=err), icon="🚫")
+        st.error(_("**These layers cannot be built:** {error}.").format(error=err))
         return
     left, right = st.columns([1, 1.3], gap="large")
     with left:
@@ -664,8 +733,7 @@ def stack_section() -> None:
                             width="stretch", key=f"{SK}_chart", scale=True)
     if failure is not None:
         st.error(_("**The stack stops at layer {layer}.** {error}. The rule: each layer's window "
-                   "must fit in its (padded) input.").format(layer=failure.layer, error=failure),
-                 icon="🚫")
+                   "must fit in its (padded) input.").format(layer=failure.layer, error=failure))
     elif rows:
         last = rows[-1]
         kept = last.out_hw[0] * last.out_hw[1] / (in_hw[0] * in_hw[1])
@@ -742,13 +810,11 @@ def transpose_section() -> None:
         parts, figures = transpose_charts(in_hw, k_hw, stride, padding, output_padding,
                                           i18n.current_language())
     except ValueError as err:
-        st.error(_("**No output: {error}.**").format(error=err), icon="🚫")
+        st.error(_("**No output: {error}.**").format(error=err))
         return
     out_hw = tuple(f.result for f in formulas)
     st.markdown(f"#### {size_text(in_hw)} → **{size_text(out_hw)}**")
-    names = [_(word) for word in FS.AXIS_WORDS]
-    lines = [f"   out = {formulas[0].symbolic}"] + [
-        f"{name:>6}: {f.line()}" for name, f in zip(names, formulas, strict=True)]
+    lines = FS.transpose_formula_lines(formulas, in_hw, k_hw, stride, padding, output_padding)
     st.code("\n".join(lines), language=None)
     for k, fig in enumerate(figures):
         if k == 1:
@@ -774,11 +840,6 @@ def transpose_section() -> None:
 
 
 # ------------------------------------------------------------------------------ page
-
-
-def _folded(label: str):
-    """Settings that presenter mode folds away (drawn, so they keep their values)."""
-    return presenter.advanced_controls(label)
 
 
 def _main_figure():

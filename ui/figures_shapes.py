@@ -170,6 +170,31 @@ def formula_lines(trace: WindowTrace, formulas: Sequence[AxisFormula]) -> Formul
     return FormulaLines(pytorch, seeds)
 
 
+def transpose_formula_lines(formulas: Sequence[AxisFormula], in_hw, kernel_size, stride,
+                            padding, output_padding) -> list[str]:
+    """The transposed convolution's output-shape formula with the numbers filled in.
+
+    ``formulas`` from ``convcore.shapes.explain_conv_transpose_output_shape`` (dilation 1);
+    as there, with ``d·(k − 1)`` written ``(k − 1)`` since the dilation is 1. Each line ends
+    in the formula's ``result``.
+    """
+    names = [_(word) for word in AXIS_WORDS]
+    width = max(_display_width(name) for name in names)
+    lines = [" " * (width + 2) + "out = (n − 1)·s − 2·p + (k − 1) + output_padding + 1"]
+    for axis, f in enumerate(formulas):
+        n, k = as_tuple(in_hw, 2, "input size")[axis], as_tuple(kernel_size, 2, "kernel")[axis]
+        s = as_tuple(stride, 2, "stride")[axis]
+        p = as_tuple(padding, 2, "padding", minimum=0)[axis]
+        op = as_tuple(output_padding, 2, "output_padding", minimum=0)[axis]
+        first = f"({n} − 1)·{s} − 2·{p} + ({k} − 1) + {op} + 1"
+        parts = [first, *f.steps]
+        if parts[-1] != str(f.result):
+            parts.append(str(f.result))
+        label = " " * (width - _display_width(names[axis])) + names[axis] + ": "
+        lines.append(label + " = ".join(parts))
+    return lines
+
+
 def _display_width(text: str) -> int:
     """Columns ``text`` takes in a monospace font (a CJK character takes two)."""
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
@@ -221,7 +246,8 @@ def default_marks(trace: WindowTrace, picked=None, show_all: bool = False) -> Wi
 
 def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
                    marks: WindowMarks | None = None, x: np.ndarray | None = None,
-                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                   part: str = "both", max_cell_px: float = MAX_CELL_PX) -> go.Figure:
     """The padded input with window positions, beside the output.
 
     Parameters
@@ -237,6 +263,11 @@ def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
         ``(H, W)`` input values; defaults to :func:`sample_input`.
     available_px : float
         Width the figure may take.
+    part : {"both", "input", "output"}
+        Both panels side by side, or one of them alone (presenter mode stacks them, so that
+        cells are large enough for 24 px numbers); the panel's traces keep their names.
+    max_cell_px : float
+        Largest cell side.
 
     Returns
     -------
@@ -262,17 +293,23 @@ def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
             padded=size_text(padded.shape), size=size_text(trace.in_hw), mode=padding_mode)
     else:
         in_title = _("<b>input</b> {size} (no padding)").format(size=size_text(padded.shape))
-    panels = [
-        Panel(padded, in_title,
-              pad_mask=mask, origin=(top, left), click="input", name="input"),
-        Panel(out, _("<b>output</b> {size}").format(size=size_text(out.shape)), click="output",
-              name="output"),
-    ]
-    fig = _layout_figure(panels, available_px)
-    if padding_mode != "zeros" and mask.any():
+    if part not in ("both", "input", "output"):
+        raise ValueError(f"part must be 'both', 'input' or 'output', not {part!r}")
+    panels = []
+    if part != "output":
+        panels.append(Panel(padded, in_title, pad_mask=mask, origin=(top, left), click="input",
+                            name="input"))
+    if part != "input":
+        panels.append(Panel(out, _("<b>output</b> {size}").format(size=size_text(out.shape)),
+                            click="output", name="output"))
+    fig = _layout_figure(panels, available_px, max_cell_px=max_cell_px)
+    input_panel = 0 if part != "output" else None
+    output_panel = {"both": 1, "input": None, "output": 0}[part]
+    if input_panel is not None and padding_mode != "zeros" and mask.any():
         _colour_padding(fig, panels[0])
-    _add_windows(fig, trace, marks)
-    _add_unreached(fig, trace)
+    _add_windows(fig, trace, marks, input_panel, output_panel)
+    if input_panel is not None:
+        _add_unreached(fig, trace)
     return fig
 
 
@@ -298,29 +335,35 @@ def _colour_padding(fig: go.Figure, panel: Panel) -> None:
                        opacity=PADDING_OPACITY)
 
 
-def _add_windows(fig: go.Figure, trace: WindowTrace, marks: WindowMarks) -> None:
-    if marks.show_all:
+def _add_windows(fig: go.Figure, trace: WindowTrace, marks: WindowMarks,
+                 input_panel: int | None = 0, output_panel: int | None = 1) -> None:
+    """Outline the marked windows on the input panel and their cells on the output panel
+    (either panel may be absent: ``None``)."""
+    if marks.show_all and input_panel is not None:
         steps = trace.steps()
         if len(steps) <= MAX_ALL_OUTLINES:
-            fig_lib.add_outline(fig, 0, [trace.window_box(i, j) for i, j in steps],
+            fig_lib.add_outline(fig, input_panel, [trace.window_box(i, j) for i, j in steps],
                                 color=ALL_COLOR, width=1.0, halo=False, name="window:all")
         centres = [_box_centre(trace.window_box(i, j)) for i, j in steps]
         cell_px = float(fig.layout.meta["cell_px"])
-        fig_lib.add_marks(fig, 0, centres, color=ALL_COLOR,
+        fig_lib.add_marks(fig, input_panel, centres, color=ALL_COLOR,
                           size=max(3.0, min(8.0, 0.18 * cell_px)), name="window:centres")
     for name, cell in (("first", marks.first), ("last", marks.last), ("picked", marks.picked)):
         if cell is None:
             continue
         color, dash, width = WINDOW_STYLES[name]
-        fig_lib.add_outline(fig, 0, [trace.window_box(*cell)], color=color, dash=dash,
-                            width=width, name=f"window:{name}")
-        if max(trace.dilation) > 1:  # the box spans the gaps: dot the cells the taps use
+        if input_panel is not None:
+            fig_lib.add_outline(fig, input_panel, [trace.window_box(*cell)], color=color,
+                                dash=dash, width=width, name=f"window:{name}")
+        if input_panel is not None and max(trace.dilation) > 1:
+            # the box spans the gaps: dot the cells the taps use
             i, j = cell
             taps = list(zip(trace.padded_rows[i, j].ravel().tolist(),
                             trace.padded_cols[i, j].ravel().tolist(), strict=True))
-            fig_lib.add_marks(fig, 0, taps, color=color, name=f"taps:{name}")
-        fig_lib.add_outline(fig, 1, [(cell[0], cell[1], cell[0], cell[1])], color=color,
-                            dash=dash, width=width, name=f"cell:{name}")
+            fig_lib.add_marks(fig, input_panel, taps, color=color, name=f"taps:{name}")
+        if output_panel is not None:
+            fig_lib.add_outline(fig, output_panel, [(cell[0], cell[1], cell[0], cell[1])],
+                                color=color, dash=dash, width=width, name=f"cell:{name}")
 
 
 def _box_centre(box) -> tuple[float, float]:

@@ -62,7 +62,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
     title, x_range, y_range = _output_panel(page)
     assert "output</b> 8×8" in title and x_range == [-0.5, 7.5] and y_range == [7.5, -0.5]
 
-    page.get_by_role("button", name="8×8 · k3 p1 s2 → 4×4").click()
+    page.get_by_role("button", name="k3 p1 s2 → 4×4").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     deadline = time.monotonic() + 30
@@ -74,7 +74,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
         timeout=TIMEOUT_MS)
     _no_errors(page)
 
-    page.get_by_role("button", name="8×8 · k(3,5) p(0,1) s(3,4)").click()
+    page.get_by_role("button", name="k(3,5) p(0,1) s(3,4) → 2×2").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 2×2", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     warning = page.locator("[data-testid='stAlertContentWarning']").first
@@ -95,14 +95,14 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
 def test_clicking_an_output_cell_picks_its_window(server, browser_page):
     page = browser_page
     _open(page, server)
-    page.get_by_role("button", name="8×8 · k3 p1 s2 → 4×4").click()
+    page.get_by_role("button", name="k3 p1 s2 → 4×4").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     chart = plotly_chart(page, PADDED)
     chart.scroll_into_view_if_needed()
     time.sleep(1.5)
     row_box = page.get_by_label("Picked window: output row")
-    col_box = page.get_by_label("output column")
+    col_box = page.get_by_label("Picked window: output column")
     assert (row_box.input_value(), col_box.input_value()) != ("3", "0")
     # A click can be lost on a busy machine (plotly picks the point from the hover): try 3×.
     for _ in range(3):
