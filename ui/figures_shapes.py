@@ -302,7 +302,9 @@ def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
     if part != "input":
         panels.append(Panel(out, _("<b>output</b> {size}").format(size=size_text(out.shape)),
                             click="output", name="output"))
-    fig = _layout_figure(panels, available_px, max_cell_px=max_cell_px)
+    # A panel alone is presenter mode's: its title grows to 26 px, so leave it more room.
+    top_px = fig_lib.TITLE_PX + (8 if part == "both" else 34)
+    fig = _layout_figure(panels, available_px, max_cell_px=max_cell_px, top_px=top_px)
     input_panel = 0 if part != "output" else None
     output_panel = {"both": 1, "input": None, "output": 0}[part]
     if input_panel is not None and padding_mode != "zeros" and mask.any():
