@@ -9,6 +9,7 @@ that cannot work, explained; a layer-stack calculator; transposed convolution.
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import numpy as np
 import streamlit as st
@@ -564,6 +565,12 @@ def numbers_section(trace: WindowTrace, mode: str, picked) -> None:
     out = conv2d(x, np.ones(trace.kernel_size), stride=trace.stride, padding=trace.pads,
                  dilation=trace.dilation, padding_mode=mode)
     (top, _bottom), (left, _right) = trace.pads
+    first_row, first_col, last_row, last_col = trace.window_box(*picked)
+    live_region(_("Picked window ({i}, {j}): input rows {r0} to {r1}, columns {c0} to {c1} "
+                  "(counted as in the input; below 0 or past the end is padding); the output "
+                  "cell ({i}, {j}) = {value}.").format(
+        i=picked[0], j=picked[1], r0=first_row - top, r1=last_row - top, c0=first_col - left,
+        c1=last_col - left, value=format_number(out[picked])))
     with st.expander(_("Show the figure as numbers")):
         st.markdown(_("**Padded input** {size}: rows and columns numbered as in the input, "
                       "padding rows and columns below 0 or past the end.").format(
@@ -573,6 +580,15 @@ def numbers_section(trace: WindowTrace, mode: str, picked) -> None:
             size=size_text(out.shape), i=picked[0], j=picked[1],
             value=format_number(out[picked])))
         st.dataframe(_grid_frame(out, 0, 0), width="content")
+
+
+def live_region(text: str) -> None:
+    """``text`` as a caption that screen readers announce when it changes (``role=status``).
+
+    A local stand-in for ``ui.a11y.live_region`` until that module is on main.
+    """
+    st.html('<div role="status" aria-live="polite" style="font-size:0.875rem;'
+            f'color:#545a66;margin:0 0 .5rem 0;">{html.escape(text)}</div>')
 
 
 def _grid_frame(values: np.ndarray, first_row: int, first_col: int):

@@ -451,3 +451,21 @@ def test_presenter_mode_draws_the_main_figure_first_and_larger():
     assert cell_font and min(cell_font) >= 24
     order = [e.type for e in at.main]
     assert "code" not in order[:order.index("plotly_chart")]
+
+
+def test_the_picked_window_is_said_in_words_for_screen_readers(at):
+    """Issue 11: the figure's headline (the picked window and its output) as a live region,
+    and the grids as tables."""
+    at.button(key="ps_preset_2").click().run()  # 8×8, k3, p1, s2: output 4×4
+    at.number_input(key="ps_pick_i").set_value(1).run()
+    at.number_input(key="ps_pick_j").set_value(2).run()
+    (live,) = [h.proto.body for h in at.get("html") if 'role="status"' in h.proto.body]
+    x = torch.arange(64, dtype=torch.float64).reshape(1, 1, 8, 8)
+    out = torch.nn.functional.conv2d(x, torch.ones((1, 1, 3, 3), dtype=torch.float64),
+                                     stride=2, padding=1)[0, 0]
+    # window (1, 2) starts at padded row 2, column 4: input rows 1–3, columns 3–5
+    assert "Picked window (1, 2): input rows 1 to 3, columns 3 to 5" in live
+    assert f"the output cell (1, 2) = {int(out[1, 2])}." in live
+    tables = [t.value for t in at.dataframe if "shape" not in t.value.columns]
+    assert [t.shape for t in tables] == [(10, 10), (4, 4)]
+    assert tables[0].index[0] == "-1" and tables[1].iloc[1, 2] == str(int(out[1, 2]))
