@@ -12,6 +12,7 @@ import dataclasses
 import html
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from convcore.conv import conv2d
@@ -526,15 +527,12 @@ def window_section(trace: WindowTrace, mode: str) -> None:
         if not presenting:  # below the figure when presenting: the figure comes first
             st.markdown(legend, unsafe_allow_html=True)
         fig = padding_chart(*geometry, part="input" if presenting else "both")
-        controls.show_chart(fig, "padded_input", base=CHART_CONFIG, key=CHART, scale=True,
-                            on_select=state.pick_callback(CHART, CLICK),
-                            selection_mode=("points",))
+        show_chart(fig, "padded_input", key=CHART, on_select=state.pick_callback(CHART, CLICK),
+                   selection_mode=("points",))
     if presenting:
         st.markdown(legend, unsafe_allow_html=True)
-        controls.show_chart(padding_chart(*geometry, part="output"), "output",
-                            base=CHART_CONFIG, key=OUT_CHART, scale=True,
-                            on_select=state.pick_callback(OUT_CHART, CLICK),
-                            selection_mode=("points",))
+        show_chart(padding_chart(*geometry, part="output"), "output", key=OUT_CHART,
+                   on_select=state.pick_callback(OUT_CHART, CLICK), selection_mode=("points",))
     oh, ow = trace.out_hw
     c1, c2 = st.columns(2)
     c1.number_input(_("Picked window: output row"), 0, oh - 1, key=PICK_I,
@@ -582,6 +580,44 @@ def numbers_section(trace: WindowTrace, mode: str, picked) -> None:
         st.dataframe(_grid_frame(out, 0, 0), width="content")
 
 
+def show_chart(fig, file_name: str, **kwargs):
+    """``controls.show_chart`` with presenter mode's larger text and room for it.
+
+    ``presenter.scale_figure`` enlarges the fonts; the row and column numbers above each
+    panel then grow into the panel titles, so the titles move up (and the figure grows) to
+    clear them.
+    """
+    if presenter.presenter_mode():
+        fig = clear_titles(presenter.scale_figure(fig))
+    return controls.show_chart(fig, file_name, base=CHART_CONFIG, scale=False, **kwargs)
+
+
+def clear_titles(fig):
+    """Move panel titles (annotations above the panels) clear of the top tick labels."""
+    data = fig.to_dict()
+    layout = data["layout"]
+    ticks = [axis.get("tickfont", {}).get("size") or 12 for name, axis in layout.items()
+             if name.startswith("xaxis") and axis.get("side") == "top"]
+    if not ticks or not layout.get("annotations"):
+        return fig
+    shift = 3 + 1.3 * max(ticks) + 4
+    needed = 0.0
+    for note in layout["annotations"]:
+        if note.get("yanchor") != "bottom":
+            continue
+        note["yshift"] = max(note.get("yshift") or 0, shift)
+        lines = str(note.get("text", "")).count("<br>") + 1
+        needed = max(needed, note["yshift"] + 1.3 * lines * (note.get("font", {}).get("size")
+                                                             or 14) + 6)
+    margin = layout.setdefault("margin", {})
+    extra = max(0.0, needed - (margin.get("t") or 0))
+    if extra:
+        margin["t"] = (margin.get("t") or 0) + extra
+        if layout.get("height"):
+            layout["height"] = layout["height"] + extra
+    return go.Figure(data)
+
+
 def live_region(text: str) -> None:
     """``text`` as a caption that screen readers announce when it changes (``role=status``).
 
@@ -617,9 +653,8 @@ def same_conventions_section(in_hw, ks, dilation, axes) -> None:
         "the same amount. **PyTorch** puts the extra cell at the **bottom/right** (⌊p/2⌋ top, "
         "⌈p/2⌉ bottom); **d2l** suggests ⌈p/2⌉ on **top** and ⌊p/2⌋ at the bottom. Both give "
         "an output as large as the input; the values shift by one cell.").format(axes=names))
-    controls.show_chart(conventions_chart(in_hw, ks, dilation, i18n.current_language()),
-                        "same_conventions", base=CHART_CONFIG, key=f"{P}_conventions_chart",
-                        scale=True)
+    show_chart(conventions_chart(in_hw, ks, dilation, i18n.current_language()),
+               "same_conventions", key=f"{P}_conventions_chart")
     st.radio(_("Draw the page with"), list(CONVENTION_LABELS), key=CONVENTION, horizontal=True,
              format_func=_labels(CONVENTION_LABELS))
 
@@ -745,8 +780,8 @@ def stack_section() -> None:
         st.dataframe(table, hide_index=True, width="stretch",
                      height=min(38 + 35 * len(table), 420))
     with right:
-        controls.show_chart(FS.stack_figure(in_hw, rows), "layer_stack", base=CHART_CONFIG,
-                            width="stretch", key=f"{SK}_chart", scale=True)
+        show_chart(FS.stack_figure(in_hw, rows), "layer_stack", width="stretch",
+                   key=f"{SK}_chart")
     if failure is not None:
         st.error(_("**The stack stops at layer {layer}.** {error}. The rule: each layer's window "
                    "must fit in its (padded) input.").format(layer=failure.layer, error=failure))
@@ -793,10 +828,14 @@ def stack_table(in_hw, rows) -> list[dict]:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def transpose_charts(in_hw, k_hw, stride, padding, output_padding, lang):
+def transpose_charts(in_hw, k_hw, stride, padding, output_padding, lang, presenting=False):
+    """The transposed convolution's parts and figures (cached per language and mode)."""
     x = np.arange(in_hw[0] * in_hw[1], dtype=np.float64).reshape(in_hw)
     kernel = np.arange(k_hw[0] * k_hw[1], dtype=np.float64).reshape(k_hw)
     parts = FS.transpose_parts(x, kernel, stride, padding, output_padding)
+    if presenting:  # cells large enough for 24 px numbers
+        return parts, FS.transpose_figures(parts, stride, available_px=PRESENTER_WIDTH_PX,
+                                           max_cell_px=PRESENTER_CELL_PX)
     return parts, FS.transpose_figures(parts, stride, available_px=1100)
 
 
@@ -824,7 +863,7 @@ def transpose_section() -> None:
         formulas = explain_conv_transpose_output_shape(in_hw, k_hw, stride, padding,
                                                        output_padding)
         parts, figures = transpose_charts(in_hw, k_hw, stride, padding, output_padding,
-                                          i18n.current_language())
+                                          i18n.current_language(), presenter.presenter_mode())
     except ValueError as err:
         st.error(_("**No output: {error}.**").format(error=err))
         return
@@ -840,8 +879,7 @@ def transpose_section() -> None:
                 where = _("row {s}·r, column {s}·c").format(s=stride)
             st.markdown(_("**Each input cell's patch** (its value times the kernel, placed at "
                           "{where}; the outline marks where it lands):").format(where=where))
-        controls.show_chart(fig, f"transposed_{k}", base=CHART_CONFIG, key=f"{TR}_chart_{k}",
-                            scale=True)
+        show_chart(fig, f"transposed_{k}", key=f"{TR}_chart_{k}")
     if padding:
         st.caption(_("The hatched cells of the sum are cut off: padding {p} removes {p} row(s) "
                      "and column(s) on every side (output_padding then adds cells back at the "

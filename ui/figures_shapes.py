@@ -622,7 +622,8 @@ def patch_box(r: int, c: int, kernel_shape, stride, dilation) -> fig_lib.Box:
 
 
 def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
-                      available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> list[go.Figure]:
+                      available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                      max_cell_px: float = MAX_CELL_PX) -> list[go.Figure]:
     """The transposed convolution as pictures.
 
     Returns
@@ -644,7 +645,7 @@ def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
                             pad_mask=cut, origin=(ph, pw), name="full"))
     panels.append(Panel(parts.output, _("<b>output</b> {size}").format(
         size=size_text(parts.output.shape)), name="output"))
-    figures = [_layout_figure(panels, available_px)]
+    figures = [_layout_figure(panels, available_px, max_cell_px=max_cell_px)]
     if parts.x.size > MAX_PATCHES:
         return figures
     scale = fig_lib.color_scale_for(np.stack(list(parts.patches.values())))
@@ -653,9 +654,10 @@ def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
         for c in range(parts.x.shape[1]):
             value = format_number(parts.x[r, c])
             row_panels.append(Panel(parts.patches[(r, c)],
-                                    f"x[{r}, {c}] = {value} → {value}·K", scale=scale,
+                                    f"x[{r}, {c}] = {value}<br>→ {value}·K", scale=scale,
                                     name=f"patch:{r}:{c}"))
-        fig = _layout_figure(row_panels, available_px)
+        fig = _layout_figure(row_panels, available_px, max_cell_px=max_cell_px,
+                             top_px=fig_lib.TITLE_PX + 26)  # two-line titles
         for c in range(parts.x.shape[1]):
             fig_lib.add_outline(fig, c, [patch_box(r, c, parts.kernel.shape, stride,
                                                     dilation)],
@@ -704,7 +706,7 @@ def stack_figure(in_hw, rows: Sequence[StackRow]) -> go.Figure:
     fig.update_layout(
         height=340, margin=dict(l=64, r=16, t=36, b=52), paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff", font=dict(family=fig_lib.SANS, color=fig_lib.TEXT_COLOR),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=14)),
         xaxis=dict(title=_("layer"), dtick=1 if len(rows) <= 20 else None, gridcolor="#e5e7eb",
                    zeroline=False, automargin=True),
         yaxis=dict(title=_("cells"), gridcolor="#e5e7eb", rangemode="tozero", zeroline=False,

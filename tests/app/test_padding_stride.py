@@ -469,3 +469,20 @@ def test_the_picked_window_is_said_in_words_for_screen_readers(at):
     tables = [t.value for t in at.dataframe if "shape" not in t.value.columns]
     assert [t.shape for t in tables] == [(10, 10), (4, 4)]
     assert tables[0].index[0] == "-1" and tables[1].iloc[1, 2] == str(int(out[1, 2]))
+
+
+def test_presenter_figures_clear_their_titles_and_print_24px_numbers():
+    """Issue 9, item 1 (the harness's overlap and fonts checks, without a browser): every
+    figure on the page in presenter mode keeps its panel titles above the column numbers,
+    and the grids' numbers (main figure and transposed convolution) are ≥ 24 px."""
+    at = open_with({"present": "1"})
+    for fig in charts(at):
+        layout = fig["layout"]
+        ticks = [axis["tickfont"]["size"] for name, axis in layout.items()
+                 if name.startswith("xaxis") and axis.get("side") == "top"]
+        for note in layout.get("annotations", []):
+            if ticks and note.get("yanchor") == "bottom":
+                assert note["yshift"] >= 1.3 * max(ticks), (note["text"], note["yshift"])
+        sizes = [t["textfont"]["size"] for t in fig["data"]
+                 if t.get("type") == "heatmap" and t.get("text") is not None]
+        assert not sizes or min(sizes) >= 24, [a["text"] for a in layout["annotations"]]
