@@ -1,8 +1,6 @@
 """convcore: a small NumPy convolution engine whose results match PyTorch's."""
 
-__version__ = "0.1.0"
-
-from convcore import kernels, learn
+from convcore import datasets, gabor, kernels, learn, lenet, network, structured, units
 from convcore.channels import (
     ChannelMixing,
     LayerCost,
@@ -74,7 +72,13 @@ from convcore.image import (
     load_image,
     to_uint8,
 )
-from convcore.kernels import Kernel, box_kernel, gaussian_kernel, get_kernel, kernel_names
+from convcore.kernels import (
+    Kernel,
+    box_kernel,
+    gaussian_kernel,
+    get_kernel,
+    kernel_names,
+)
 from convcore.learn import (
     LearningProblem,
     ProblemAnalysis,
@@ -128,6 +132,12 @@ from convcore.methods import (
     multiply_adds,
     separable_analysis,
     time_methods,
+)
+from convcore.network import (
+    Layer,
+    Network,
+    from_pytorch,
+    load_state_dict,
 )
 from convcore.pool import (
     PoolWindowDetails,
@@ -204,7 +214,19 @@ from convcore.trace import (
     window_trace,
     window_trace_1d,
 )
-from convcore.volume import Conv3dShapes, conv3d_shapes, motion_kernel, moving_square_clip
+from convcore.units import (
+    NetworkRun,
+    run_network,
+    unit_details,
+)
+from convcore.volume import (
+    Conv3dShapes,
+    conv3d_shapes,
+    motion_kernel,
+    moving_square_clip,
+)
+
+__version__ = "0.1.0"
 
 __all__ = [
     "CONV2D_METHODS",
@@ -241,6 +263,7 @@ __all__ = [
     "ImageLoadError",
     "InputRegion",
     "Kernel",
+    "Layer",
     "LayerComparison",
     "LayerCost",
     "LayerSize",
@@ -252,6 +275,8 @@ __all__ = [
     "MethodChoice",
     "MethodTiming",
     "MultiplyAdds",
+    "Network",
+    "NetworkRun",
     "PatternMatch",
     "PoolWindowDetails",
     "ProblemAnalysis",
@@ -306,6 +331,7 @@ __all__ = [
     "correlate1d",
     "crop_patch",
     "daily_temperatures",
+    "datasets",
     "dense_layer_params",
     "dense_to_conv_steps",
     "dilated_causal_stack",
@@ -318,6 +344,8 @@ __all__ = [
     "find_pattern",
     "fit_within",
     "format_number",
+    "from_pytorch",
+    "gabor",
     "gaussian_kernel",
     "get_kernel",
     "group_input_channels",
@@ -335,7 +363,9 @@ __all__ = [
     "layer_cost",
     "layer_stack_shapes",
     "learn",
+    "lenet",
     "load_image",
+    "load_state_dict",
     "locally_connected2d",
     "lp_pool2d",
     "make_problem",
@@ -349,6 +379,7 @@ __all__ = [
     "multiply_adds",
     "mxnet_pool_output_shape",
     "nchw_to_nhwc",
+    "network",
     "ngram_detector",
     "nhwc_to_nchw",
     "noisy_sensor",
@@ -367,6 +398,7 @@ __all__ = [
     "repeat_layer",
     "resolve_padding_1d",
     "rotation_check",
+    "run_network",
     "scale_check",
     "seed_experiment",
     "separable_analysis",
@@ -375,6 +407,7 @@ __all__ = [
     "stomach_frames",
     "stomach_hourly",
     "stomach_integral",
+    "structured",
     "tf_pool2d",
     "tf_same_padding",
     "tiled_conv2d",
@@ -382,7 +415,9 @@ __all__ = [
     "time_methods",
     "to_uint8",
     "train",
+    "unit_details",
     "unit_input_region",
+    "units",
     "valid_groups",
     "weight_entries",
     "window_trace",
