@@ -9,7 +9,6 @@ that cannot work, explained; a layer-stack calculator; transposed convolution.
 from __future__ import annotations
 
 import dataclasses
-import html
 
 import numpy as np
 import plotly.graph_objects as go
@@ -36,7 +35,7 @@ from convcore.stack import (
     pytorch_conv2d_code,
 )
 from convcore.trace import WindowTrace, format_number, window_trace
-from ui import controls, i18n, presenter, quiz, state
+from ui import a11y, controls, i18n, presenter, quiz, state
 from ui import figures_shapes as FS
 from ui import url_state as us
 from ui.downloads import download_array_buttons
@@ -523,7 +522,7 @@ def window_section(trace: WindowTrace, mode: str) -> None:
     unreached = bool(np.any(trace.unreached_input_cells()))
     presenting = presenter.presenter_mode()
     legend = FS.legend_html(FS.legend_items((i, j), unreached))
-    with _main_figure():
+    with a11y.main_figure():
         if not presenting:  # below the figure when presenting: the figure comes first
             st.markdown(legend, unsafe_allow_html=True)
         fig = padding_chart(*geometry, part="input" if presenting else "both")
@@ -559,25 +558,41 @@ def window_section(trace: WindowTrace, mode: str) -> None:
 def numbers_section(trace: WindowTrace, mode: str, picked) -> None:
     """The figure's grids as tables (its text alternative), padding rows numbered −1, …"""
     x = FS.sample_input(trace.in_hw)
-    padded, _mask = FS.padded_sample(x, trace.pads, mode)
+    padded, mask = FS.padded_sample(x, trace.pads, mode)
     out = conv2d(x, np.ones(trace.kernel_size), stride=trace.stride, padding=trace.pads,
                  dilation=trace.dilation, padding_mode=mode)
     (top, _bottom), (left, _right) = trace.pads
     first_row, first_col, last_row, last_col = trace.window_box(*picked)
-    live_region(_("Picked window ({i}, {j}): input rows {r0} to {r1}, columns {c0} to {c1} "
-                  "(counted as in the input; below 0 or past the end is padding); the output "
-                  "cell ({i}, {j}) = {value}.").format(
+    a11y.live_region(_("Picked window ({i}, {j}): input rows {r0} to {r1}, columns {c0} to {c1} "
+                       "(counted as in the input; below 0 or past the end is padding); the "
+                       "output cell ({i}, {j}) = {value}.").format(
         i=picked[0], j=picked[1], r0=first_row - top, r1=last_row - top, c0=first_col - left,
         c1=last_col - left, value=format_number(out[picked])))
+    taps = list(zip(trace.padded_rows[picked].ravel().tolist(),
+                    trace.padded_cols[picked].ravel().tolist(), strict=True))
+    window_word, padding_word = _("picked window"), _("padding")
     with st.expander(_("Show the figure as numbers")):
-        st.markdown(_("**Padded input** {size}: rows and columns numbered as in the input, "
-                      "padding rows and columns below 0 or past the end.").format(
-                          size=size_text(padded.shape)))
-        st.dataframe(_grid_frame(padded, -top, -left), width="content")
-        st.markdown(_("**Output** {size}; the picked window ({i}, {j}) gives {value}.").format(
-            size=size_text(out.shape), i=picked[0], j=picked[1],
-            value=format_number(out[picked])))
-        st.dataframe(_grid_frame(out, 0, 0), width="content")
+        st.html(a11y.grid_table_html(
+            padded, _("Padded input {size}: rows and columns numbered as in the input, padding "
+                      "rows and columns below 0 or past the end").format(
+                          size=size_text(padded.shape)),
+            row_labels=_axis_labels(padded.shape[0], -top, row=True),
+            col_labels=_axis_labels(padded.shape[1], -left, row=False),
+            highlights={window_word: taps,
+                        padding_word: [tuple(cell) for cell in np.argwhere(mask).tolist()]}))
+        st.html(a11y.grid_table_html(
+            out, _("Output {size}; the picked window ({i}, {j}) gives {value}").format(
+                size=size_text(out.shape), i=picked[0], j=picked[1],
+                value=format_number(out[picked])),
+            row_labels=_axis_labels(out.shape[0], 0, row=True),
+            col_labels=_axis_labels(out.shape[1], 0, row=False),
+            highlights={window_word: [tuple(picked)]}))
+
+
+def _axis_labels(count: int, first: int, *, row: bool) -> list[str]:
+    """Header cells of a numbers table: "row −1", "row 0", … (or columns)."""
+    text = _("row {n}") if row else _("column {n}")
+    return [text.format(n=first + k) for k in range(count)]
 
 
 def show_chart(fig, file_name: str, **kwargs):
@@ -616,25 +631,6 @@ def clear_titles(fig):
         if layout.get("height"):
             layout["height"] = layout["height"] + extra
     return go.Figure(data)
-
-
-def live_region(text: str) -> None:
-    """``text`` as a caption that screen readers announce when it changes (``role=status``).
-
-    A local stand-in for ``ui.a11y.live_region`` until that module is on main.
-    """
-    st.html('<div role="status" aria-live="polite" style="font-size:0.875rem;'
-            f'color:#545a66;margin:0 0 .5rem 0;">{html.escape(text)}</div>')
-
-
-def _grid_frame(values: np.ndarray, first_row: int, first_col: int):
-    """A table of ``values`` whose headers are the row/column numbers (from ``first_*``)."""
-    import pandas as pd
-
-    rows = [str(first_row + r) for r in range(values.shape[0])]
-    cols = [str(first_col + c) for c in range(values.shape[1])]
-    texts = [[format_number(v) for v in row] for row in values]
-    return pd.DataFrame(texts, index=rows, columns=cols)
 
 
 def padded_download(in_hw, pads, mode: str) -> None:
@@ -894,11 +890,6 @@ def transpose_section() -> None:
 
 
 # ------------------------------------------------------------------------------ page
-
-
-def _main_figure():
-    """The container of the page's main figure (``ui.a11y.main_figure`` when available)."""
-    return st.container(key="main_figure")
 
 
 def main() -> None:

@@ -466,9 +466,13 @@ def test_the_picked_window_is_said_in_words_for_screen_readers(at):
     # window (1, 2) starts at padded row 2, column 4: input rows 1–3, columns 3–5
     assert "Picked window (1, 2): input rows 1 to 3, columns 3 to 5" in live
     assert f"the output cell (1, 2) = {int(out[1, 2])}." in live
-    tables = [t.value for t in at.dataframe if "shape" not in t.value.columns]
-    assert [t.shape for t in tables] == [(10, 10), (4, 4)]
-    assert tables[0].index[0] == "-1" and tables[1].iloc[1, 2] == str(int(out[1, 2]))
+    tables = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<table")]
+    assert len(tables) == 2  # padded input, output: real HTML tables, not a canvas
+    padded, output = tables
+    assert padded.count("<tr>") == 1 + 10 and output.count("<tr>") == 1 + 4
+    assert '<th scope="row">row -1</th>' in padded  # padding rows numbered below 0
+    assert "0 (padding)" in padded and "(picked window)" in padded
+    assert f"{int(out[1, 2])} (picked window)" in output
 
 
 def test_presenter_figures_clear_their_titles_and_print_24px_numbers():
