@@ -4,9 +4,14 @@ Run with ``streamlit run app.py``. The pages are listed in teaching order in
 ``ui/navigation.py``; a page whose script does not exist yet is simply not routed.
 """
 
+# Imported here, before any page: the first script runs of a class arriving at once run in
+# parallel threads, and two of them importing pandas (st.dataframe, st.vega_lite_chart) at
+# the same moment got "partially initialized module 'pandas'" (measured, 60 students).
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
 import streamlit as st
 
-from ui import a11y, i18n, presenter
+from ui import a11y, i18n, presenter, reconnect
 from ui.i18n import _
 from ui.navigation import existing_pages, routed_pages
 
@@ -37,4 +42,5 @@ navigation = st.navigation([
     for route in routed_pages(existing_pages())
 ])
 sidebar()
+reconnect.rerun_on_reconnect()  # a restarted process shows the link's view at once
 navigation.run()

@@ -31,7 +31,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import size_text
-from ui import controls, image_source
+from ui import controls, image_source, shared_cache, state
 from ui import figures as F
 from ui import figures_channels as FC
 from ui import url_state as us
@@ -272,8 +272,8 @@ def multi_input_tab() -> tuple[np.ndarray, np.ndarray]:
     c_example, c_bias, c_row, c_col = st.columns([2.2, 1, 0.8, 0.8], gap="medium")
     c_example.selectbox("Example", list(EXAMPLES), key=f"{P}_mi_example",
                         format_func=EXAMPLES.get, on_change=_load_example)
-    bias = float(c_bias.number_input("Bias b", -100.0, 100.0, 0.0, step=1.0,
-                                     key=f"{P}_mi_bias", format="%g"))
+    bias = float(c_bias.number_input("Bias b", -100.0, 100.0, step=1.0,
+                                     key=state.keyed(f"{P}_mi_bias", 0.0), format="%g"))
     e_numbers, e_geometry = st.columns([2.2, 2.6], gap="medium")
     with e_numbers.expander(f"✏️ Edit the numbers ({st.session_state[f'{P}_mi_count']} "
                             "channels)"):
@@ -306,8 +306,9 @@ def multi_input_tab() -> tuple[np.ndarray, np.ndarray]:
     out_h, out_w = m.trace.out_hw
     i = _bounded_number("Output row", f"{P}_mi_i", out_h - 1, container=c_row)
     j = _bounded_number("Output column", f"{P}_mi_j", out_w - 1, container=c_col)
-    fig = FC.multi_input_figure(m.padded, m.kernel, m.partials, m.summed, m.bias, m.output,
-                                pads=m.trace.pads, window=m.trace.window_box(i, j), cell=(i, j))
+    fig = shared_cache.figure(FC.multi_input_figure, m.padded, m.kernel, m.partials, m.summed,
+                              m.bias, m.output, pads=m.trace.pads,
+                              window=m.trace.window_box(i, j), cell=(i, j))
     with fig_col:
         chart = f"{P}_mi_chart"
         st.plotly_chart(fig, width="content", theme=None, key=chart, config=PNG_CONFIG,
@@ -352,8 +353,8 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
         "stacks the kernel K of the first tab with K + 1 and K + 2: three output channels.")
     left, right = st.columns([1, 1.5], gap="large")
     with left:
-        c_out = int(st.slider("Output channels (K, K + 1, K + 2, …)", 1, 4, 3,
-                              key=f"{P}_mo_out"))
+        c_out = int(st.slider("Output channels (K, K + 1, K + 2, …)", 1, 4,
+                              key=state.keyed(f"{P}_mo_out", 3)))
         bias = st.toggle("With a bias per output channel", key=f"{P}_mo_bias")
     bank = np.stack([kernel + o for o in range(c_out)])
     try:
@@ -379,7 +380,7 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
         st.caption(f"`{FC.conv2d_layer_code(c_in, c_out, (kh, kw), bias)}` holds exactly "
                    f"these {cost.params:,} parameters.")
     with right:
-        fig = FC.kernel_bank_figure(x, bank, outputs)
+        fig = shared_cache.figure(FC.kernel_bank_figure, x, bank, outputs)
         st.plotly_chart(fig, width="content", theme=None, key=f"{P}_mo_chart",
                         config=PNG_CONFIG)
         st.caption("Each row is one output channel: its kernel has one slice per input "
@@ -411,10 +412,11 @@ def mixing_tab() -> None:
         "columns and it is one matrix product, a fully connected layer applied to every "
         "pixel: **(c_o × c_i) · (c_i × h·w)**.")
     cols = st.columns([1, 1, 0.8, 0.8, 1.9, 1.6], gap="small")
-    c_in = int(cols[0].number_input("Input channels c_i", 1, 4, 3, key=f"{P}_mx_in"))
-    c_out = int(cols[1].number_input("Output channels c_o", 1, 4, 2, key=f"{P}_mx_out"))
-    h = int(cols[2].number_input("Height h", 1, 5, 3, key=f"{P}_mx_h"))
-    w = int(cols[3].number_input("Width w", 1, 5, 3, key=f"{P}_mx_w"))
+    c_in = int(cols[0].number_input("Input channels c_i", 1, 4, key=state.keyed(f"{P}_mx_in", 3)))
+    c_out = int(cols[1].number_input("Output channels c_o", 1, 4,
+                                     key=state.keyed(f"{P}_mx_out", 2)))
+    h = int(cols[2].number_input("Height h", 1, 5, key=state.keyed(f"{P}_mx_h", 3)))
+    w = int(cols[3].number_input("Width w", 1, 5, key=state.keyed(f"{P}_mx_w", 3)))
     with cols[4]:
         kind = st.radio("Numbers", ["uniform", "integers"], key=f"{P}_mx_kind",
                         horizontal=True,
@@ -478,16 +480,16 @@ def groups_tab() -> None:
         "**Depthwise** is the extreme: groups = c_i, one input channel per group. Fewer "
         "connections means fewer weights and fewer multiply-adds.")
     cols = st.columns([1, 1, 0.9, 1, 0.6, 1.1], gap="small")
-    c_in = int(cols[0].number_input("Input channels c_i", 1, MAX_GROUP_CHANNELS, 4,
-                                    key=f"{P}_g_in"))
-    c_out = int(cols[1].number_input("Output channels c_o", 1, MAX_GROUP_CHANNELS, 8,
-                                     key=f"{P}_g_out"))
-    k = int(cols[2].selectbox("Kernel", [1, 3, 5, 7], index=1, key=f"{P}_g_k",
+    c_in = int(cols[0].number_input("Input channels c_i", 1, MAX_GROUP_CHANNELS,
+                                    key=state.keyed(f"{P}_g_in", 4)))
+    c_out = int(cols[1].number_input("Output channels c_o", 1, MAX_GROUP_CHANNELS,
+                                     key=state.keyed(f"{P}_g_out", 8)))
+    k = int(cols[2].selectbox("Kernel", [1, 3, 5, 7], key=state.keyed(f"{P}_g_k", 3),
                               format_func=lambda n: f"{n}×{n}"))
-    size = int(cols[3].number_input("Output h = w", 1, 512, 32, key=f"{P}_g_size"))
+    size = int(cols[3].number_input("Output h = w", 1, 512, key=state.keyed(f"{P}_g_size", 32)))
     with cols[4]:
         st.markdown("<div style='height: 2.1rem'></div>", unsafe_allow_html=True)
-        bias = st.toggle("Bias", value=True, key=f"{P}_g_bias")
+        bias = st.toggle("Bias", key=state.keyed(f"{P}_g_bias", True))
     options = valid_groups(c_in, c_out)
     key = f"{P}_g_groups"
     chosen = st.session_state.get(key, 1)
@@ -525,12 +527,12 @@ def groups_tab() -> None:
     m[3].metric("Connections", f"{int(connections.sum())} of {c_in * c_out}")
     graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
     with graph:
-        st.plotly_chart(FC.connections_figure(connections, groups, width_px=400,
-                                              height_px=380),
+        st.plotly_chart(shared_cache.figure(FC.connections_figure, connections, groups,
+                                            width_px=400, height_px=380),
                         width="content", theme=None, key=f"{P}_g_graph", config=PNG_CONFIG)
     with matrix:
-        st.plotly_chart(FC.channel_connection_panel(connections, groups), width="content",
-                        theme=None, key=f"{P}_g_matrix", config=PNG_CONFIG)
+        st.plotly_chart(shared_cache.figure(FC.channel_connection_panel, connections, groups),
+                        width="content", theme=None, key=f"{P}_g_matrix", config=PNG_CONFIG)
     with text:
         st.markdown(
             f"Weight (c_o, c_i/groups, k, k) = ({c_out}, {c_in}/{groups}, {k}, {k}) = "
@@ -662,7 +664,7 @@ def photo_tab() -> None:
     with source_col:
         source = rgb_source()
         side = int(st.select_slider("Shrink to at most (pixels per side)", [16, 24, 32],
-                                    value=32, key=f"{P}_photo_side"))
+                                    key=state.keyed(f"{P}_photo_side", 32)))
     with kernel_col:
         choices = photo_kernels()
     if source is None:

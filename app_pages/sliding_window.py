@@ -18,15 +18,13 @@ from convcore import (
     conv2d,
     convolve2d,
     corr2d,
-    downsample,
     format_number,
     get_kernel,
-    to_uint8,
     window_trace,
 )
 from convcore.padding import pad
 from convcore.shapes import explain_conv_output_shape, size_text
-from ui import a11y, controls, presenter, quiz, state
+from ui import a11y, controls, presenter, quiz, shared_cache, state
 from ui import figures as F
 from ui import url_state as us
 from ui.downloads import download_array_buttons, download_gif_button
@@ -362,11 +360,11 @@ def edge_section() -> None:
     k = get_kernel("edge").array
     y = corr2d(x, k)
     x_name = "Xᵀ" if transposed else "X"
-    fig = F.grid_figure([F.Panel(x, f"<b>{x_name}</b> {size_text(x.shape)}", image=True,
-                                 name="input"),
-                         F.Panel(k, "<b>K</b> = [1, −1]", name="kernel"),
-                         F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}",
-                                 name="output")], max_cell_px=44)
+    fig = shared_cache.figure(F.grid_figure, [
+        F.Panel(x, f"<b>{x_name}</b> {size_text(x.shape)}", image=True, name="input"),
+        F.Panel(k, "<b>K</b> = [1, −1]", name="kernel"),
+        F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}", name="output")],
+        max_cell_px=44)
     controls.show_chart(fig, "edge_detection", base={"displayModeBar": False},
                         key=state.SW_EDGE_CHART)
     ones = [j for j in range(y.shape[1]) if np.all(y[:, j] == 1)]
@@ -393,7 +391,7 @@ def edge_section() -> None:
               on_click=state.set_values(values))
 
 
-@st.cache_resource(max_entries=3, show_spinner="Convolving the whole image…")
+@st.cache_resource(max_entries=16, show_spinner="Convolving the whole image…")
 def full_image_output(image_key: str, _gray: np.ndarray, kernel: np.ndarray, bias: float,
                       padding, stride, dilation, padding_mode: str):
     """The kernel applied to the whole image at full resolution, and the seconds it took."""
@@ -421,18 +419,18 @@ def full_image_section(inp: controls.InputChoice, kernel: np.ndarray, bias: floa
     except (ValueError, TypeError) as err:
         st.warning(f"These settings do not work on this image: {err}")
         return
-    scale = F.color_scale_for(out, image=True)
-    shown_in = downsample(photo.gray, (DISPLAY_SIDE, DISPLAY_SIDE))
-    shown_out = downsample(out, (DISPLAY_SIDE, DISPLAY_SIDE))
+    made_by = (photo.key, kernel.tobytes(), kernel.shape, bias, settings)
+    shown_in, shown_out, kind = shared_cache.photo_pictures(made_by, photo.gray, out,
+                                                            DISPLAY_SIDE)
     left, right = st.columns(2)
-    left.image(to_uint8(shown_in), caption=f"Input, {size_text(photo.gray.shape)} pixels",
+    left.image(shown_in, caption=f"Input, {size_text(photo.gray.shape)} pixels",
                width="stretch", output_format="PNG",
                alt=f"{photo.label}, the input image, in grey")
     colours = {"gray": "black = 0, white = the largest value",
                "diverging": "red negative, white 0, blue positive",
                "sequential": "white 0, blue positive",
-               "negative": "red negative, white 0"}[scale.kind]
-    right.image(F.colorize(shown_out, scale),
+               "negative": "red negative, white 0"}[kind]
+    right.image(shown_out,
                 caption=f"Output, {size_text(out.shape)} values "
                         f"(from {format_number(float(out.min()))} to "
                         f"{format_number(float(out.max()))}; {colours})", width="stretch",

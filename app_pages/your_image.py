@@ -72,6 +72,8 @@ CHART_CONFIG = {"modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "lasso
 KEEP = {"persist_state": "session"}  # widget values survive a visit to another page
 #: Mirrors of the sample name and the kernel list for the URL (plain session values).
 URL_SAMPLE, URL_KERNELS = "_img_url_sample", "_img_url_kernels"
+URL_SOURCE = "_img_url_source"  # "sample", or "upload"/"camera": a picture a link cannot carry
+UPLOAD_LOST = "_img_upload_lost"  # this visit's link was made with a photo this server lacks
 
 
 def _kernels_state(text: str) -> dict:
@@ -95,15 +97,20 @@ URL = us.UrlSchema(P, [
     us.UrlParam(POOL, "choice", "none", choices=list(POOL_LABELS), name="pool",
                 label="pooling"),
     us.UrlParam(POOL_SIZE, "choice", 2, choices=POOL_SIZES, name="ps", label="pooling window"),
+    us.UrlParam(URL_SOURCE, "choice", "sample", choices=["sample", "upload", "camera"],
+                name="src", label="image source"),
 ])
 
 
 def sync_from_link() -> None:
     """Open the page as its link says; a sample named by the link becomes the image."""
     st.session_state.pop(URL_SAMPLE, None)
+    st.session_state.pop(URL_SOURCE, None)
     us.sync_from_url(URL)
     wanted = st.session_state.get(URL_SAMPLE)
     current = image_source.current_image()
+    st.session_state[UPLOAD_LOST] = (st.session_state.get(URL_SOURCE) in ("upload", "camera")
+                                     and (current is None or current.source == "sample"))
     if wanted and (current is None or current.source != "sample" or current.name != wanted):
         _apply(lambda: image_source.set_current_sample(wanted), wanted)
 
@@ -111,6 +118,8 @@ def sync_from_link() -> None:
 def sync_to_link(current: image_source.CurrentImage | None) -> None:
     is_sample = current is not None and current.source == "sample"
     st.session_state[URL_SAMPLE] = current.name if is_sample else None
+    lost_in_link = current is not None and current.source in ("upload", "camera")
+    st.session_state[URL_SOURCE] = current.source if lost_in_link else "sample"
     st.session_state[URL_KERNELS] = ",".join(st.session_state.get(KERNELS) or [])
     us.sync_to_url(URL)
     with st.expander("🔗 Share this view"):
@@ -206,6 +215,8 @@ def source_section() -> image_source.CurrentImage | None:
     if current is None:
         st.info("Pick a sample or upload a photo to begin.")
         return None
+    if st.session_state.get(UPLOAD_LOST):
+        st.info(image_source.UPLOAD_GONE, icon="🖼️")
     st.caption(f"Showing {current.describe()}.")
     return current
 

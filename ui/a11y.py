@@ -38,6 +38,7 @@ import numpy as np
 import streamlit as st
 
 from convcore.trace import format_number
+from ui.i18n import N_, _
 
 #: ``st.container(key=...)`` of a page's main figure; Streamlit renders the class
 #: ``st-key-main_figure``, which ``tests/e2e/test_presenter_layout.py`` looks for.
@@ -161,8 +162,10 @@ def grid_table_html(values, caption: str, *, row_labels: Sequence[str] | None = 
     if arr.ndim != 2:
         raise ValueError(f"the grid to show as numbers must be 2-D, got shape {arr.shape}")
     rows, cols = arr.shape
-    rlab = list(row_labels) if row_labels is not None else [f"row {r}" for r in range(rows)]
-    clab = list(col_labels) if col_labels is not None else [f"column {c}" for c in range(cols)]
+    rlab = (list(row_labels) if row_labels is not None
+            else [_("row {r}").format(r=r) for r in range(rows)])
+    clab = (list(col_labels) if col_labels is not None
+            else [_("column {c}").format(c=c) for c in range(cols)])
     if len(rlab) != rows or len(clab) != cols:
         raise ValueError(f"row_labels/col_labels must have {rows} and {cols} entries, got "
                          f"{len(rlab)} and {len(clab)}")
@@ -180,7 +183,7 @@ def grid_table_html(values, caption: str, *, row_labels: Sequence[str] | None = 
         tds = []
         for c in range(cols):
             hidden = blank is not None and bool(blank[r, c])
-            text = "hidden" if hidden else format_number(arr[r, c], digits=digits)
+            text = _("hidden") if hidden else format_number(arr[r, c], digits=digits)
             words = marks.get((r, c))
             if words:
                 text += f" ({', '.join(words)})"
@@ -200,7 +203,8 @@ def show_as_numbers(values, caption: str, *, label: str | None = None,
     panels: one call per panel, or one table per panel inside one expander of your own
     with :func:`grid_table_html`). ``table_kwargs`` go to :func:`grid_table_html`.
     """
-    with st.expander(label or f"Show as numbers: {caption}", expanded=expanded):
+    with st.expander(label or _("Show as numbers: {caption}").format(caption=caption),
+                     expanded=expanded):
         st.html(grid_table_html(values, caption, **table_kwargs))
 
 
@@ -226,8 +230,8 @@ def live_region(text: str, *, visible: bool = True, markdown: bool = False) -> N
 # ------------------------------------------------------------------------------ keyboard
 
 #: What the animation keys do, said once for the aria-label and the visible hint.
-ANIMATION_KEYS_TEXT = ("Space or K: play or pause; left and right arrows: one step back or "
-                       "forward; Home and End: first and last step")
+ANIMATION_KEYS_TEXT = N_("Space or K: play or pause; left and right arrows: one step back or "
+                         "forward; Home and End: first and last step")
 
 #: No "<" may appear inside the script: Streamlit's sanitiser (DOMPurify) drops an element
 #: whose text looks like markup, and the script silently never runs.
@@ -260,8 +264,9 @@ _ANIMATION_SCRIPT = r"""
       return s && s.length ? (s[0].active || 0) : 0; }
     function announce() { const live = document.getElementById(cfg.liveId);
       const a = box._fullLayout.annotations;
-      if (live && a && a.length) { live.textContent = 'Step ' + (current() + 1) + ' of ' +
-        frames() + ': ' + strip(a[0].text); } }
+      if (live && a && a.length) { live.textContent = cfg.stepText
+        .replace('{step}', current() + 1).replace('{total}', frames()) + ': ' +
+        strip(a[0].text); } }
     function go(k) { k = Math.max(0, Math.min(frames() - 1, k)); playing = false;
       window.Plotly.animate(box, [String(k)], jump).then(announce); }
     box.on('plotly_animated', function () { playing = false; announce(); });
@@ -316,15 +321,16 @@ def animation_keys(chart_key: str, label: str) -> None:
     label : str
         What the animation shows ("Sliding-window animation").
     """
-    cfg = {"key": chart_key, "label": label, "keys": ANIMATION_KEYS_TEXT,
-           "liveId": f"a11y-live-{chart_key}"}
+    cfg = {"key": chart_key, "label": label, "keys": _(ANIMATION_KEYS_TEXT),
+           "stepText": _("Step {step} of {total}"), "liveId": f"a11y-live-{chart_key}"}
     st.html(_ANIMATION_SCRIPT % {"cfg": json.dumps(cfg), "live_id": cfg["liveId"]},
             unsafe_allow_javascript=True)
-    st.caption(f"Keyboard: Tab to the animation, then {ANIMATION_KEYS_TEXT}.")
+    st.caption(_("Keyboard: Tab to the animation, then {keys}.").format(
+        keys=_(ANIMATION_KEYS_TEXT)))
 
 
 def cell_picker(out_hw: tuple[int, int], pick_key: str, *, key: str, kind: str = "output",
-                label: str = "Inspect output cell", where=None) -> tuple[int, int]:
+                label: str = N_("Inspect output cell"), where=None) -> tuple[int, int]:
     """Row and column inputs that pick a cell: the keyboard's way to do what a click does.
 
     The pick lives in ``st.session_state[pick_key]`` as ``(kind, row, col)``, the format of
@@ -347,10 +353,12 @@ def cell_picker(out_hw: tuple[int, int], pick_key: str, *, key: str, kind: str =
         state[pick_key] = (kind, int(state[row_key]), int(state[col_key]))
 
     c1, c2 = parent.columns(2)
-    r = c1.number_input(f"{label}: row", 0, rows - 1, step=1, key=row_key, on_change=store,
-                        help=f"0 to {rows - 1}, counted from the top")
-    c = c2.number_input(f"{label}: column", 0, cols - 1, step=1, key=col_key, on_change=store,
-                        help=f"0 to {cols - 1}, counted from the left")
+    r = c1.number_input(_("{label}: row").format(label=_(label)), 0, rows - 1, step=1,
+                        key=row_key, on_change=store,
+                        help=_("0 to {last}, counted from the top").format(last=rows - 1))
+    c = c2.number_input(_("{label}: column").format(label=_(label)), 0, cols - 1, step=1,
+                        key=col_key, on_change=store,
+                        help=_("0 to {last}, counted from the left").format(last=cols - 1))
     return int(r), int(c)
 
 
@@ -364,7 +372,8 @@ class LegendItem:
     Attributes
     ----------
     label : str
-        What the swatch means, in words ("padding (hatched, dashed border)").
+        What the swatch means, in words ("padding (hatched, dashed border)"), in English
+        and marked with ``N_``: the legend translates it.
     fill : str
         CSS colour of the swatch.
     border : str
@@ -379,12 +388,15 @@ class LegendItem:
     hatch: bool = False
 
 
-LEGEND_WINDOW = LegendItem("window: thick black frame", "#ffffff", "3px solid #111111")
-LEGEND_PADDING = LegendItem("padding: hatched grey, dashed border", "#eceef2",
+LEGEND_WINDOW = LegendItem(N_("window: thick black frame"), "#ffffff", "3px solid #111111")
+LEGEND_PADDING = LegendItem(N_("padding: hatched grey, dashed border"), "#eceef2",
                             "2px dashed #596275", hatch=True)
-LEGEND_PICKED = LegendItem("picked cell: orange-red frame", "#ffffff", "3px solid #d55e00")
-LEGEND_FED = LegendItem("cells it feeds: dotted orange frame", "#ffffff", "3px dotted #e69f00")
-LEGEND_NOT_YET = LegendItem("not computed yet: plain grey", "#e3e7ed", "1px solid #c9ced8")
+LEGEND_PICKED = LegendItem(N_("picked cell: orange-red frame"), "#ffffff",
+                           "3px solid #d55e00")
+LEGEND_FED = LegendItem(N_("cells it feeds: dotted orange frame"), "#ffffff",
+                        "3px dotted #e69f00")
+LEGEND_NOT_YET = LegendItem(N_("not computed yet: plain grey"), "#e3e7ed",
+                            "1px solid #c9ced8")
 
 
 def legend_html(items: Sequence[LegendItem]) -> str:
@@ -396,7 +408,7 @@ def legend_html(items: Sequence[LegendItem]) -> str:
             style += ("background-image:repeating-linear-gradient(45deg,rgba(90,98,112,.55) "
                       "0 2px,transparent 2px 6px);")
         parts.append(f'<span class="item"><span class="a11y-swatch" aria-hidden="true" '
-                     f'style="{html.escape(style)}"></span>{html.escape(item.label)}</span>')
+                     f'style="{html.escape(style)}"></span>{html.escape(_(item.label))}</span>')
     return f'<div class="a11y-legend" role="list">{"".join(parts)}</div>'.replace(
         '<span class="item">', '<span class="item" role="listitem">')
 

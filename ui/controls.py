@@ -345,6 +345,11 @@ class InputChoice:
 
 SOURCES = {"preset": "Preset", "typed": "Type numbers", "patch": "Image patch",
            "session": "Your image's patch"}
+#: Shown when the input should be the patch of "Your image" but this server has no image for
+#: the session: uploads live in one server process and are lost when it restarts.
+IMAGE_GONE = ("Your image is not on this server any more (uploads are kept for one session "
+              "on one server), so this shows a preset input: choose the picture again on "
+              "🖼️ Your image to get its patch back.")
 
 
 def input_state_values(prefix: str, preset: str) -> dict:
@@ -367,11 +372,14 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
     has_image = session_image.current_image() is not None
     if page is not None and session_image.take_patch_request(page):
         st.session_state[source_key] = "session"
-    if st.session_state[source_key] == "session" and not has_image:
+    image_gone = st.session_state[source_key] == "session" and not has_image
+    if image_gone:  # a link (or a reconnect to a restarted server) asked for a lost picture
         st.session_state[source_key] = "preset"
     options = [name for name in SOURCES if name != "session" or has_image]
     source = st.radio("Source", options, key=source_key, horizontal=True,
                       format_func=SOURCES.get, label_visibility="collapsed")
+    if image_gone:
+        st.info(IMAGE_GONE, icon="🖼️")
     if source == "session":
         return _session_patch_input()
     if source == "typed":

@@ -33,6 +33,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from convcore.trace import format_number
+from ui.i18n import _
 
 Box = tuple[int, int, int, int]
 """``(top, left, bottom, right)``, inclusive cell indices of a panel."""
@@ -57,8 +58,12 @@ COVER_FILL = "#e3e7ed"
 PICK_COLOR = "#d55e00"  # Okabe–Ito vermillion: the pinned cell and what it touches
 FEED_COLOR = "#e69f00"  # Okabe–Ito orange: output cells an input cell feeds
 TEXT_COLOR = "#1f2430"
-MONO = "'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace"
-SANS = "'Source Sans Pro', 'Source Sans 3', 'DejaVu Sans', Arial, sans-serif"
+#: Font stacks: Latin faces first, then the CJK faces Windows, macOS and Linux ship (the app
+#: downloads no web font, so Chinese text falls through to what the system has).
+CJK_FONTS = ("'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+             "'Source Han Sans SC', 'WenQuanYi Micro Hei'")
+MONO = f"'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', {CJK_FONTS}, monospace"
+SANS = f"'Source Sans Pro', 'Source Sans 3', 'DejaVu Sans', Arial, {CJK_FONTS}, sans-serif"
 
 # ------------------------------------------------------------------------------ sizes
 
@@ -274,7 +279,7 @@ def panel_geometry(shapes: Sequence[tuple[int, int]], *, top_px: int = TITLE_PX 
     slots = list(min_slot_px) if min_slot_px is not None else [0.0] * len(cols)
     gaps = GAP_CELLS * (len(shapes) - 1)
     cell = float(max_cell_px)
-    for _ in range(3):  # the room titles need depends on the cell size, and back
+    for _round in range(3):  # the room titles need depends on the cell size, and back
         extra = sum(max(0.0, slot - c * cell) for c, slot in zip(cols, slots, strict=True))
         room = available_px - 2 * MARGIN_X_PX - extra
         cell = float(np.clip(room / (sum(cols) + gaps), MIN_CELL_PX, max_cell_px))
@@ -320,10 +325,11 @@ def _hover_texts(panel: Panel, texts: np.ndarray) -> np.ndarray:
     real = panel.real_mask()
     label = {"input": "input", "output": "out", "kernel": "K"}.get(panel.click or panel.name,
                                                                      panel.name)
+    padding_word = _("padding")
     out = np.empty((rows, cols), dtype=object)
     for r in range(rows):
         for c in range(cols):
-            name = label if real[r, c] else "padding"
+            name = label if real[r, c] else padding_word
             out[r, c] = f"{name}[{r - r0}, {c - c0}] = {texts[r, c]}"
     return out
 
@@ -674,8 +680,8 @@ def steps_from_trace(trace, texts: Sequence[str], *, rows: Sequence[int] | None 
     else:
         boxes = []
         for i in rows:
-            top, left, bottom, _ = trace.window_box(i, 0)
-            _, _, _, right = trace.window_box(i, out_w - 1)
+            top, left, bottom = trace.window_box(i, 0)[:3]
+            right = trace.window_box(i, out_w - 1)[3]
             boxes.append(((top, left, bottom, right), (i, 0, i, out_w - 1)))
         tap_cells = None
     if len(texts) != len(boxes):
@@ -691,7 +697,7 @@ def _covers(output: Box, out_hw: tuple[int, int]) -> list[Box]:
     """Boxes over the output cells after ``output`` in row-major order (not computed yet):
     the rest of its row, then every row below."""
     out_h, out_w = out_hw
-    top, _, bottom, right = output
+    top, _left, bottom, right = output
     rest_of_row = (top, right + 1, bottom, out_w - 1) if right < out_w - 1 else None
     rows_below = (bottom + 1, 0, out_h - 1, out_w - 1) if bottom < out_h - 1 else None
     return [rest_of_row, rows_below]
@@ -714,10 +720,10 @@ def _controls(steps: Sequence[Step], names: list[str], initial: int) -> tuple[li
                 transition=dict(duration=0))
     buttons = [
         dict(label="|◀", method="animate", args=[[names[0]], jump]),
-        dict(label="▶ Slow", method="animate", args=_animate_args(None, SLOW_MS)),
-        dict(label="▶ Play", method="animate", args=_animate_args(None, normal)),
-        dict(label="▶▶ Fast", method="animate", args=_animate_args(None, FAST_MS)),
-        dict(label="❚❚ Pause", method="animate", args=[[None], jump]),
+        dict(label="▶ " + _("Slow"), method="animate", args=_animate_args(None, SLOW_MS)),
+        dict(label="▶ " + _("Play"), method="animate", args=_animate_args(None, normal)),
+        dict(label="▶▶ " + _("Fast"), method="animate", args=_animate_args(None, FAST_MS)),
+        dict(label="❚❚ " + _("Pause"), method="animate", args=[[None], jump]),
         dict(label="▶|", method="animate", args=[[names[-1]], jump]),
     ]
     menus = [dict(type="buttons", direction="left", buttons=buttons, showactive=False,
@@ -727,7 +733,8 @@ def _controls(steps: Sequence[Step], names: list[str], initial: int) -> tuple[li
     many = n > MAX_TICK_LABELS
     slider = dict(
         active=initial, x=0.0, len=1.0, y=0, yanchor="top", pad=dict(t=58, b=4),
-        currentvalue=dict(prefix="Step ", suffix=f" of {n}", xanchor="right", offset=6,
+        currentvalue=dict(prefix=_("Step") + " ", suffix=" / " + str(n), xanchor="right",
+                          offset=6,
                           font=dict(size=13, family=SANS, color=TEXT_COLOR)),
         ticklen=0 if many else 4, minorticklen=0,
         font=dict(size=10, color="rgba(0,0,0,0)" if many else "#6b7280"),

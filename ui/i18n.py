@@ -53,7 +53,7 @@ LOCALE_DIR = ROOT / "locales"
 DOMAIN = "messages"
 
 #: Languages offered, in the selector's order: code → its own name.
-LANGUAGES: dict[str, str] = {"en": "English", "zh": "简体中文"}
+LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 DEFAULT_LANGUAGE = "en"
 #: ``<html lang>`` value for each language.
 HTML_LANG = {"en": "en", "zh": "zh-CN"}

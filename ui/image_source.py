@@ -88,6 +88,10 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 DEFAULT_SAMPLE = "landscape.png"
+#: Said once when a link (or a reconnect after a server restart) expects a photo this server
+#: does not have: uploads live in the memory of one server process, for one session.
+UPLOAD_GONE = ("The photo this page had is not on this server any more (uploads are kept for "
+               "one session on one server), so a sample is shown: upload it again to go on.")
 
 #: Largest picture accepted from a user. A 12 MP phone photo and a 24 MP camera fit; the
 #: decoded copies take 32 bytes per pixel (gray + RGB, float64), about 1 GB at this size.

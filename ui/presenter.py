@@ -34,6 +34,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.i18n import N_, _
+
 #: The toggle's widget key.
 PRESENTER_KEY = "presenter"
 #: A plain session key that outlives the widget (Streamlit drops a widget's value on pages
@@ -112,7 +114,7 @@ def _url_value() -> bool | None:
 
 
 def presenter_toggle(*, where: Any = None,
-                     label: str = ":material/co_present: Presenter mode") -> bool:
+                     label: str = N_("Presenter mode")) -> bool:
     """Draw the presenter toggle (in the sidebar unless ``where`` is given) and apply it.
 
     A link with ``present=1`` (or ``present=0``) sets the mode when the link is opened;
@@ -132,9 +134,9 @@ def presenter_toggle(*, where: Any = None,
     if PRESENTER_KEY not in state:
         state[PRESENTER_KEY] = bool(state.get(REMEMBERED_KEY, False))
     container = st.sidebar if where is None else where
-    on = bool(container.toggle(label, key=PRESENTER_KEY,
-                               help="Larger text, cells and numbers for a projector; "
-                                    "fewer controls on screen."))
+    on = bool(container.toggle(":material/co_present: " + _(label), key=PRESENTER_KEY,
+                               help=_("Larger text, cells and numbers for a projector; "
+                                      "fewer controls on screen.")))
     state[REMEMBERED_KEY] = on
     _write_url(on)
     if on:
@@ -190,14 +192,16 @@ def main_controls(*, where: Any = None):
                             key="main_controls")
 
 
-def advanced_controls(label: str = ":material/tune: More settings", *, where: Any = None):
+def advanced_controls(label: str = N_("More settings"), *, where: Any = None):
     """A container for advanced widgets: in place normally, folded away when presenting.
 
     Use as ``with presenter.advanced_controls(): ...``. The widgets are always drawn, so
     their values (and the page's link) survive switching presenter mode on and off.
     """
     parent = st if where is None else where
-    return parent.expander(label, expanded=False) if presenter_mode() else parent.container()
+    if presenter_mode():
+        return parent.expander(":material/tune: " + _(label), expanded=False)
+    return parent.container()
 
 
 # ------------------------------------------------------------------------------ figures

@@ -85,3 +85,15 @@ def set_values(values: Mapping[str, Any]) -> Callable[[], None]:
             st.session_state[key] = value
 
     return callback
+
+
+def keyed(key: str, default: Any) -> str:
+    """``key``, with ``default`` put into session state first if the key has no value yet.
+
+    Give a widget its default this way, not as its ``value``/``index`` argument: a shared
+    link or a preset writes the key before the widget is drawn, and a widget that has both
+    makes Streamlit log a warning with a stack trace. Use: ``st.toggle("Bias",
+    key=state.keyed("p_bias", True))``.
+    """
+    st.session_state.setdefault(key, default)
+    return key

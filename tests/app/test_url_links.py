@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import image_source
+from ui import controls, image_source
 from ui.navigation import existing_pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,3 +357,54 @@ def test_the_session_image_is_offered_first_for_a_patch():
     at.radio(key="pool_in_source").set_value("patch").run()
     assert_clean(at)
     assert at.selectbox(key="pool_in_patch_image").options[0].startswith("🖼️ Your image")
+
+
+@pytest.mark.parametrize("page", [SLIDING, POOLING], ids=["sliding-window", "pooling"])
+def test_a_link_to_a_lost_image_says_so_and_shows_a_preset(page):
+    """``?isrc=session`` on a server without the session's image (a restarted process)."""
+    at = open_page(page, {"isrc": "session"})
+    prefix = "sw_in" if page == SLIDING else "pool_in"
+    assert at.radio(key=f"{prefix}_source").value == "preset"
+    assert [i.value for i in at.info if i.value == controls.IMAGE_GONE] == [controls.IMAGE_GONE]
+
+
+def test_the_lost_image_notice_is_absent_while_the_image_is_there():
+    at = open_page(YOUR_IMAGE)
+    at.button(key="img_open_sliding_window").click().run()
+    assert at.radio(key="sw_in_source").value == "session"
+    assert not [i for i in at.info if i.value == controls.IMAGE_GONE]
+
+
+def _png(height: int = 40, width: int = 50) -> bytes:
+    import io
+
+    from PIL import Image
+
+    pixels = (np.arange(height * width).reshape(height, width) % 256).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+def _upload_gone_shown(at: AppTest) -> bool:
+    return any(i.value == image_source.UPLOAD_GONE for i in at.info)
+
+
+def test_a_link_made_with_an_upload_says_the_photo_is_gone_on_another_server():
+    at = open_page(YOUR_IMAGE)
+    at.file_uploader(key="img_upload").set_value(("mine.png", _png(), "image/png")).run()
+    assert_clean(at)
+    link = link_of(at)
+    assert link["src"] == "upload" and "sample" not in link
+    assert not _upload_gone_shown(at)
+    fresh = open_page(YOUR_IMAGE, link)  # a new session: the restarted server of a reconnect
+    assert _upload_gone_shown(fresh)
+    assert fresh.session_state[image_source.CURRENT_KEY].source == "sample"
+    fresh.toggle(key="img_relu").set_value(False).run()  # said once, not on every rerun
+    assert not _upload_gone_shown(fresh)
+
+
+def test_a_link_with_a_sample_says_nothing_about_uploads():
+    at = open_page(YOUR_IMAGE, {"sample": "house.png"})
+    assert not _upload_gone_shown(at)
+    assert "src" not in link_of(at)

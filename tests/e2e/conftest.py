@@ -7,6 +7,8 @@ server : str (session)
     Base URL (``http://127.0.0.1:PORT``) of ``streamlit run app.py`` started on a free local
     port, file watcher off. Stopped at the end of the session. Pages live in ``app_pages/``
     (not ``pages/``), so even a first visit straight to ``/some_page`` runs ``app.py``.
+    Its output goes to ``SERVER_LOGS[base]``; at the end of the session the fixture fails
+    if that log holds a warning with a stack trace (:func:`log_problems`).
 browser : playwright Browser (session)
     Headless ``/usr/bin/chromium`` (never a downloaded browser). Use it for a test that needs
     a context of its own (request interception, another viewport): ``browser.new_context()``,
@@ -33,6 +35,9 @@ assert_no_exception(page)
     No ``[data-testid='stException']`` element on the page.
 plotly_chart(page, predicate_js)
     A locator for the first ``.js-plotly-plot`` whose figure satisfies a JS predicate.
+log_problems(text)
+    The warnings with a stack trace in a server log (Streamlit's "widget created with a
+    default value but also set via the Session State API" is one).
 """
 
 from __future__ import annotations
@@ -60,6 +65,10 @@ EXCEPTION = "[data-testid='stException']"
 #: Generous: the machine is shared, and plotly.js (4.7 MB) takes seconds to parse.
 TIMEOUT_MS = 90_000
 SERVER_START_S = 60
+#: Base URL of each server this session started -> the file its output goes to.
+SERVER_LOGS: dict[str, Path] = {}
+#: What Python's logging prints above a stack when a warning is logged with stack_info=True.
+STACK_MARKER = "Stack (most recent call last):"
 
 
 def require_chromium() -> None:
@@ -116,6 +125,13 @@ def plotly_chart(page, predicate_js: str = "g => true", timeout_ms: int = TIMEOU
     page.wait_for_function(f"() => ({finder})() >= 0", timeout=timeout_ms)
     index = page.evaluate(finder)
     return page.locator(".js-plotly-plot").nth(index)
+
+
+def log_problems(text: str) -> list[str]:
+    """The log lines just before each stack trace a warning carries (one per warning)."""
+    lines = text.splitlines()
+    return [lines[max(0, n - 1)].strip() for n, line in enumerate(lines)
+            if line.startswith(STACK_MARKER)]
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen) -> None:
@@ -184,11 +200,16 @@ def server(browser) -> Iterator[str]:
              "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[base] = log
     try:
         _wait_healthy(base, proc)
         yield base
     finally:
         _stop(proc)
+    problems = log_problems(log.read_text(encoding="utf-8", errors="replace"))
+    if problems:
+        pytest.fail(f"the server logged {len(problems)} warning(s) with a stack trace "
+                    f"({log}): {problems}", pytrace=False)
 
 
 @pytest.fixture

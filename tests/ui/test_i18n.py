@@ -109,10 +109,15 @@ def test_no_module_that_translates_uses_underscore_as_a_throwaway_name():
     """``for _ in …`` or ``a, _ = …`` would shadow ``_()`` in that function (UnboundLocalError)."""
     import ast
 
+    comprehensions = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
     offenders = []
     for path, tree in _modules_using_gettext():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+        in_comprehension = {id(target) for node in ast.walk(tree)
+                            if isinstance(node, comprehensions)
+                            for gen in node.generators for target in ast.walk(gen.target)}
+        for node in ast.walk(tree):  # a comprehension's own scope shadows nothing outside it
+            if (isinstance(node, ast.Name) and node.id == "_"
+                    and isinstance(node.ctx, ast.Store) and id(node) not in in_comprehension):
                 offenders.append(f"{path.name}:{node.lineno}")
             if isinstance(node, ast.arg) and node.arg == "_":
                 offenders.append(f"{path.name}:{node.lineno}")

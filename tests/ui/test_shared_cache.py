@@ -1,0 +1,60 @@
+"""Shared caches: one build per process for equal arguments, and the right pictures."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+from convcore import conv2d, get_kernel
+from ui import figures as F
+from ui import shared_cache
+
+
+def test_equal_arguments_share_one_figure_and_others_get_their_own():
+    x = np.arange(12.0).reshape(3, 4)
+    first = shared_cache.figure(F.grid_figure, [F.Panel(x, "x", name="x")], max_cell_px=40)
+    again = shared_cache.figure(F.grid_figure, [F.Panel(x.copy(), "x", name="x")],
+                                max_cell_px=40)
+    other = shared_cache.figure(F.grid_figure, [F.Panel(x + 1, "x", name="x")], max_cell_px=40)
+    assert again is first
+    assert other is not first
+    assert list(first.data[0].z[0]) == [0.0, 1.0, 2.0, 3.0]
+    assert list(other.data[0].z[0]) == [1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize(("kernel", "kind"), [
+    pytest.param("identity", "gray", id="picture-like-map-is-gray"),
+    pytest.param("sobel_x", "diverging", id="signed-map-is-diverging"),
+])
+def test_photo_pictures_are_pngs_of_the_shrunk_photo_and_map(kernel, kind):
+    rng = np.random.default_rng(0)
+    gray = rng.random((60, 80))
+    out = conv2d(gray, get_kernel(kernel).array, padding="same")
+    photo_png, map_png, got_kind = shared_cache.photo_pictures(
+        ("test", kernel), gray, out, 40)
+    photo, feature_map = Image.open(io.BytesIO(photo_png)), Image.open(io.BytesIO(map_png))
+    assert photo.format == feature_map.format == "PNG"
+    assert photo.size == (40, 30) and feature_map.size == (40, 30)  # (width, height)
+    assert photo.mode == "L" and feature_map.mode == "RGB"
+    assert got_kind == F.color_scale_for(out, image=True).kind == kind
+
+
+def test_a_figure_is_cached_per_language():
+    """A builder that translates its title: the Chinese session must not get the English copy."""
+    from ui import figures, i18n
+    from ui.i18n import _
+
+    def titled(text):
+        return go.Figure(layout=dict(title=_(text)))
+
+    titled.__module__, titled.__qualname__ = figures.__name__, "test_titled"
+    with i18n.use_language("en"):
+        english = shared_cache.figure(titled, "Home")
+    with i18n.use_language("zh"):
+        chinese = shared_cache.figure(titled, "Home")
+    assert english.layout.title.text == "Home"
+    assert chinese.layout.title.text == "首页"
