@@ -269,7 +269,7 @@ def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.Conv
     if presenter.presenter_mode():
         left, right = st.columns(2)
         in_box = geo_box = left.expander(_("Input, kernel, padding, stride"))
-        more_box = right.expander("⚙️ " + _(ADVANCED_LABEL))
+        more_box = right.expander(":material/tune: " + _(ADVANCED_LABEL))
     else:
         col_in, col_geo = st.columns([1, 1.7], gap="medium")
         in_box, geo_box = col_in.container(border=True), col_geo.container(border=True)
@@ -312,7 +312,8 @@ def _labels(names: dict[str, str]):
 #: Padding kinds of the radio (values as in ``ui.controls.PADDING_CHOICES``).
 PADDING_KINDS = {"valid": N_("valid"), "same": N_("same"), "full": N_("full"),
                  "custom": N_("each side")}
-#: The folded dilation/padding-values box in presenter mode (named as ui.controls names it).
+#: The folded dilation/padding-values box in presenter mode (a Material icon, as
+#: ``ui.presenter.advanced_controls`` gives its boxes: no emoji font needed).
 ADVANCED_LABEL = N_("Dilation and padding values")
 SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
 

@@ -441,7 +441,7 @@ def test_presenter_mode_draws_the_main_figure_first_and_larger():
     at = open_with({"present": "1"})
     labels = [e.label for e in at.expander]
     assert "Input, kernel, padding, stride" in labels
-    assert "⚙️ Dilation and padding values" in labels
+    assert ":material/tune: Dilation and padding values" in labels
     figures = charts(at)
     main, output = figures[0], figures[1]
     assert main["layout"]["annotations"][0]["text"].startswith("<b>padded input</b>")
