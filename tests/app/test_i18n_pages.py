@@ -41,6 +41,12 @@ CHANGED: dict[str, dict[str, object]] = {
     "app_pages/pooling.py": {"pool_kind": "avg", "pool_kh": 3, "pool_kw": 3, "pool_ph": 2,
                              "pool_pw": 2, "pool_stride_auto": False, "pool_sh": 2,
                              "pool_sw": 2, "pool_ti_dir": "right", "pool_ti_kind": "avg"},
+    # The strided seed example: unreached rows, the floor note, d2l's strided form; the
+    # layer stack with a number as padding; the transposed convolution with padding.
+    "app_pages/padding_stride.py": {"ps_k_h": 3, "ps_k_w": 5, "ps_geo_pad_top": 0,
+                                    "ps_geo_pad_bottom": 0, "ps_geo_stride_h": 3,
+                                    "ps_geo_stride_w": 4, "ps_show_all": True,
+                                    "ps_stack_pad": "number", "ps_tr_p": 1},
 }
 
 
