@@ -669,13 +669,14 @@ with st.expander(_("The data: X, Y and the true kernel"),
         truth_title = _("Kernel that made Y ({size})").format(size=size_text(truth_shown.shape))
     data_col, truth_col = st.columns([3, 1])
     data_col.plotly_chart(
-        lf.data_figure(problem.x, problem.y),
+        presenter.scale_figure(lf.data_figure(problem.x, problem.y)),
         key="kl_data_chart",
         width="content",
         config={"displayModeBar": False},
     )
     with truth_col:
-        show_vega(lf.kernel_chart(truth_shown, truth_title), "kl_truth_chart", "content")
+        show_vega(lf.kernel_chart(truth_shown, truth_title, sizes=lf.chart_sizes(presenting)),
+                  "kl_truth_chart", "content")
 
 with st.expander(_("Where the gradient comes from"), expanded=False):
     st.markdown(_(

@@ -129,14 +129,18 @@ def _title(text: str, sizes: ChartSizes) -> dict:
             "fontWeight": 600, "offset": 8, "limit": 0}
 
 
-def _config(sizes: ChartSizes) -> dict:
-    """Axis fonts, and autosizing that counts titles and labels in the chart's size (a title
-    outside the counted box is cut off by the chart's frame)."""
+def _frame(sizes: ChartSizes) -> dict:
+    """Top-level spec keys that keep every title and label inside the chart's frame.
+
+    Autosizing counts the padding, titles and labels in the chart's size (a title outside the
+    counted box was cut off by the frame), and the padding is given at the top level of the
+    spec, where the app's theme does not replace it.
+    """
     return {
         "autosize": {"type": "fit-x", "contains": "padding"},
-        "padding": {"top": 12, "left": 4, "right": 12, "bottom": 4},
-        "axis": {"titleFontSize": sizes.axis_title_px, "labelFontSize": sizes.axis_label_px,
-                 "titleFontWeight": 500},
+        "padding": {"top": 12, "left": 14, "right": 12, "bottom": 6},
+        "config": {"axis": {"titleFontSize": sizes.axis_title_px,
+                            "labelFontSize": sizes.axis_label_px, "titleFontWeight": 500}},
     }
 
 
@@ -234,7 +238,7 @@ def loss_chart(
     spec = {
         "title": _title(_("Loss L = Σ (Ŷ − Y)²"), sizes),
         "height": sizes.loss_height_px,
-        "config": _config(sizes),
+        **_frame(sizes),
         "layer": layers,
     }
     return VegaChart(spec, data)
@@ -285,7 +289,7 @@ def error_chart(errors: Sequence[float], *, max_steps: int,
     spec = {
         "title": _title(_("Distance to the true kernel ‖K − K_true‖ (log scale)"), sizes),
         "height": sizes.error_height_px,
-        "config": _config(sizes),
+        **_frame(sizes),
         "layer": [line],
     }
     return VegaChart(spec, data)
@@ -344,6 +348,7 @@ def kernel_chart(kernel: np.ndarray, title: str, *, digits: int = 2,
     }
     spec = {
         "title": _title(title, sizes),
+        "padding": {"top": 12, "left": 6, "right": 6, "bottom": 6},  # the title inside the frame
         "config": {"axis": {"labelFontSize": sizes.axis_label_px}},
         "width": {"step": cell},
         "height": {"step": cell},

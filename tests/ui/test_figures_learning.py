@@ -43,8 +43,8 @@ def test_distance_chart_is_titled_inside_its_frame():
     spec = lf.error_chart([1.0, 0.5, 0.25], max_steps=10).spec
     title = spec["title"]
     assert title["frame"] == "group" and title["limit"] == 0  # never shortened with "…"
-    assert spec["config"]["autosize"]["contains"] == "padding"
-    assert spec["config"]["padding"]["top"] >= 8
+    assert spec["autosize"]["contains"] == "padding"
+    assert spec["padding"]["top"] >= 8 and spec["padding"]["left"] >= 8
     # The log-scale note is in the title, not in a y-axis title longer than the plot.
     y_title = spec["layer"][0]["encoding"]["y"]["title"]
     assert len(y_title) <= 16 and "log" in title["text"]
