@@ -61,6 +61,8 @@ LOSS_COLOR = "#2166ac"
 TRUTH_COLOR = "#1b7837"
 CONVCORE_COLOR = "#2166ac"
 TORCH_COLOR = "#e66101"
+#: Tick labels and axis titles dark enough for WCAG AA on white (Vega's default grey is not).
+AXIS_COLORS = {"labelColor": "#454b58", "titleColor": "#1f2430"}
 #: Up to this many steps the loss curve marks every step with a dot.
 MAX_DOTTED_STEPS = 60
 #: Room (px) the scales leave beyond the data, so that the dot of step 0 (the largest loss)
@@ -140,7 +142,8 @@ def _frame(sizes: ChartSizes) -> dict:
         "autosize": {"type": "fit-x", "contains": "padding"},
         "padding": {"top": 12, "left": 14, "right": 12, "bottom": 6},
         "config": {"axis": {"titleFontSize": sizes.axis_title_px,
-                            "labelFontSize": sizes.axis_label_px, "titleFontWeight": 500}},
+                            "labelFontSize": sizes.axis_label_px, "titleFontWeight": 500,
+                            **AXIS_COLORS}},
     }
 
 
@@ -186,8 +189,9 @@ def loss_chart(
     losses = np.asarray(losses, dtype=float)
     data = pd.DataFrame({"step": np.arange(losses.size), "loss": losses})
     dotted = max_steps <= MAX_DOTTED_STEPS
+    # No "nice" rounding on the linear axis: it turned the room below 0 into a −1 tick.
     y_scale = ({"type": "log", "padding": POINT_ROOM_PX} if log_scale
-               else {"type": "linear", "zero": True, "padding": POINT_ROOM_PX})
+               else {"type": "linear", "zero": True, "nice": False, "padding": POINT_ROOM_PX})
     line = {
         "mark": {"type": "line", "color": LOSS_COLOR, "strokeWidth": 2.5, "point": dotted},
         "encoding": {
@@ -349,7 +353,7 @@ def kernel_chart(kernel: np.ndarray, title: str, *, digits: int = 2,
     spec = {
         "title": _title(title, sizes),
         "padding": {"top": 12, "left": 6, "right": 6, "bottom": 6},  # the title inside the frame
-        "config": {"axis": {"labelFontSize": sizes.axis_label_px}},
+        "config": {"axis": {"labelFontSize": sizes.axis_label_px, **AXIS_COLORS}},
         "width": {"step": cell},
         "height": {"step": cell},
         "encoding": position,

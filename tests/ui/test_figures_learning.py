@@ -37,6 +37,8 @@ def test_scales_leave_room_for_the_step_0_dot(seeds_run, log_scale):
     assert encoding["y"]["scale"]["padding"] >= lf.POINT_ROOM_PX > 0
     assert encoding["x"]["scale"]["padding"] >= lf.POINT_ROOM_PX
     assert encoding["x"]["scale"]["domain"] == [0, 10]  # still fixed for the whole run
+    if not log_scale:  # a rounded ("nice") domain turned the room below 0 into a −1 tick
+        assert encoding["y"]["scale"]["nice"] is False and encoding["y"]["scale"]["zero"]
 
 
 def test_distance_chart_is_titled_inside_its_frame():
