@@ -300,3 +300,15 @@ def test_visiting_another_page_keeps_the_run_and_its_settings():
     assert not at.exception
     assert at.number_input(key="kl_lr").value == pytest.approx(0.02)
     assert metrics(at)["Step"] == "2 / 10"
+
+
+def test_slide_exports_are_offered_without_buttons_in_them():
+    """Issue 9 item 14: a 1280-px PNG of the current step and a GIF of the run, drawn from
+    the run's numbers (the page's buttons are not part of them)."""
+    at = open_page()
+    labels = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert {"Current step (PNG)", "The run so far (GIF)"} <= set(labels)
+    assert any("1280 pixels wide" in c.value for c in at.caption)
+    at.button(key="kl_start").click().run()
+    labels = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert labels["The run so far (GIF)"].disabled  # not while the run plays
