@@ -14,6 +14,7 @@ come first; the experiment and its settings fold into an expander below them.
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 
 import numpy as np
@@ -620,11 +621,21 @@ def draw_live(
             "kl_grad_chart",
             "content",
         )
-    st.caption(lf.run_summary(state.losses, state.kernel, state.grad_kernel))
+    announce_summary(lf.run_summary(state.losses, state.kernel, state.grad_kernel),
+                     playing=bool(ss.kl_playing))
     if show_error and problem.true_kernel is not None:
         errors = [learn.kernel_error(k, problem.true_kernel) for k in state.kernels]
         show_vega(lf.error_chart(errors, max_steps=config.max_steps, sizes=sizes),
                   "kl_error_chart")
+
+
+def announce_summary(text: str, *, playing: bool) -> None:
+    """The charts' content as one sentence, in a live region: a screen reader reads it out
+    after "+1 step", a pause or the end of a run. While the run plays (several refreshes a
+    second) the region is silent, or every refresh would interrupt the last one."""
+    live = "off" if playing else "polite"
+    st.html(f'<div role="status" aria-live="{live}" class="kl-summary" '
+            f'style="color:#454b58;font-size:0.875rem">{html.escape(text)}</div>')
 
 
 def show_vega(chart: lf.VegaChart, key: str, width: str = "stretch") -> None:

@@ -229,3 +229,16 @@ def test_data_figure_titles_do_not_overlap_the_column_numbers(server, browser_pa
     for title in figure["titles"]:
         for tick in figure["ticks"]:
             assert not _overlap(title, tick), (title["text"], tick["text"])
+
+
+def test_the_charts_are_said_in_a_live_region(page):
+    """Issue 11: a screen reader hears the step, the loss and the kernel after "+1 step"."""
+    region = page.locator(".kl-summary[role='status']")
+    region.wait_for()
+    assert region.get_attribute("aria-live") == "polite"
+    assert region.inner_text().startswith("Step 0: loss 6.839")
+    _click(page, "kl_step")
+    _wait_for(page, lambda m: m.get("Step") == "1 / 10", "+1 step did not step")
+    page.locator(".kl-summary", has_text="Step 1: loss").wait_for()
+    text = page.locator(".kl-summary").inner_text()
+    assert "kernel K = [" in text and "gradient ∂L/∂K = [" in text
