@@ -648,6 +648,20 @@ with live_area:
     live = st.fragment(run_every=SPEEDS[ss.kl_speed] if playing else None)(draw_live)
     live(problem, config, best_loss, experiment != "book", experiment == "constant", presenting)
 
+# ---- the charts as numbers (screen readers, and anyone who wants the exact values) --------------
+with st.expander(_("Show as numbers: the loss at every step, the kernel and its gradient")):
+    shown = ss.kl_state
+    st.caption(_("At step {step}. While the run plays these tables catch up when it stops.")
+               .format(step=shown.step))
+    grid_cols = st.columns(2)
+    for col, grid, title in ((grid_cols[0], shown.kernel, _("Kernel K")),
+                             (grid_cols[1], shown.grad_kernel, _("Gradient ∂L/∂K"))):
+        col.markdown(f"**{title}**")
+        col.table(lf.grid_table(grid))
+    errors = (None if problem.true_kernel is None else
+              [learn.kernel_error(k, problem.true_kernel) for k in shown.kernels])
+    st.dataframe(lf.loss_table(shown.losses, errors), hide_index=True, height=240)
+
 # ---- slides: the run as a picture and as an animation -----------------------------------------
 with st.expander(_("Download the run for a slide (PNG, GIF)")):
     st.caption(_(

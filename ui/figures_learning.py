@@ -50,8 +50,10 @@ __all__ = [
     "engines_figure",
     "error_chart",
     "export_titles",
+    "grid_table",
     "kernel_chart",
     "loss_chart",
+    "loss_table",
     "run_gif",
     "run_png",
     "run_summary",
@@ -536,6 +538,38 @@ def run_summary(losses: Sequence[float], kernel: np.ndarray, grad_kernel: np.nda
         "gradient ∂L/∂K = {gradient}."
     ).format(step=step, loss=f"{losses[-1]:.4g}", initial=f"{losses[0]:.4g}",
              kernel=_vector_text(kernel), gradient=_vector_text(grad_kernel))
+
+
+def grid_table(values: np.ndarray, digits: int = 4) -> pd.DataFrame:
+    """A kernel (or its gradient) as a table: "row 0", … down, "column 0", … across.
+
+    Parameters
+    ----------
+    values : ndarray, shape (kh, kw)
+    digits : int
+        Significant digits of the printed numbers.
+    """
+    values = np.asarray(values, dtype=float)
+    return pd.DataFrame(
+        [[f"{v:.{digits}g}".replace("-", "−") for v in row] for row in values],
+        index=[_("row {i}").format(i=i) for i in range(values.shape[0])],
+        columns=[_("column {j}").format(j=j) for j in range(values.shape[1])],
+    )
+
+
+def loss_table(losses: Sequence[float], errors: Sequence[float] | None = None) -> pd.DataFrame:
+    """The loss after every step, and the distance to the true kernel when there is one.
+
+    Parameters
+    ----------
+    losses : sequence of float, length n + 1
+    errors : sequence of float, length n + 1, optional
+        ``‖K − K_true‖`` after every step (``convcore.learn.kernel_error``).
+    """
+    table = {_("step"): np.arange(len(losses)), _("loss"): np.asarray(losses, dtype=float)}
+    if errors is not None:
+        table["‖K − K_true‖"] = np.asarray(errors, dtype=float)
+    return pd.DataFrame(table)
 
 
 # ---------------------------------------------------------------------------------------------
