@@ -14,7 +14,6 @@ come first; the experiment and its settings fold into an expander below them.
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 
 import numpy as np
@@ -23,8 +22,8 @@ import streamlit as st
 from convcore import learn
 from convcore.image import downsample
 from convcore.kernels import get_kernel, kernel_names
+from ui import a11y, i18n, presenter
 from ui import figures_learning as lf
-from ui import i18n, presenter
 from ui import url_state as us
 from ui.controls import image_source, parse_grid
 from ui.i18n import N_, _
@@ -108,17 +107,6 @@ EXPERIMENT_HELP = {
         "to converge to."
     ),
 }
-
-#: Presenter mode: the headline metrics stay headline-sized (issue 9 item 1). Scoped to this
-#: page's metric row, so it cannot disturb other pages.
-PRESENTER_METRICS_CSS = """<style>
-.st-key-kl_metrics [data-testid="stMetricValue"],
-.st-key-kl_metrics [data-testid="stMetricValue"] div,
-.st-key-kl_metrics [data-testid="stMetricValue"] p {
-  font-size: max(2.0rem, 32px) !important; line-height: 1.2;
-}
-</style>"""
-
 
 # ---------------------------------------------------------------------------------------------
 # Data
@@ -342,15 +330,15 @@ ss = st.session_state
 presenting = presenter.presenter_mode()
 
 st.title(_("Kernel learning"))
+SETUP_LABEL = _("The experiment and its settings")
 if presenting:
-    st.html(PRESENTER_METRICS_CSS)
     # Projector layout: the run's buttons, its numbers and the loss curve first; the
     # experiment and every setting folded below them (drawn now, shown there).
     run_row = st.container()
     live_area = st.container()
-    setup = st.expander(_("The experiment and its settings"), expanded=False)
+    setup = presenter.advanced_controls(SETUP_LABEL)
 else:
-    setup = st.container()
+    setup = presenter.advanced_controls(SETUP_LABEL)  # in place when not presenting
     run_row = st.container()
     live_area = st.container()
 
@@ -598,7 +586,7 @@ def draw_live(
     else:  # the kernel beside the curve, its gradient under it
         loss_col, kernel_col = st.columns([1.3, 1])
         grad_col = kernel_col
-    with loss_col, st.container(key="main_figure"):
+    with loss_col, a11y.main_figure():
         show_vega(
             lf.loss_chart(
                 state.losses,
@@ -632,10 +620,11 @@ def draw_live(
 def announce_summary(text: str, *, playing: bool) -> None:
     """The charts' content as one sentence, in a live region: a screen reader reads it out
     after "+1 step", a pause or the end of a run. While the run plays (several refreshes a
-    second) the region is silent, or every refresh would interrupt the last one."""
-    live = "off" if playing else "polite"
-    st.html(f'<div role="status" aria-live="{live}" class="kl-summary" '
-            f'style="color:#454b58;font-size:0.875rem">{html.escape(text)}</div>')
+    second) it is plain text, or every refresh would interrupt the last announcement."""
+    if playing:
+        st.caption(text)
+    else:
+        a11y.live_region(text)
 
 
 def show_vega(chart: lf.VegaChart, key: str, width: str = "stretch") -> None:
@@ -656,8 +645,8 @@ with st.expander(_("Show as numbers: the loss at every step, the kernel and its 
     grid_cols = st.columns(2)
     for col, grid, title in ((grid_cols[0], shown.kernel, _("Kernel K")),
                              (grid_cols[1], shown.grad_kernel, _("Gradient ∂L/∂K"))):
-        col.markdown(f"**{title}**")
-        col.table(lf.grid_table(grid))
+        rows, cols = lf.grid_labels(grid.shape)
+        col.html(a11y.grid_table_html(grid, title, row_labels=rows, col_labels=cols, digits=4))
     errors = (None if problem.true_kernel is None else
               [learn.kernel_error(k, problem.true_kernel) for k in shown.kernels])
     st.dataframe(lf.loss_table(shown.losses, errors), hide_index=True, height=240)

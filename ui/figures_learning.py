@@ -50,7 +50,7 @@ __all__ = [
     "engines_figure",
     "error_chart",
     "export_titles",
-    "grid_table",
+    "grid_labels",
     "kernel_chart",
     "loss_chart",
     "loss_table",
@@ -540,21 +540,10 @@ def run_summary(losses: Sequence[float], kernel: np.ndarray, grad_kernel: np.nda
              kernel=_vector_text(kernel), gradient=_vector_text(grad_kernel))
 
 
-def grid_table(values: np.ndarray, digits: int = 4) -> pd.DataFrame:
-    """A kernel (or its gradient) as a table: "row 0", … down, "column 0", … across.
-
-    Parameters
-    ----------
-    values : ndarray, shape (kh, kw)
-    digits : int
-        Significant digits of the printed numbers.
-    """
-    values = np.asarray(values, dtype=float)
-    return pd.DataFrame(
-        [[f"{v:.{digits}g}".replace("-", "−") for v in row] for row in values],
-        index=[_("row {i}").format(i=i) for i in range(values.shape[0])],
-        columns=[_("column {j}").format(j=j) for j in range(values.shape[1])],
-    )
+def grid_labels(shape: tuple[int, int]) -> tuple[list[str], list[str]]:
+    """Row and column headers of a kernel shown as a table: "row 0", …; "column 0", …"""
+    return ([_("row {i}").format(i=i) for i in range(shape[0])],
+            [_("column {j}").format(j=j) for j in range(shape[1])])
 
 
 def loss_table(losses: Sequence[float], errors: Sequence[float] | None = None) -> pd.DataFrame:
