@@ -108,6 +108,19 @@ EXPERIMENT_HELP = {
     ),
 }
 
+#: Presenter mode: the headline metrics stay headline-sized (issue 9 item 1). The shared
+#: presenter CSS sizes the metric's box, but Streamlit prints the value in a markdown
+#: paragraph that the body-text rule (1.1rem) sizes again: the value shrank to body size.
+#: Scoped to this page's metric row.
+PRESENTER_METRICS_CSS = """<style>
+.st-key-kl_metrics [data-testid="stMetricValue"],
+.st-key-kl_metrics [data-testid="stMetricValue"] div,
+.st-key-kl_metrics [data-testid="stMetricValue"] p {
+  font-size: max(2.0rem, 32px) !important; line-height: 1.2;
+}
+</style>"""
+
+
 # ---------------------------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------------------------
@@ -332,6 +345,7 @@ presenting = presenter.presenter_mode()
 st.title(_("Kernel learning"))
 SETUP_LABEL = _("The experiment and its settings")
 if presenting:
+    st.html(PRESENTER_METRICS_CSS)
     # Projector layout: the run's buttons, its numbers and the loss curve first; the
     # experiment and every setting folded below them (drawn now, shown there).
     run_row = st.container()

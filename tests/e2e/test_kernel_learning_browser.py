@@ -159,9 +159,15 @@ PLOTLY_TITLES_AND_TICKS = """() => Array.from(document.querySelectorAll('.js-plo
     return {titles: Array.from(g.querySelectorAll('.annotation-text')).map(box),
             ticks: Array.from(g.querySelectorAll('.xtick text, .ytick text')).map(box)}; })"""
 
+# The size the value is drawn at: that of the innermost element holding its text (Streamlit
+# wraps it in a markdown paragraph that the body-text rule sizes again).
 METRIC_SIZES = """() => Array.from(document.querySelectorAll("[data-testid='stMetricValue']"))
-  .map(m => { const inner = m.querySelector('div') || m;
+  .map(m => { let inner = m;
+              while (inner.children.length === 1) { inner = inner.children[0]; }
               return [m.innerText, parseFloat(getComputedStyle(inner).fontSize)]; })"""
+BODY_TEXT_PX = """() => parseFloat(getComputedStyle(
+  document.querySelector("[data-testid='stMain'] [data-testid='stMarkdownContainer'] p"))
+  .fontSize)"""
 
 
 def _open(page, server: str, query: str, width: int, height: int) -> None:
@@ -194,7 +200,9 @@ def test_presenter_mode_is_a_projector_layout(server, browser_page, lang):
     assert main.bounding_box()["y"] < 720
     sizes = page.evaluate(METRIC_SIZES)
     assert len(sizes) >= 4
-    assert all(px >= 24 for _text, px in sizes), sizes
+    body = page.evaluate(BODY_TEXT_PX)
+    # Headline-sized: at least 24 px and clearly larger than the prose (they had shrunk to it).
+    assert all(px >= 24 and px >= 1.25 * body for _text, px in sizes), (sizes, body)
     charts = page.evaluate(CHART_TEXT_BOXES)
     titled = [t for chart in charts for t in chart["texts"]]
     assert titled, "no chart titles found"
