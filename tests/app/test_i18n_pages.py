@@ -47,6 +47,10 @@ CHANGED: dict[str, dict[str, object]] = {
                                     "ps_geo_pad_bottom": 0, "ps_geo_stride_h": 3,
                                     "ps_geo_stride_w": 4, "ps_show_all": True,
                                     "ps_stack_pad": "number", "ps_tr_p": 1},
+    # A flat image: the identifiability warning, the "Sum of K" metric, the distance chart;
+    # a bias and a log-scale loss axis.
+    "app_pages/kernel_learning.py": {"kl_experiment": "constant", "kl_bias": True,
+                                     "kl_log": True},
 }
 
 
