@@ -56,6 +56,20 @@ def chart(at: AppTest, key: str) -> dict:
     raise AssertionError(f"no chart with key {key!r}")
 
 
+def open_tab(at: AppTest) -> int:
+    """The index of the tab the browser shows (the tab container's selected tab)."""
+    found = [node.proto.tab_container.default_tab_index for node in walk(at._tree)
+             if getattr(node, "type", "") == "tab_container"]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def walk(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
 def image_captions(at: AppTest) -> list[str]:
     return [img.caption for element in at.get("image") for img in element.proto.imgs]
 
@@ -78,9 +92,12 @@ def test_defaults_run_clean(page):
     clean(page)
     assert not page.error, messages(page, "error")
     assert not page.warning, messages(page, "warning")
+    # Plain labels (no emoji: a system without an emoji font shows empty boxes), short
+    # enough for a 1280 px projector (issue 9 item 11).
     assert [t.label for t in page.tabs] == [
-        "➕ Many inputs → one output", "🗂️ Many outputs", "🔀 1×1 convolution",
-        "🧩 Groups & depthwise", "🖼️ RGB photo"]
+        "Many inputs → one output", "Many outputs", "1×1 convolution", "Groups & depthwise",
+        "RGB photo"]
+    assert open_tab(page) == 0
 
 
 def test_seed_multi_input_shows_56_and_its_arithmetic(page):
@@ -318,7 +335,7 @@ def test_the_session_image_and_its_patch_are_offered_first():
     clean(at)
     photo = at.selectbox(key="channels_photo_image")
     assert photo.value == "current"
-    assert photo.options[:2] == ["📌 my drawing (your image)", "📌 the patch of my drawing"]
+    assert photo.options[:2] == ["my drawing (your image)", "the patch of my drawing"]
     assert image_captions(at) == ["my drawing: 40×50 shrunk to 26×32"]
     fig = chart(at, "channels_photo_chart")
     assert fig["layout"]["meta"]["rows"][0] == ["x0", "x1", "x2"]
@@ -326,3 +343,110 @@ def test_the_session_image_and_its_patch_are_offered_first():
     clean(at)
     caption = image_captions(at)[0]
     assert caption.startswith("16×16 cells from rows") and "of my drawing" in caption
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+def open_link(path: str = PAGE, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(path).run()
+    clean(at)
+    return at
+
+
+@pytest.mark.parametrize(("code", "index", "label"), [
+    pytest.param("inputs", 0, "Many inputs → one output", id="inputs"),
+    pytest.param("outputs", 1, "Many outputs", id="outputs"),
+    pytest.param("mix", 2, "1×1 convolution", id="1x1"),
+    pytest.param("groups", 3, "Groups & depthwise", id="groups"),
+    pytest.param("photo", 4, "RGB photo", id="photo"),
+])
+def test_a_prepared_link_opens_its_section(code, index, label):
+    """Issue 9 item 3: the page always opened on its first tab."""
+    at = open_link(tab=code)
+    assert open_tab(at) == index
+    assert at.tabs[index].label == label
+    assert at.session_state["channels_section"] == code
+    # The link the page writes back names the section (the default one is left out).
+    assert at.query_params.get("tab") == (code if code != "inputs" else None)
+
+
+def test_a_link_restores_a_section_and_its_settings_in_chinese():
+    at = open_link(tab="groups", gi="6", go="6", g="3", lang="zh")
+    assert open_tab(at) == 3
+    assert [t.label for t in at.tabs] == ["多输入通道 → 一个输出通道", "多输出通道", "1×1 卷积层",
+                                          "分组与逐通道卷积", "RGB 照片"]
+    assert at.selectbox(key="channels_g_groups").value == 3
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["权重形状"] == "(6, 2, 3, 3)"
+
+
+def test_a_bad_section_in_a_link_is_named_and_the_first_tab_opens():
+    at = open_link(tab="nonsense")
+    assert open_tab(at) == 0
+    notices = " ".join(messages(at, "info"))
+    assert "section" in notices and "nonsense" in notices, notices
+
+
+def test_open_in_channels_from_your_image_opens_the_rgb_photo_on_the_patch():
+    """Issue 9 item 5: "Open in channels" landed on the d2l 56 example."""
+    from ui import image_source
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    session: dict = {}
+    rgb = np.zeros((3, 40, 50))
+    rgb[1, 10:30, 10:30] = 1.0
+    image_source.set_current_image("my drawing", rgb, session=session)
+    image_source.request_patch_on(PAGE, session=session)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.switch_page(PAGE).run()
+    clean(at)
+    assert open_tab(at) == 4
+    assert at.selectbox(key="channels_photo_image").value == "patch"
+    assert image_captions(at)[0].startswith("16×16 cells from rows")
+    # The section is in the page's link, for sharing what the class sees; the hand-over is
+    # taken once, and a rerun stays where it is.
+    assert at.query_params.get("tab") == "photo"
+    at.run()
+    clean(at)
+    assert open_tab(at) == 4 and at.selectbox(key="channels_photo_image").value == "patch"
+
+
+def test_link_settings_reach_the_widgets_without_a_duplicate_default(monkeypatch):
+    """Widgets a link sets get their default from session state only (no ``value=``):
+    Streamlit warns on the server when a widget has both."""
+    from streamlit.elements.lib import policies
+
+    warned: list[str] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning",
+                        lambda message, *args, **kwargs: warned.append(message % args))
+    at = open_link(b="2", mo="2", mob="true", xi="2", xo="1", xh="2", xw="4", gi="2",
+                   go="4", gk="5", gs="8", gb="false", side="16")
+    assert at.number_input(key="channels_mi_bias").value == 2
+    assert at.slider(key="channels_mo_out").value == 2
+    assert at.number_input(key="channels_g_size").value == 8
+    assert at.selectbox(key="channels_g_k").value == 5
+    assert "**Output cell (0, 0) = 58**" in markdown(at)
+    assert warned == []
+
+
+def test_1x1_figure_shows_x_as_three_planes_with_its_numbers(page):
+    """Issue 9 item 9: X had no numbers and was never drawn as its channel planes."""
+    fig = chart(page, "channels_mx_chart")
+    assert fig["layout"]["meta"]["rows"][0] == ["x0", "x1", "x2"]
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "<b>X[2]</b> input channel" in titles
+    planes = [t for t in fig["data"] if t.get("name", "").startswith("x")
+              and t["name"].endswith(":values")]
+    assert len(planes) == 3
+    for t in planes:
+        assert t.get("texttemplate") == "%{text}"
+        texts = [v for row in t["text"] for v in row]
+        assert len(texts) == 9 and all(texts)
+        assert all(0 <= float(v) < 1 and len(v) <= 4 for v in texts), texts

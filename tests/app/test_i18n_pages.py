@@ -36,6 +36,9 @@ ALLOWED = {word.lower() for word in """
 #: One changed state per page: widget key → value (set after the first run).
 CHANGED: dict[str, dict[str, object]] = {
     "app_pages/home.py": {},
+    "app_pages/channels.py": {"channels_section": "mix", "channels_mo_bias": True,
+                              "channels_mx_kind": "integers", "channels_g_out": 6,
+                              "channels_g_groups": 2, "channels_photo_each": True},
 }
 
 
