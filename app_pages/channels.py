@@ -34,7 +34,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import size_text
-from ui import controls, i18n, image_source
+from ui import controls, i18n, image_source, presenter
 from ui import figures as F
 from ui import figures_channels as FC
 from ui import url_state as us
@@ -63,10 +63,11 @@ def _random_stack(channels: int, rows: int, cols: int, low: int, high: int,
                      for c in range(channels)])
 
 
+#: Short labels: the select box must show them whole on a projector.
 EXAMPLES = {
-    "d2l": N_("d2l §5.4.1: two channels → 56 at the first cell"),
-    "one": N_("One channel: the sliding-window example (19)"),
-    "three": N_("Three channels of small integers, 3×3 kernel"),
+    "d2l": N_("d2l: two channels (56)"),
+    "one": N_("One channel (19)"),
+    "three": N_("Three channels, 3×3 kernel"),
 }
 
 #: The page's sections (tabs), in teaching order: URL code → tab label. Short labels, no
@@ -78,9 +79,50 @@ SECTIONS = {
     "groups": N_("Groups & depthwise"),
     "photo": N_("RGB photo"),
 }
+#: Each section's opening explanation (folded below the figures in presenter mode).
+SECTION_TEXT = {
+    "inputs": N_(
+        "With several input channels (the R, G, B planes of a photo, or the feature maps of "
+        "the layer before), the kernel gets **one slice per input channel**. Each channel is "
+        "cross-correlated with its own slice, and the partial maps are **added up**, plus one "
+        "bias: one output channel. Click a cell of any map below to follow its sum."),
+    "outputs": N_(
+        "One kernel block gives one output channel. For **several output channels** a layer "
+        "holds one block per output channel, each looking at **all** input channels. d2l "
+        "stacks the kernel K of the first tab with K + 1 and K + 2: three output channels."),
+    "mix": N_(
+        "A **1×1 convolution** looks at one pixel at a time: every output channel is a "
+        "weighted sum of the input channels **at the same pixel**. Lay the pixels out as "
+        "columns and it is one matrix product, a fully connected layer applied to every "
+        "pixel: **(c_o × c_i) · (c_i × h·w)**."),
+    "groups": N_(
+        "`groups` splits the input channels and the output channels into that many groups "
+        "of equal size; each output channel sees only the input channels of its own group. "
+        "**Depthwise** is the extreme: groups = c_i, one input channel per group. Fewer "
+        "connections means fewer weights and fewer multiply-adds."),
+    "photo": N_(
+        "A colour photo is a three-channel input: its **R, G, B planes**. A layer's kernel has "
+        "a slice for each; each plane is filtered on its own, and the three results are "
+        "**added**. By default every plane gets the same Sobel x slice, which finds vertical "
+        "edges."),
+}
+PAGE_INTRO = N_(
+    "Real inputs have **channels**: the three colour planes of a photo, or the many "
+    "feature maps one layer hands to the next. A convolutional layer adds its input "
+    "channels up and makes as many output channels as it has kernels.")
+#: The width the main column leaves a figure at 1280 px in presenter mode.
+PRESENTER_FIGURE_PX = 740
+#: A cell that holds a 24 px two-decimal number (0.63) in presenter mode.
+PRESENTER_READABLE_CELL_PX = 66
+
+
 #: The open section's code (URL ``tab=``); the tabs widget's own key holds its label.
 SECTION_KEY = f"{P}_section"
 TABS_KEY = f"{P}_tabs"
+#: The tab strip wraps onto a second line rather than hiding tabs behind a scroll arrow
+#: (presenter mode's larger text, a phone, a narrow window).
+TAB_STRIP_CSS = (f"<style>.st-key-{TABS_KEY} [role='tablist'] "
+                 "{ flex-wrap: wrap; row-gap: 0.25rem; }</style>")
 
 #: The defaults of the page's own URL-backed widgets. They live in session state (set once
 #: with ``setdefault``) and are never passed to the widget as ``value=``: a link sets the
@@ -221,6 +263,34 @@ def _bounded_number(label: str, key: str, high: int, *, container=st) -> int:
     return int(container.number_input(label, 0, high, key=key, step=1))
 
 
+def section_intro(code: str) -> None:
+    """A section's explanation above its controls (below its figures when presenting)."""
+    if not presenter.presenter_mode():
+        st.markdown(_(SECTION_TEXT[code]))
+
+
+def section_outro(code: str) -> None:
+    """In presenter mode the explanation comes last, folded: the figure stays on screen."""
+    if presenter.presenter_mode():
+        with st.expander(_("About this section")):
+            st.markdown(_(SECTION_TEXT[code]))
+
+
+def figure_size(max_cell_px: float, available_px: float) -> dict[str, float]:
+    """``max_cell_px`` and ``available_px`` for a figure builder: as given, or projector
+    sized in presenter mode (cells up to ``ui.presenter``'s, the main column's width)."""
+    if not presenter.presenter_mode():
+        return dict(max_cell_px=max_cell_px, available_px=available_px)
+    return dict(max_cell_px=presenter.figure_scale()["max_cell_px"],
+                available_px=PRESENTER_FIGURE_PX)
+
+
+def show_chart(fig, key: str, **kwargs) -> None:
+    """``st.plotly_chart`` with the page's settings; fonts enlarged in presenter mode."""
+    st.plotly_chart(presenter.scale_figure(fig), width="content", theme=None, key=key,
+                    config=PNG_CONFIG, **kwargs)
+
+
 # ------------------------------------------------------------------------------ numbers
 
 
@@ -327,18 +397,21 @@ def current_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 
 def multi_input_tab() -> None:
-    st.markdown(_(
-        "With several input channels (the R, G, B planes of a photo, or the feature maps of "
-        "the layer before), the kernel gets **one slice per input channel**. Each channel is "
-        "cross-correlated with its own slice, and the partial maps are **added up**, plus one "
-        "bias: one output channel. Click a cell of any map below to follow its sum."))
+    section_intro("inputs")
     _init_multi_input()
-    c_example, c_bias, c_row, c_col = st.columns([2.2, 1, 0.8, 0.8], gap="medium")
+    c_example, c_bias, c_row, c_col = st.columns([2, 1, 1, 1], gap="small")
     c_example.selectbox(_("Example"), list(EXAMPLES), key=f"{P}_mi_example",
                         format_func=labels_now(EXAMPLES), on_change=_load_example)
     bias = float(c_bias.number_input(_("Bias b"), -100.0, 100.0, step=1.0,
                                      key=f"{P}_mi_bias", format="%g"))
-    e_numbers, e_geometry = st.columns([2.2, 2.6], gap="medium")
+    if presenter.presenter_mode():
+        # Projector: the figure right under the one row of controls, full width, the sums
+        # below it, the editors (folded) last.
+        fig_col, text_col = st.container(), st.container()
+        e_numbers, e_geometry = st.columns([2.2, 2.6], gap="medium")
+    else:
+        e_numbers, e_geometry = st.columns([2.2, 2.6], gap="medium")
+        fig_col, text_col = st.columns([1.2, 1], gap="large")
     count = st.session_state[f"{P}_mi_count"]
     with e_numbers.expander(_("Edit the numbers ({count} channels)").format(count=count)):
         st.caption(_("Rows on lines, numbers separated by spaces. Input channels up to "
@@ -356,8 +429,8 @@ def multi_input_tab() -> None:
         b3.button(_("Random numbers"), key=f"{P}_mi_random", on_click=_randomize)
     with e_geometry.expander(_("Padding, stride, dilation")):
         settings = controls.conv_settings(f"{P}_mi_geo")
-    fig_col, text_col = st.columns([1.2, 1], gap="large")
-    arrays = read_channels()
+    with fig_col:
+        arrays = read_channels()
     if arrays is None:
         return
     x, kernel = arrays
@@ -371,12 +444,12 @@ def multi_input_tab() -> None:
     i = _bounded_number(_("Output row"), f"{P}_mi_i", out_h - 1, container=c_row)
     j = _bounded_number(_("Output column"), f"{P}_mi_j", out_w - 1, container=c_col)
     fig = FC.multi_input_figure(m.padded, m.kernel, m.partials, m.summed, m.bias, m.output,
-                                pads=m.trace.pads, window=m.trace.window_box(i, j), cell=(i, j))
+                                pads=m.trace.pads, window=m.trace.window_box(i, j), cell=(i, j),
+                                **figure_size(48, 520))
     with fig_col:
         chart = f"{P}_mi_chart"
-        st.plotly_chart(fig, width="content", theme=None, key=chart, config=PNG_CONFIG,
-                        on_select=_pick_from_chart(chart, f"{P}_mi_i", f"{P}_mi_j"),
-                        selection_mode=("points",))
+        show_chart(fig, chart, on_select=_pick_from_chart(chart, f"{P}_mi_i", f"{P}_mi_j"),
+                   selection_mode=("points",))
         st.caption(_("Top to bottom: the input channels (the orange frame is the window of "
                      "the picked output cell), the kernel slices, each channel ⋆ its slice, "
                      "their sum Σ, plus the bias: the output. ⋆ is cross-correlation."))
@@ -414,10 +487,7 @@ def multi_input_text(m: MultiInput, i: int, j: int) -> None:
 
 
 def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
-    st.markdown(_(
-        "One kernel block gives one output channel. For **several output channels** a layer "
-        "holds one block per output channel, each looking at **all** input channels. d2l "
-        "stacks the kernel K of the first tab with K + 1 and K + 2: three output channels."))
+    section_intro("outputs")
     left, right = st.columns([1, 1.5], gap="large")
     with left:
         c_out = int(st.slider(_("Output channels (K, K + 1, K + 2, …)"), 1, 4,
@@ -453,9 +523,8 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
         st.caption(_("`{code}` holds exactly these {params} parameters.").format(
             code=FC.conv2d_layer_code(c_in, c_out, (kh, kw), bias), params=f"{cost.params:,}"))
     with right:
-        fig = FC.kernel_bank_figure(x, bank, outputs)
-        st.plotly_chart(fig, width="content", theme=None, key=f"{P}_mo_chart",
-                        config=PNG_CONFIG)
+        fig = FC.kernel_bank_figure(x, bank, outputs, **figure_size(44, 560))
+        show_chart(fig, f"{P}_mo_chart")
         st.caption(_("Each row is one output channel: its kernel has one slice per input "
                      "channel (left), and its output map (right) is Σ over channels of "
                      "X[c] ⋆ K[o, c]."))
@@ -488,35 +557,32 @@ MIXING_KINDS = {"uniform": N_("random in [0, 1) (the seeds')"),
 
 
 def mixing_tab() -> None:
-    st.markdown(_(
-        "A **1×1 convolution** looks at one pixel at a time: every output channel is a "
-        "weighted sum of the input channels **at the same pixel**. Lay the pixels out as "
-        "columns and it is one matrix product, a fully connected layer applied to every "
-        "pixel: **(c_o × c_i) · (c_i × h·w)**."))
-    cols = st.columns([1, 1, 0.8, 0.8, 1.9, 1.6], gap="small")
+    section_intro("mix")
+    cols = st.columns([1, 1, 1, 1, 1.2], gap="small")
     c_in = int(cols[0].number_input(_("Input channels c_i"), 1, 4, key=f"{P}_mx_in"))
     c_out = int(cols[1].number_input(_("Output channels c_o"), 1, 4, key=f"{P}_mx_out"))
     h = int(cols[2].number_input(_("Height h"), 1, 5, key=f"{P}_mx_h"))
     w = int(cols[3].number_input(_("Width w"), 1, 5, key=f"{P}_mx_w"))
-    with cols[4]:
-        kind = st.radio(_("Numbers"), list(MIXING_KINDS), key=f"{P}_mx_kind",
-                        horizontal=True, format_func=labels_now(MIXING_KINDS))
-        st.session_state.setdefault(f"{P}_mx_seed", 0)
-        st.button(_("New random numbers"), key=f"{P}_mx_new", on_click=_new_mixing_numbers)
     pixels = [(r, c) for r in range(h) for c in range(w)]
     key = f"{P}_mx_pixel"
     if st.session_state.get(key) not in pixels:
         st.session_state[key] = pixels[0]
-    pixel_names = {p: _("row {row}, column {col}").format(row=p[0], col=p[1])
-                   for p in pixels}
-    pixel = cols[5].selectbox(_("Follow the pixel"), pixels, key=key,
-                              format_func=pixel_names.__getitem__)
+    pixel = cols[4].selectbox(_("Follow the pixel (row, column)"), pixels, key=key,
+                              format_func=lambda p: f"({p[0]}, {p[1]})")
+    with presenter.advanced_controls(_("Numbers")):
+        kind_col, new_col = st.columns([2, 1], gap="small", vertical_alignment="bottom")
+        kind = kind_col.radio(_("Numbers"), list(MIXING_KINDS), key=f"{P}_mx_kind",
+                              horizontal=True, format_func=labels_now(MIXING_KINDS))
+        st.session_state.setdefault(f"{P}_mx_seed", 0)
+        new_col.button(_("New random numbers"), key=f"{P}_mx_new",
+                       on_click=_new_mixing_numbers)
     x, weight = mixing_numbers(kind, c_in, c_out, h, w, st.session_state[f"{P}_mx_seed"])
     mixing = conv1x1_as_matmul(x, weight)
     y_conv = conv2d(x, weight)
     distance = float(np.linalg.norm(mixing.output - y_conv))
-    st.plotly_chart(FC.mixing_figure(mixing, pixel=pixel), width="content", theme=None,
-                    key=f"{P}_mx_chart", config=PNG_CONFIG)
+    readable = PRESENTER_READABLE_CELL_PX if presenter.presenter_mode() else FC.READABLE_CELL_PX
+    show_chart(FC.mixing_figure(mixing, pixel=pixel, readable_cell_px=readable,
+                                **figure_size(72, 960)), f"{P}_mx_chart")
     st.caption(_("Top: X as its {c_in} channel planes. Then each pixel becomes a column of "
                  "X̃ ({c_in} × {h}·{w}, read row by row), W X̃ gives Y, and each row of Y "
                  "folds back into an output plane. The orange frames follow pixel "
@@ -565,11 +631,7 @@ GROUP_KINDS = {"standard": N_("standard"), "depthwise": N_("depthwise"),
 
 
 def groups_tab() -> None:
-    st.markdown(_(
-        "`groups` splits the input channels and the output channels into that many groups "
-        "of equal size; each output channel sees only the input channels of its own group. "
-        "**Depthwise** is the extreme: groups = c_i, one input channel per group. Fewer "
-        "connections means fewer weights and fewer multiply-adds."))
+    section_intro("groups")
     cols = st.columns([1, 1, 0.9, 1, 0.6, 1.1], gap="small")
     c_in = int(cols[0].number_input(_("Input channels c_i"), 1, MAX_GROUP_CHANNELS,
                                     key=f"{P}_g_in"))
@@ -624,12 +686,10 @@ def groups_tab() -> None:
         used=int(connections.sum()), all=c_in * c_out))
     graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
     with graph:
-        st.plotly_chart(FC.connections_figure(connections, groups, width_px=400,
-                                              height_px=380),
-                        width="content", theme=None, key=f"{P}_g_graph", config=PNG_CONFIG)
+        show_chart(FC.connections_figure(connections, groups, width_px=400, height_px=380),
+                   f"{P}_g_graph")
     with matrix:
-        st.plotly_chart(FC.channel_connection_panel(connections, groups), width="content",
-                        theme=None, key=f"{P}_g_matrix", config=PNG_CONFIG)
+        show_chart(FC.channel_connection_panel(connections, groups), f"{P}_g_matrix")
     with text:
         numbers = dict(c_out=c_out, c_in=c_in, groups=groups, k=k, shape=cost.weight_shape,
                        weights=f"{cost.weights:,}", biases=cost.biases,
@@ -741,10 +801,12 @@ def rgb_source() -> tuple[str, str, np.ndarray] | None:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def photo_view(image_key: str, _rgb: np.ndarray, side: int, kernels: np.ndarray, lang: str):
+def photo_view(image_key: str, _rgb: np.ndarray, side: int, kernels: np.ndarray, lang: str,
+               available_px: float = 960):
     """The shrunk photo, its per-channel results and their sum, and the figure (read-only).
 
-    ``lang`` keys the cache: the figure's titles are in that language.
+    ``lang`` keys the cache: the figure's titles are in that language. ``available_px`` is
+    the width the figure is laid out for.
     """
     x = downsample(_rgb, (side, side))
     weight = kernels[None]
@@ -754,7 +816,7 @@ def photo_view(image_key: str, _rgb: np.ndarray, side: int, kernels: np.ndarray,
         fig = FC.multi_input_figure(x, kernels, partials, output, 0.0, output,
                                     channel_labels=("R", "G", "B"), image=True,
                                     show_bias=False, show_kernels=False, click=False, digits=2,
-                                    available_px=960)
+                                    available_px=available_px)
     return x, partials, output, fig
 
 
@@ -776,11 +838,7 @@ def photo_kernels() -> list[controls.KernelChoice]:
 
 
 def photo_tab() -> None:
-    st.markdown(_(
-        "A colour photo is a three-channel input: its **R, G, B planes**. A layer's kernel has "
-        "a slice for each; each plane is filtered on its own, and the three results are "
-        "**added**. By default every plane gets the same Sobel x slice, which finds vertical "
-        "edges."))
+    section_intro("photo")
     source_col, kernel_col, preview_col = st.columns([1, 1.6, 1], gap="medium")
     with source_col:
         source = rgb_source()
@@ -800,8 +858,9 @@ def photo_tab() -> None:
     kernels = np.stack([c.values for c in choices])
     try:
         with st.spinner(_("Filtering the three channels…")):
-            x, partials, output, fig = photo_view(image_key, rgb, side, kernels,
-                                                  i18n.current_language())
+            x, partials, output, fig = photo_view(
+                image_key, rgb, side, kernels, i18n.current_language(),
+                PRESENTER_FIGURE_PX if presenter.presenter_mode() else 960)
     except (ValueError, TypeError) as err:
         st.warning(_("This kernel does not fit the shrunk photo: {reason}.").format(
             reason=err))
@@ -810,8 +869,7 @@ def photo_tab() -> None:
         caption = _("{label}: {size} shrunk to {shrunk}").format(
             label=label, size=size_text(rgb.shape[1:]), shrunk=size_text(x.shape[1:]))
         st.image(to_uint8(x, channels_last=True), width=240, caption=caption)
-    st.plotly_chart(fig, width="content", theme=None, key=f"{P}_photo_chart",
-                    config=PNG_CONFIG)
+    show_chart(fig, f"{P}_photo_chart")
     if all(np.array_equal(kernels[0], k) for k in kernels[1:]):
         cancel_note = _("With the same slice K on R, G and B the sum is K ⋆ (R + G + B): an "
                         "edge cancels where R + G + B is the same on both sides, even between "
@@ -873,6 +931,7 @@ def section_tabs():
     if st.session_state.get(SECTION_KEY) not in labels:
         st.session_state[SECTION_KEY] = "inputs"
     st.session_state[TABS_KEY] = labels[st.session_state[SECTION_KEY]]
+    st.html(TAB_STRIP_CSS)
     return dict(zip(labels, st.tabs(list(labels.values()), key=TABS_KEY,
                                     on_change=_store_section), strict=True))
 
@@ -882,21 +941,16 @@ def main() -> None:
     us.sync_from_url(URL)
     take_patch_handover()
     st.title(_("Channels"))
-    st.markdown(_(
-        "Real inputs have **channels**: the three colour planes of a photo, or the many "
-        "feature maps one layer hands to the next. A convolutional layer adds its input "
-        "channels up and makes as many output channels as it has kernels."))
+    if not presenter.presenter_mode():
+        st.markdown(_(PAGE_INTRO))
     tabs = section_tabs()
-    with tabs["inputs"]:
-        multi_input_tab()
-    with tabs["outputs"]:
-        multi_output_tab(*current_arrays())
-    with tabs["mix"]:
-        mixing_tab()
-    with tabs["groups"]:
-        groups_tab()
-    with tabs["photo"]:
-        photo_tab()
+    sections = {"inputs": multi_input_tab,
+                "outputs": lambda: multi_output_tab(*current_arrays()),
+                "mix": mixing_tab, "groups": groups_tab, "photo": photo_tab}
+    for code, draw in sections.items():
+        with tabs[code]:
+            draw()
+            section_outro(code)
     us.sync_to_url(URL)
     with st.expander(_("Share this view")):
         us.share_link_box()

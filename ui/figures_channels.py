@@ -399,7 +399,8 @@ def kernel_bank_figure(x, bank, outputs, *, cell: tuple[int, int] | None = None,
 
 
 def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int = 2,
-                  available_px: float = 960) -> go.Figure:
+                  max_cell_px: float = MAX_CELL_PX, available_px: float = 960,
+                  readable_cell_px: float = READABLE_CELL_PX) -> go.Figure:
     """A 1×1 convolution: the input's channel planes, the matrix product, the output planes.
 
     Parameters
@@ -411,15 +412,18 @@ def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int =
         A pixel ``(row, col)``: outlined in every input and output plane, and its column
         in the pixel and product matrices.
     digits : int
-    available_px : float
-        The width to fit (see :func:`stacked_figure`).
+    max_cell_px, available_px : float
+        Largest cell side, and the width to fit (see :func:`stacked_figure`).
+    readable_cell_px : float
+        The smallest cell that still prints the numbers: ``W`` and ``X̃`` go on separate
+        rows when side by side their cells would be narrower.
 
     Returns
     -------
     go.Figure
         Row 1: the input planes ``x0``… (``X``, shown as the ``C_in`` channels it is);
         row 2: ``W`` × ``X̃`` (panels ``matrix``, ``pixels``: each pixel a column; two rows
-        when side by side their cells would be narrower than :data:`READABLE_CELL_PX`);
+        when side by side their cells would be narrower than ``readable_cell_px``);
         row 3: ``Y`` = W X̃ (panel ``product``); row 4: the output planes ``y0``… (``Y``
         folded back to ``(C_out, H, W)``). One matrix per row keeps every number readable.
     """
@@ -445,14 +449,15 @@ def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int =
                for o in range(c_out)]
     rows = [inputs, middle, result, outputs]
     operators = [[""] * (c_in - 1), ["×"], [], [""] * (c_out - 1)]
-    if (c_in + h * w + GAP_CELLS) * READABLE_CELL_PX > available_px - 2 * MARGIN_X_PX:
+    if (c_in + h * w + GAP_CELLS) * readable_cell_px > available_px - 2 * MARGIN_X_PX:
         # W beside X̃ would shrink the cells below readable numbers: X̃ gets its own row.
         matrix_panel, pixel_panel = middle
         pixel_panel = Panel(pixel_panel.values, "× " + pixel_panel.title, name="pixels",
                             scale=in_scale)
         rows[1:2] = [[matrix_panel], [pixel_panel]]
         operators[1:2] = [[], []]
-    fig = stacked_figure(rows, operators=operators, digits=digits, available_px=available_px)
+    fig = stacked_figure(rows, operators=operators, digits=digits, max_cell_px=max_cell_px,
+                         available_px=available_px)
     if pixel is not None:
         r, c = pixel
         column = r * w + c

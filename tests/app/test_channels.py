@@ -450,3 +450,26 @@ def test_1x1_figure_shows_x_as_three_planes_with_its_numbers(page):
         texts = [v for row in t["text"] for v in row]
         assert len(texts) == 9 and all(texts)
         assert all(0 <= float(v) < 1 and len(v) <= 4 for v in texts), texts
+
+
+# ------------------------------------------------------------------------------ presenter
+
+
+def test_presenter_mode_puts_a_projector_sized_figure_under_one_row_of_controls():
+    """Issue 9 item 1: in presenter mode the figure starts right under the controls, its
+    cells and numbers sized for a projector; the explanations are folded below it."""
+    at = open_link(present="1")
+    text = markdown(at)
+    assert "Real inputs have **channels**" not in text  # the page intro is not drawn
+    prose = "With several input channels"
+    expanders = [e for e in at.expander if e.label == "About this section"]
+    assert len(expanders) == 5  # one per section, after its figure
+    assert any(prose in m.value for m in expanders[0].markdown)
+    fig = chart(at, "channels_mi_chart")
+    assert fig["layout"]["meta"]["cell_px"] >= 56
+    assert fig["layout"]["width"] <= 760  # the main column at 1280 px
+    numbers = [t for t in fig["data"] if t.get("type") == "heatmap" and t.get("texttemplate")]
+    assert numbers and all(t["textfont"]["size"] >= 24 for t in numbers), [
+        (t["name"], t["textfont"]["size"]) for t in numbers]
+    titles = [a for a in fig["layout"]["annotations"] if "input channel" in a["text"]]
+    assert titles and all(a["font"]["size"] >= 22 for a in titles)
