@@ -70,6 +70,9 @@ EXAMPLES = {
     "three": N_("Three channels, 3×3 kernel"),
 }
 
+MIXING_KINDS = {"uniform": N_("random in [0, 1) (the seeds')"),
+                "integers": N_("small integers")}
+
 #: The page's sections (tabs), in teaching order: URL code → tab label. Short labels, no
 #: emoji: every one must stay readable on a 1280 px projector, in Chinese too.
 SECTIONS = {
@@ -168,7 +171,47 @@ def url_schema() -> us.UrlSchema:
                     label=N_("group bias")),
         us.UrlParam(f"{P}_photo_side", "choice", d[f"{P}_photo_side"], choices=[16, 24, 32],
                     name="side", label=N_("photo size")),
+        # What is picked and followed: the output cell, the pixel, the kind of numbers.
+        us.UrlParam(f"{P}_mi_i", "int", 0, min=0, max=MAX_SIDE * 4, name="i",
+                    label=N_("output row")),
+        us.UrlParam(f"{P}_mi_j", "int", 0, min=0, max=MAX_SIDE * 4, name="j",
+                    label=N_("output column")),
+        us.UrlParam(f"{P}_mx_kind", "choice", "uniform", choices=list(MIXING_KINDS),
+                    name="xk", label=N_("kind of numbers")),
+        us.UrlParam(f"{P}_mx_seed", "int", 0, min=0, max=100_000, name="xs",
+                    label=N_("random numbers")),
+        us.UrlParam(f"{P}_mx_pixel", "int-list", (0, 0), min=0, max=4, min_len=2, max_len=2,
+                    name="px", label=N_("followed pixel"),
+                    to_state=lambda rc: {f"{P}_mx_pixel": (int(rc[0]), int(rc[1]))}),
+        # The photo: which one, and its kernel (one for all planes, or one per plane).
+        us.UrlParam(f"{P}_photo_image", "choice", None, choices=photo_choices(), name="img",
+                    label=N_("photo"),
+                    when=lambda state: state.get(f"{P}_photo_image") not in (
+                        None, default_photo())),
+        us.UrlParam(f"{P}_photo_each", "bool", False, name="pe",
+                    label=N_("a kernel per channel")),
+        *us.kernel_params(f"{P}_photo_k", default="sobel_x", name="pk"),
+        *[param for plane in "rgb"
+          for param in us.kernel_params(f"{P}_photo_k{plane}", default="sobel_x",
+                                        name=f"pk{plane}")],
     ])
+
+
+CURRENT, PATCH = "current", "patch"
+
+
+def default_photo() -> str:
+    """The photo the RGB section opens on: the session's own image, else the house."""
+    if image_source.current_image() is not None:
+        return CURRENT
+    samples = [p.name for p in controls.sample_files()]
+    return "house.png" if "house.png" in samples else (samples or [controls.UPLOAD])[0]
+
+
+def photo_choices() -> list[str]:
+    """Every photo a link may name: the session's own image and patch, the samples, an
+    upload (the first two and the last only work while the server still has the image)."""
+    return [CURRENT, PATCH, *(p.name for p in controls.sample_files()), controls.UPLOAD]
 
 
 URL = url_schema()
@@ -552,10 +595,6 @@ def mixing_numbers(kind: str, c_in: int, c_out: int, h: int, w: int,
             rng.integers(-2, 3, size=(c_out, c_in, 1, 1)).astype(np.float64))
 
 
-MIXING_KINDS = {"uniform": N_("random in [0, 1) (the seeds')"),
-                "integers": N_("small integers")}
-
-
 def mixing_tab() -> None:
     section_intro("mix")
     cols = st.columns([1, 1, 1, 1, 1.2], gap="small")
@@ -589,8 +628,12 @@ def mixing_tab() -> None:
                  "({row}, {col}).").format(c_in=c_in, h=h, w=w, row=pixel[0], col=pixel[1]))
     left, right = st.columns([1, 1.4], gap="large")
     with left:
-        verdict = "✅ < 1e-6" if distance < 1e-6 else "❌ ≥ 1e-6"
-        st.markdown(f"**‖Y₁ − Y₂‖ = {distance:.3g}** {verdict}")
+        # Words, not ✅/❌: without an emoji font those are empty boxes.
+        if distance < 1e-6:
+            verdict = _("below 1e-6: the same numbers")
+        else:
+            verdict = _("not below 1e-6: the two results differ")
+        st.markdown(f"**‖Y₁ − Y₂‖ = {distance:.3g}** ({verdict})")
         st.caption(_("Y₁ = the matrix product (`conv1x1_as_matmul`), Y₂ = the general "
                      "convolution (`conv2d` with the (c_o, c_i, 1, 1) weight): the seeds' "
                      "check `(Y1 - Y2).norm() < 1e-6`, with the actual distance (0, or a "
@@ -743,9 +786,6 @@ def _rgb_file(path: str, mtime: float) -> np.ndarray:
     return img
 
 
-CURRENT, PATCH = "current", "patch"
-
-
 def _source_label(option: str) -> str:
     current = image_source.current_image()
     if option == CURRENT and current is not None:
@@ -769,9 +809,11 @@ def rgb_source() -> tuple[str, str, np.ndarray] | None:
     options = ([CURRENT, PATCH] if current is not None else []) + [
         p.name for p in controls.sample_files()] + [controls.UPLOAD]
     key = f"{P}_photo_image"
+    if st.session_state.get(key) in (CURRENT, PATCH) and current is None:
+        st.info(_("This link showed an image of its own, which this server no longer has: "
+                  "here is a sample instead. Upload the image again to see it."))
     if st.session_state.get(key) not in options:
-        st.session_state[key] = (CURRENT if current is not None else
-                                 "house.png" if "house.png" in options else options[0])
+        st.session_state[key] = default_photo()
     names = {option: _source_label(option) for option in options}
     choice = st.selectbox(_("Photo"), options, key=key, format_func=names.__getitem__)
     if choice == CURRENT:
@@ -868,7 +910,10 @@ def photo_tab() -> None:
     with preview_col:
         caption = _("{label}: {size} shrunk to {shrunk}").format(
             label=label, size=size_text(rgb.shape[1:]), shrunk=size_text(x.shape[1:]))
-        st.image(to_uint8(x, channels_last=True), width=240, caption=caption)
+        st.image(to_uint8(x, channels_last=True), width=240, caption=caption,
+                 alt=_("The photo as the layer sees it: {label} shrunk to {shrunk} pixels, "
+                       "in colour (its R, G and B planes are drawn below).").format(
+                           label=label, shrunk=size_text(x.shape[1:])))
     show_chart(fig, f"{P}_photo_chart")
     if all(np.array_equal(kernels[0], k) for k in kernels[1:]):
         cancel_note = _("With the same slice K on R, G and B the sum is K ⋆ (R + G + B): an "

@@ -224,6 +224,9 @@ def test_open_in_channels_from_your_image_lands_on_the_rgb_photo(server, browser
     assert _selected_tab(page) == "RGB photo"
     assert "/channels" in page.url
     _wait_for_query(page, "tab=photo")
-    chosen = page.locator(".st-key-channels_photo_image").inner_text()
+    chosen = page.locator(".st-key-channels_photo_image").evaluate(
+        "el => el.innerText + ' ' + Array.from(el.querySelectorAll('input'))"
+        ".map(i => i.value + ' ' + (i.getAttribute('aria-label') || '')).join(' ')"
+        " + ' ' + Array.from(el.querySelectorAll('[title]')).map(t => t.title).join(' ')")
     assert "the patch of" in chosen, chosen
     _no_errors(page)
