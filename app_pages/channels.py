@@ -328,10 +328,20 @@ def figure_size(max_cell_px: float, available_px: float) -> dict[str, float]:
                 available_px=PRESENTER_FIGURE_PX)
 
 
+#: In presenter mode, grids whose cells are smaller than this (a photo's planes) lose
+#: their row and column numbers: enlarged, those would cover each other and the titles.
+PRESENTER_TICKS_MIN_CELL_PX = 24
+
+
 def show_chart(fig, key: str, **kwargs) -> None:
     """``st.plotly_chart`` with the page's settings; fonts enlarged in presenter mode."""
-    st.plotly_chart(presenter.scale_figure(fig), width="content", theme=None, key=key,
-                    config=PNG_CONFIG, **kwargs)
+    if presenter.presenter_mode():
+        fig = presenter.scale_figure(fig)  # a copy: cached figures stay as they are
+        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        if meta.get("cell_px", PRESENTER_TICKS_MIN_CELL_PX) < PRESENTER_TICKS_MIN_CELL_PX:
+            fig.update_xaxes(showticklabels=False)
+            fig.update_yaxes(showticklabels=False)
+    st.plotly_chart(fig, width="content", theme=None, key=key, config=PNG_CONFIG, **kwargs)
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -531,10 +541,16 @@ def multi_input_text(m: MultiInput, i: int, j: int) -> None:
 
 def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
     section_intro("outputs")
-    left, right = st.columns([1, 1.5], gap="large")
-    with left:
+    if presenter.presenter_mode():  # controls in one row, the figure, then the numbers
+        slider_box, toggle_box = st.columns(2, gap="large", vertical_alignment="center")
+        right, left = st.container(), st.container()
+    else:
+        left, right = st.columns([1, 1.5], gap="large")
+        slider_box = toggle_box = left
+    with slider_box:
         c_out = int(st.slider(_("Output channels (K, K + 1, K + 2, …)"), 1, 4,
                               key=f"{P}_mo_out"))
+    with toggle_box:
         bias = st.toggle(_("With a bias per output channel"), key=f"{P}_mo_bias")
     bank = np.stack([kernel + o for o in range(c_out)])
     try:
@@ -675,17 +691,11 @@ GROUP_KINDS = {"standard": N_("standard"), "depthwise": N_("depthwise"),
 
 def groups_tab() -> None:
     section_intro("groups")
-    cols = st.columns([1, 1, 0.9, 1, 0.6, 1.1], gap="small")
+    cols = st.columns(3, gap="small")
     c_in = int(cols[0].number_input(_("Input channels c_i"), 1, MAX_GROUP_CHANNELS,
                                     key=f"{P}_g_in"))
     c_out = int(cols[1].number_input(_("Output channels c_o"), 1, MAX_GROUP_CHANNELS,
                                      key=f"{P}_g_out"))
-    k = int(cols[2].selectbox(_("Kernel"), [1, 3, 5, 7], key=f"{P}_g_k",
-                              format_func=lambda n: f"{n}×{n}"))
-    size = int(cols[3].number_input(_("Output h = w"), 1, 512, key=f"{P}_g_size"))
-    with cols[4]:
-        st.markdown("<div style='height: 2.1rem'></div>", unsafe_allow_html=True)
-        bias = st.toggle(_("Bias"), key=f"{P}_g_bias")
     options = valid_groups(c_in, c_out)
     key = f"{P}_g_groups"
     chosen = st.session_state.get(key, 1)
@@ -696,12 +706,19 @@ def groups_tab() -> None:
         except (ValueError, TypeError) as err:
             problem = _("{reason} Back to groups = 1.").format(reason=err)
         st.session_state[key] = 1
-    groups = int(cols[5].selectbox(
+    groups = int(cols[2].selectbox(
         _("groups"), options, key=key,
         help=_("Only the common divisors of c_i and c_o are offered.")))
+    with presenter.advanced_controls(_("Kernel, output size, bias")):
+        more = st.columns(3, gap="small", vertical_alignment="bottom")
+        k = int(more[0].selectbox(_("Kernel"), [1, 3, 5, 7], key=f"{P}_g_k",
+                                  format_func=lambda n: f"{n}×{n}"))
+        size = int(more[1].number_input(_("Output h = w"), 1, 512, key=f"{P}_g_size"))
+        bias = more[2].toggle(_("Bias"), key=f"{P}_g_bias")
     if problem:
         st.warning(problem)
-    b1, b2, note = st.columns([1, 1.2, 3.5], gap="small")
+    b1, b2 = st.columns(2, gap="small")
+    note = st.container()
     b1.button(_("Standard (groups = 1)"), key=f"{P}_g_dense", on_click=_dense)
     b2.button(_("Depthwise (groups = c_i)"), key=f"{P}_g_depthwise", on_click=_depthwise,
               help=_("Sets groups = c_i (and c_o to a multiple of c_i if it is not one)."))
@@ -881,9 +898,16 @@ def photo_kernels() -> list[controls.KernelChoice]:
 
 def photo_tab() -> None:
     section_intro("photo")
-    source_col, kernel_col, preview_col = st.columns([1, 1.6, 1], gap="medium")
+    if presenter.presenter_mode():  # one row: photo and size; the kernels fold away
+        source_col, side_col = st.columns(2, gap="medium")
+        kernel_col = presenter.advanced_controls(_("Kernels"))
+        figure_box, preview_col = st.container(), st.container()
+    else:
+        source_col, kernel_col, preview_col = st.columns([1, 1.6, 1], gap="medium")
+        side_col, figure_box = source_col, st.container()
     with source_col:
         source = rgb_source()
+    with side_col:
         side = int(st.select_slider(_("Shrink to at most (pixels per side)"), [16, 24, 32],
                                     key=f"{P}_photo_side"))
     with kernel_col:
@@ -914,7 +938,8 @@ def photo_tab() -> None:
                  alt=_("The photo as the layer sees it: {label} shrunk to {shrunk} pixels, "
                        "in colour (its R, G and B planes are drawn below).").format(
                            label=label, shrunk=size_text(x.shape[1:])))
-    show_chart(fig, f"{P}_photo_chart")
+    with figure_box:
+        show_chart(fig, f"{P}_photo_chart")
     if all(np.array_equal(kernels[0], k) for k in kernels[1:]):
         cancel_note = _("With the same slice K on R, G and B the sum is K ⋆ (R + G + B): an "
                         "edge cancels where R + G + B is the same on both sides, even between "
@@ -926,12 +951,12 @@ def photo_tab() -> None:
         f"{lab} {format_number(float(p.min()), digits=3)} … "
         f"{format_number(float(p.max()), digits=3)}"
         for lab, p in zip(("R", "G", "B"), partials, strict=True))
-    st.caption(_("Top: the R, G, B planes (black = 0). Middle: each plane ⋆ its kernel slice, "
-                 "on one colour scale ({ranges}). Bottom: their sum, the output ({low} … "
-                 "{high}). {cancel_note}").format(
-                     ranges=ranges, low=format_number(float(output.min()), digits=3),
-                     high=format_number(float(output.max()), digits=3),
-                     cancel_note=cancel_note))
+    figure_box.caption(_(
+        "Top: the R, G, B planes (black = 0). Middle: each plane ⋆ its kernel slice, on one "
+        "colour scale ({ranges}). Bottom: their sum, the output ({low} … {high}). "
+        "{cancel_note}").format(ranges=ranges, low=format_number(float(output.min()), digits=3),
+                                high=format_number(float(output.max()), digits=3),
+                                cancel_note=cancel_note))
 
 
 # ------------------------------------------------------------------------------ page
