@@ -331,6 +331,8 @@ def figure_size(max_cell_px: float, available_px: float) -> dict[str, float]:
 #: In presenter mode, grids whose cells are smaller than this (a photo's planes) lose
 #: their row and column numbers: enlarged, those would cover each other and the titles.
 PRESENTER_TICKS_MIN_CELL_PX = 24
+#: Row and column numbers in presenter mode: a panel title sits 20 px above its grid.
+PRESENTER_TICK_PX = 13
 
 
 def show_chart(fig, key: str, **kwargs) -> None:
@@ -341,6 +343,9 @@ def show_chart(fig, key: str, **kwargs) -> None:
         if meta.get("cell_px", PRESENTER_TICKS_MIN_CELL_PX) < PRESENTER_TICKS_MIN_CELL_PX:
             fig.update_xaxes(showticklabels=False)
             fig.update_yaxes(showticklabels=False)
+        else:  # row and column numbers stay small enough to sit under the panel titles
+            fig.update_xaxes(tickfont_size=PRESENTER_TICK_PX)
+            fig.update_yaxes(tickfont_size=PRESENTER_TICK_PX)
     st.plotly_chart(fig, width="content", theme=None, key=key, config=PNG_CONFIG, **kwargs)
 
 
