@@ -9,6 +9,7 @@ channels" from Your image opens the RGB photo. Session-state keys start with ``c
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -328,6 +329,19 @@ def figure_size(max_cell_px: float, available_px: float) -> dict[str, float]:
                 available_px=PRESENTER_FIGURE_PX)
 
 
+def numbers_expander(what: str, tables: list[str]) -> None:
+    """A figure's text alternative: its grids as tables a screen reader can walk, folded."""
+    with st.expander(_("Show as numbers: {what}").format(what=what)):
+        st.html("".join(tables))
+
+
+def live_headline(text: str) -> None:
+    """The figure's headline, bold, in a polite live region: a screen reader reads it out
+    when it changes (another cell picked, another bias)."""
+    st.html(f'<p role="status" aria-live="polite" style="margin: 0 0 0.5rem 0">'
+            f"<strong>{html.escape(text)}</strong></p>")
+
+
 #: In presenter mode, grids whose cells are smaller than this (a photo's planes) lose
 #: their row and column numbers: enlarged, those would cover each other and the titles.
 PRESENTER_TICKS_MIN_CELL_PX = 24
@@ -511,13 +525,33 @@ def multi_input_tab() -> None:
         st.caption(_("Top to bottom: the input channels (the orange frame is the window of "
                      "the picked output cell), the kernel slices, each channel ⋆ its slice, "
                      "their sum Σ, plus the bias: the output. ⋆ is cross-correlation."))
+        multi_input_tables(m, i, j)
     with text_col:
         multi_input_text(m, i, j)
 
 
+def multi_input_tables(m: MultiInput, i: int, j: int) -> None:
+    """The pipeline's grids as tables: the window and the picked cell named in words."""
+    (top, _bottom), (left, _right) = m.trace.pads
+    window = {_("window"): [m.trace.window_box(i, j)]} if m.trace.dilation == (1, 1) else {}
+    picked = {_("picked cell"): [(i, j, i, j)]}
+    tables = []
+    for c in range(m.x.shape[0]):
+        tables.append(FC.numbers_table_html(
+            m.padded[c], _("X[{c}] input channel").format(c=c), marks=window,
+            row_origin=-top, col_origin=-left))
+    tables += [FC.numbers_table_html(m.kernel[c], f"K[{c}]") for c in range(m.x.shape[0])]
+    tables += [FC.numbers_table_html(m.partials[c], f"X[{c}] ⋆ K[{c}]", marks=picked)
+               for c in range(m.x.shape[0])]
+    tables.append(FC.numbers_table_html(m.summed, _("Σ over channels"), marks=picked))
+    tables.append(FC.numbers_table_html(m.output, _("output = Σ + b, b = {value}").format(
+        value=format_number(m.bias)), marks=picked))
+    numbers_expander(_("every grid of the figure"), tables)
+
+
 def multi_input_text(m: MultiInput, i: int, j: int) -> None:
     channels = m.x.shape[0]
-    st.markdown(_("**Output cell ({i}, {j}) = {value}**").format(
+    live_headline(_("Output cell ({i}, {j}) = {value}").format(
         i=i, j=j, value=format_number(m.output[i, j])))
     lines = FC.channel_sum_lines(m.channel_arithmetic(i, j), m.total_arithmetic(i, j))
     st.code("\n".join(part for line in lines for part in F.wrap_sum(line)), language=None,
@@ -592,6 +626,12 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
         st.caption(_("Each row is one output channel: its kernel has one slice per input "
                      "channel (left), and its output map (right) is Σ over channels of "
                      "X[c] ⋆ K[o, c]."))
+        tables = [FC.numbers_table_html(x[c], _("X[{c}] input channel").format(c=c))
+                  for c in range(c_in)]
+        for o in range(c_out):
+            tables += [FC.numbers_table_html(bank[o, c], f"K[{o}, {c}]") for c in range(c_in)]
+            tables.append(FC.numbers_table_html(outputs[o], f"Y[{o}]"))
+        numbers_expander(_("every grid of the figure"), tables)
 
 
 # ------------------------------------------------------------------------------ tab 3
@@ -647,6 +687,16 @@ def mixing_tab() -> None:
                  "X̃ ({c_in} × {h}·{w}, read row by row), W X̃ gives Y, and each row of Y "
                  "folds back into an output plane. The orange frames follow pixel "
                  "({row}, {col}).").format(c_in=c_in, h=h, w=w, row=pixel[0], col=pixel[1]))
+    followed = {_("followed pixel"): [(*pixel, *pixel)]}
+    column = {_("followed pixel"): [(0, pixel[0] * w + pixel[1], c_out, pixel[0] * w + pixel[1])]}
+    numbers_expander(_("every grid of the figure"), [
+        *(FC.numbers_table_html(x[c], _("X[{c}] input channel").format(c=c), marks=followed)
+          for c in range(c_in)),
+        FC.numbers_table_html(mixing.matrix, "W"),
+        FC.numbers_table_html(mixing.pixels, "X̃", marks=column),
+        FC.numbers_table_html(mixing.product, "Y = W X̃", marks=column),
+        *(FC.numbers_table_html(mixing.output[o], f"Y[{o}]", marks=followed)
+          for o in range(c_out))])
     left, right = st.columns([1, 1.4], gap="large")
     with left:
         # Words, not ✅/❌: without an emoji font those are empty boxes.
@@ -796,6 +846,13 @@ def groups_tab() -> None:
                  "group; each line is one {k}×{k} slice of the weight. Grid: the same "
                  "connections as the weight's (c_o × c_i) slices; blank slices do not "
                  "exist.").format(k=k))
+    with st.expander(_("Show as text: which channels are connected")):
+        per_in, per_out = c_in // groups, c_out // groups
+        st.markdown("\n".join(
+            "- " + _("Group {g}: output channels {o0}–{o1} each read input channels "
+                     "{i0}–{i1}.").format(g=g, o0=g * per_out, o1=(g + 1) * per_out - 1,
+                                          i0=g * per_in, i1=(g + 1) * per_in - 1)
+            for g in range(groups)))
 
 
 # ------------------------------------------------------------------------------ tab 5
@@ -956,6 +1013,9 @@ def photo_tab() -> None:
         f"{lab} {format_number(float(p.min()), digits=3)} … "
         f"{format_number(float(p.max()), digits=3)}"
         for lab, p in zip(("R", "G", "B"), partials, strict=True))
+    numbers_expander(_("the output"), [FC.numbers_table_html(
+        output, _("output = Σ over channels ({size})").format(size=size_text(output.shape)),
+        digits=2)])
     figure_box.caption(_(
         "Top: the R, G, B planes (black = 0). Middle: each plane ⋆ its kernel slice, on one "
         "colour scale ({ranges}). Bottom: their sum, the output ({low} … {high}). "

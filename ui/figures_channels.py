@@ -11,13 +11,15 @@ several rows (:func:`stacked_figure`, one cell size for the whole figure, operat
 - :func:`connections_figure` — which input channels feed which output channels (groups);
 - :func:`channel_connection_panel` — the same as a ``(C_out × C_in)`` matrix of weight slices.
 
-Text helpers (:func:`channel_sum_lines`, :func:`matrix_text`) format convcore's numbers.
+Text helpers (:func:`channel_sum_lines`, :func:`matrix_text`) format convcore's numbers;
+:func:`numbers_table_html` gives a grid as a table, the text alternative of a figure.
 Titles, hover texts and labels are in the session's language (:mod:`ui.i18n`; outside a
 Streamlit run, :func:`ui.i18n.use_language` chooses it).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -638,3 +640,56 @@ def channel_sum_lines(per_channel, total, labels: Sequence[str] | None = None) -
                  f"{format_number(total.total)}")
     lines.append(total.text())
     return lines
+
+
+def numbers_table_html(values, caption: str, *, marks: dict[str, Sequence[Box]] | None = None,
+                       row_origin: int = 0, col_origin: int = 0, digits: int = 3) -> str:
+    """A grid as an HTML ``<table>`` a screen reader walks cell by cell (a figure's text
+    alternative).
+
+    Parameters
+    ----------
+    values : array_like, (rows, cols)
+    caption : str
+        What the grid is (``"X[0] input channel"``): the ``<caption>``.
+    marks : dict of str to sequence of Box, optional
+        Cells marked in the figure, by what marks them (``{"window": [(0, 0, 1, 1)]}``):
+        the word is written into each cell of the boxes, bold, so that no mark is told by
+        colour alone.
+    row_origin, col_origin : int
+        Index of the first row and column (``-1`` when one row of padding is included).
+    digits : int
+
+    Returns
+    -------
+    str
+        ``<table class="a11y-grid">`` markup, every text HTML-escaped; headers are
+        "row r" / "column c" in the session's language.
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"a numbers table needs a 2-D grid, got shape {arr.shape}")
+    rows, cols = arr.shape
+    words: dict[tuple[int, int], list[str]] = {}
+    for word, boxes in (marks or {}).items():
+        for top, left, bottom, right in boxes:
+            for r in range(max(top, 0), min(bottom, rows - 1) + 1):
+                for c in range(max(left, 0), min(right, cols - 1) + 1):
+                    words.setdefault((r, c), []).append(word)
+    esc = html.escape
+    col_labels = [_("column {c}").format(c=c + col_origin) for c in range(cols)]
+    head = "".join(f'<th scope="col">{esc(label)}</th>' for label in col_labels)
+    body = []
+    for r in range(rows):
+        cells = []
+        for c in range(cols):
+            text = format_number(arr[r, c], digits=digits)
+            if (r, c) in words:
+                text += f" ({', '.join(words[(r, c)])})"
+                cells.append(f"<td><strong>{esc(text)}</strong></td>")
+            else:
+                cells.append(f"<td>{esc(text)}</td>")
+        label = esc(_("row {r}").format(r=r + row_origin))
+        body.append(f'<tr><th scope="row">{label}</th>{"".join(cells)}</tr>')
+    return (f'<table class="a11y-grid"><caption>{esc(caption)}</caption><thead><tr><td></td>'
+            f'{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')

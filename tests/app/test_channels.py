@@ -7,7 +7,9 @@ numbers on screen are compared with PyTorch in float64.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,14 @@ def chart(at: AppTest, key: str) -> dict:
         if element.proto.id and key in element.proto.id:
             return spec
     raise AssertionError(f"no chart with key {key!r}")
+
+
+def headline(at: AppTest) -> str:
+    """The pipeline's headline: the text of the page's live region (role="status")."""
+    found = [re.sub(r"<[^>]+>", "", html.unescape(element.proto.body))
+             for element in at.get("html") if 'role="status"' in element.proto.body]
+    assert len(found) == 1, found
+    return found[0].strip()
 
 
 def open_tab(at: AppTest) -> int:
@@ -104,7 +114,7 @@ def test_seed_multi_input_shows_56_and_its_arithmetic(page):
     expected = torch_conv(SEED_X, SEED_K[None])[0]
     np.testing.assert_array_equal(expected, [[56, 72], [104, 120]])
     text = markdown(page)
-    assert "**Output cell (0, 0) = 56**" in text
+    assert headline(page) == "Output cell (0, 0) = 56"
     assert "`[[56, 72], [104, 120]]`" in text
     code = codes(page)
     # long sums break before a "+" term, never between "=" and the result
@@ -183,7 +193,7 @@ def test_bias_and_output_cell_change_the_sum():
     clean(at)
     expected = torch_conv(SEED_X, SEED_K[None], [1.0])[0]
     assert expected[1, 1] == 121
-    assert "**Output cell (1, 1) = 121**" in markdown(at)
+    assert headline(at) == "Output cell (1, 1) = 121"
     assert "out[1, 1] = 43 + 77 + 1 = 121" in codes(at)
     assert "`[[57, 73], [105, 121]]`" in markdown(at)
 
@@ -200,7 +210,7 @@ def test_other_examples_and_channel_buttons():
                   for c in range(3)])
     expected = torch_conv(x, k[None])[0]
     first = int(expected[0, 0]) if expected[0, 0].is_integer() else expected[0, 0]
-    assert f"**Output cell (0, 0) = {first}**".replace("-", "−") in markdown(at)
+    assert headline(at) == f"Output cell (0, 0) = {first}".replace("-", "−")
     at.button(key="channels_mi_add").click().run()
     clean(at)
     assert at.text_area(key="channels_mi_x3").value
@@ -217,7 +227,7 @@ def test_padding_shows_a_padded_pipeline():
     clean(at)
     expected = torch_conv(np.pad(SEED_X, ((0, 0), (1, 1), (1, 1))), SEED_K[None])[0]
     assert expected.shape == (4, 4)
-    assert f"**Output cell (0, 0) = {int(expected[0, 0])}**" in markdown(at)
+    assert headline(at) == f"Output cell (0, 0) = {int(expected[0, 0])}"
     fig = chart(at, "channels_mi_chart")
     assert {s["name"] for s in fig["layout"]["shapes"]} >= {"x0:hatch", "x1:hatch"}
 
@@ -433,7 +443,7 @@ def test_link_settings_reach_the_widgets_without_a_duplicate_default(monkeypatch
     assert at.slider(key="channels_mo_out").value == 2
     assert at.number_input(key="channels_g_size").value == 8
     assert at.selectbox(key="channels_g_k").value == 5
-    assert "**Output cell (0, 0) = 58**" in markdown(at)
+    assert headline(at) == "Output cell (0, 0) = 58"
     assert warned == []
 
 
@@ -481,7 +491,7 @@ def test_a_link_restores_picked_cells_numbers_and_photo_kernels():
     at = open_link(tab="mix", i="1", j="1", xk="integers", xs="3", px="1,2", pe="true",
                    pkg="box_blur_3x3", img="checkerboard.png")
     assert open_tab(at) == 2
-    assert "**Output cell (1, 1) = 120**" in markdown(at)
+    assert headline(at) == "Output cell (1, 1) = 120"
     assert at.radio(key="channels_mx_kind").value == "integers"
     assert at.selectbox(key="channels_mx_pixel").value == (1, 2)
     assert "Y[0, 1, 2] = " in codes(at)
@@ -502,3 +512,22 @@ def test_a_link_to_an_image_the_server_no_longer_has_says_so():
     assert "no longer has" in notices, notices
     assert at.selectbox(key="channels_photo_image").value == "house.png"
     assert image_captions(at) == ["sample house.png: 384×512 shrunk to 24×32"]
+
+
+def test_every_figure_has_its_grids_as_tables_and_the_headline_is_a_live_region(page):
+    """Issue 11: a screen reader gets the figures' numbers, marks named in words."""
+    tables = [e.proto.body for e in page.get("html") if "<table" in e.proto.body]
+    assert len(tables) == 4  # pipeline, kernel bank, 1×1, photo output
+    pipeline = tables[0]
+    assert "<caption>X[1] input channel</caption>" in pipeline
+    assert "<strong>1 (window)</strong>" in pipeline  # X[1][0, 0] lies under the window
+    assert "<strong>56 (picked cell)</strong>" in pipeline
+    assert "<caption>output = Σ + b, b = 0</caption>" in pipeline
+    assert "<caption>Y[2]</caption>" in tables[1] and "<td>224</td>" in tables[1]
+    assert "<caption>X[2] input channel</caption>" in tables[2]
+    labels = [e.label for e in page.expander]
+    assert "Show as numbers: every grid of the figure" in labels
+    assert "Show as text: which channels are connected" in labels
+    groups = next(e for e in page.expander if e.label.startswith("Show as text"))
+    assert "Group 0: output channels 0–7 each read input channels 0–3." in groups.markdown[0].value
+    assert headline(page) == "Output cell (0, 0) = 56"
