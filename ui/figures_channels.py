@@ -642,6 +642,11 @@ def channel_sum_lines(per_channel, total, labels: Sequence[str] | None = None) -
     return lines
 
 
+#: Inline styles of :func:`numbers_table_html` (readable without any page CSS).
+TABLE_STYLE = "border-collapse: collapse; margin-bottom: 0.8rem; font-variant-numeric: tabular-nums"
+CELL_STYLE = ' style="border: 1px solid #c9ced8; padding: 0.1rem 0.5rem; text-align: right"'
+
+
 def numbers_table_html(values, caption: str, *, marks: dict[str, Sequence[Box]] | None = None,
                        row_origin: int = 0, col_origin: int = 0, digits: int = 3) -> str:
     """A grid as an HTML ``<table>`` a screen reader walks cell by cell (a figure's text
@@ -678,18 +683,20 @@ def numbers_table_html(values, caption: str, *, marks: dict[str, Sequence[Box]] 
                     words.setdefault((r, c), []).append(word)
     esc = html.escape
     col_labels = [_("column {c}").format(c=c + col_origin) for c in range(cols)]
-    head = "".join(f'<th scope="col">{esc(label)}</th>' for label in col_labels)
+    head = "".join(f'<th scope="col"{CELL_STYLE}>{esc(label)}</th>' for label in col_labels)
     body = []
     for r in range(rows):
         cells = []
         for c in range(cols):
             text = format_number(arr[r, c], digits=digits)
             if (r, c) in words:
-                text += f" ({', '.join(words[(r, c)])})"
-                cells.append(f"<td><strong>{esc(text)}</strong></td>")
+                text = _("{value} ({marks})").format(value=text,
+                                                     marks=", ".join(words[(r, c)]))
+                cells.append(f"<td{CELL_STYLE}><strong>{esc(text)}</strong></td>")
             else:
-                cells.append(f"<td>{esc(text)}</td>")
+                cells.append(f"<td{CELL_STYLE}>{esc(text)}</td>")
         label = esc(_("row {r}").format(r=r + row_origin))
-        body.append(f'<tr><th scope="row">{label}</th>{"".join(cells)}</tr>')
-    return (f'<table class="a11y-grid"><caption>{esc(caption)}</caption><thead><tr><td></td>'
-            f'{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+        body.append(f'<tr><th scope="row"{CELL_STYLE}>{label}</th>{"".join(cells)}</tr>')
+    return (f'<table class="a11y-grid" style="{TABLE_STYLE}"><caption style="text-align: left; '
+            f'font-weight: 600">{esc(caption)}</caption><thead><tr><td></td>{head}</tr>'
+            f'</thead><tbody>{"".join(body)}</tbody></table>')

@@ -519,12 +519,12 @@ def test_every_figure_has_its_grids_as_tables_and_the_headline_is_a_live_region(
     tables = [e.proto.body for e in page.get("html") if "<table" in e.proto.body]
     assert len(tables) == 4  # pipeline, kernel bank, 1×1, photo output
     pipeline = tables[0]
-    assert "<caption>X[1] input channel</caption>" in pipeline
+    assert ">X[1] input channel</caption>" in pipeline
     assert "<strong>1 (window)</strong>" in pipeline  # X[1][0, 0] lies under the window
     assert "<strong>56 (picked cell)</strong>" in pipeline
-    assert "<caption>output = Σ + b, b = 0</caption>" in pipeline
-    assert "<caption>Y[2]</caption>" in tables[1] and "<td>224</td>" in tables[1]
-    assert "<caption>X[2] input channel</caption>" in tables[2]
+    assert ">output = Σ + b, b = 0</caption>" in pipeline
+    assert ">Y[2]</caption>" in tables[1] and ">224</td>" in tables[1]
+    assert ">X[2] input channel</caption>" in tables[2]
     labels = [e.label for e in page.expander]
     assert "Show as numbers: every grid of the figure" in labels
     assert "Show as text: which channels are connected" in labels

@@ -459,12 +459,13 @@ def test_numbers_table_names_marked_cells_in_words_and_counts_from_the_origin():
     table = FC.numbers_table_html([[0, 1, 2], [3, 4, 5.5]], "X[0] <input>",
                                   marks={"window": [(0, 0, 1, 1)], "picked": [(1, 2, 1, 2)]},
                                   row_origin=-1, col_origin=-1)
-    assert table.startswith('<table class="a11y-grid"><caption>X[0] &lt;input&gt;</caption>')
-    assert [h for h in re.findall(r'<th scope="col">(.*?)</th>', table)] == [
+    assert table.startswith('<table class="a11y-grid"')
+    assert ">X[0] &lt;input&gt;</caption>" in table
+    assert [h for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)] == [
         "column -1", "column 0", "column 1"]
-    assert re.findall(r'<th scope="row">(.*?)</th>', table) == ["row -1", "row 0"]
+    assert re.findall(r'<th scope="row"[^>]*>(.*?)</th>', table) == ["row -1", "row 0"]
     body = table.split("<tbody>")[1]
-    cells = re.findall(r"<td>(?:<strong>)?(.*?)(?:</strong>)?</td>", body)
+    cells = re.findall(r"<td[^>]*>(?:<strong>)?(.*?)(?:</strong>)?</td>", body)
     assert cells == ["0 (window)", "1 (window)", "2", "3 (window)", "4 (window)",
                      "5.5 (picked)"]
 
@@ -472,6 +473,6 @@ def test_numbers_table_names_marked_cells_in_words_and_counts_from_the_origin():
 def test_numbers_table_speaks_the_session_language_and_refuses_non_grids():
     with use_language("zh"):
         table = FC.numbers_table_html([[1, 2]], "Y")
-    assert "<th scope=\"col\">第 1 列</th>" in table and "第 0 行" in table
+    assert ">第 1 列</th>" in table and ">第 0 行</th>" in table
     with pytest.raises(ValueError, match="2-D grid"):
         FC.numbers_table_html([1, 2, 3], "Y")
