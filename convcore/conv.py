@@ -25,6 +25,11 @@ is applied as two 1-D passes: kh + kw taps per cell instead of kh·kw.
 channels, the output is computed block by block with ``numpy.fft.rfftn`` (overlap-save),
 which costs the same whatever the kernel size.
 
+``conv2d(..., method=...)`` forces one of these ("im2col", "separable", "fft") or the
+plain per-tap sum ("direct": for every kernel tap, one strided view of the padded input
+times the tap's weight, added to the output); the default "auto" picks as above, and
+:func:`choose_method` says what it picks and why.
+
 Validated geometry is cached per argument set, so small calls (a 28×28 image, the seeds'
 examples) cost little more than the arithmetic itself.
 
@@ -46,6 +51,10 @@ from convcore.padding import PADDING_MODES, pad, resolve_padding
 from convcore.shapes import as_tuple, conv_output_shape, conv_transpose_output_shape
 
 __all__ = [
+    "CONV2D_METHODS",
+    "METHOD_REASONS",
+    "MethodChoice",
+    "choose_method",
     "conv1d",
     "conv2d",
     "conv2d_backward",
@@ -54,6 +63,10 @@ __all__ = [
     "convolve2d",
     "corr2d",
 ]
+
+#: What ``conv2d(..., method=...)`` accepts: "auto" lets convcore choose (see
+#: :func:`choose_method`); the others force one way of computing the same result.
+CONV2D_METHODS = ("auto", "direct", "im2col", "fft", "separable")
 
 #: Upper bound, in bytes, of one block of the im2col column matrix.
 COLUMN_BLOCK_BYTES = 1024 * 1024
@@ -64,6 +77,8 @@ LARGE_OUTPUT_CELLS = 256 * 256
 SEPARABLE_MIN_TAPS = 16
 #: ... unless kh + kw exceeds this: then the FFT is cheaper still.
 SEPARABLE_MAX_TAPS = 64
+#: Upper bound, in bytes, of one block of output rows of the "direct" method.
+DIRECT_BLOCK_BYTES = 256 * 1024
 #: The FFT path is considered from this many kernel taps (11×11 = 121).
 FFT_MIN_TAPS = 100
 #: ... when a group has at most this many (output channel, input channel) pairs.
@@ -111,7 +126,7 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros"):
+           padding_mode="zeros", method="auto"):
     """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (+ ``nn.Conv2d``'s padding_mode).
 
     Parameters
@@ -130,6 +145,23 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
         Input and output channels are split into this many independent groups.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
         What the padding is filled with, as ``torch.nn.Conv2d``'s ``padding_mode``.
+    method : {"auto", "direct", "im2col", "fft", "separable"}
+        How the sums are computed; every method gives the same result up to rounding.
+
+        * "auto" (default): the fastest of the three below for these shapes, as
+          :func:`choose_method` says (and explains).
+        * "direct": the textbook sum, vectorised over the output: for each of the kh·kw
+          kernel taps, one strided view of the padded input times the tap's weight is added
+          to the output. kh·kw·C multiply-adds per output cell.
+        * "im2col": every window copied into a column matrix (one block of output rows at a
+          time) and one BLAS matrix product per block; the same multiply-adds as "direct".
+        * "fft": cross-correlation as pointwise multiplication of Fourier spectra
+          (overlap-save ``numpy.fft.rfftn``, block by block), whose cost does not grow with
+          the kernel size. Stride > 1 computes the stride-1 result and keeps every s-th
+          cell. A NaN or infinity in the input spreads over its whole FFT block.
+        * "separable": every kernel plane ``weight[o, c]`` must be an outer product
+          ``column ⊗ row`` (rank 1, like box, Gaussian and Sobel kernels); two 1-D passes,
+          kh + kw multiply-adds per cell and channel pair instead of kh·kw.
 
     Returns
     -------
@@ -142,16 +174,21 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     ------
     ValueError, TypeError
         With a message in the caller's terms for wrong ranks, channel counts, groups, sizes,
-        padding, padding modes, bias shapes and non-numeric arrays.
+        padding, padding modes, bias shapes and non-numeric arrays; a ValueError for an
+        unknown ``method`` and for ``method="separable"`` with a kernel that is not an
+        outer product (the message gives its rank and singular values).
 
     Examples
     --------
     >>> conv2d([[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]])
     array([[19., 25.],
            [37., 43.]])
+    >>> conv2d([[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]], method="fft").round(9)
+    array([[19., 25.],
+           [37., 43.]])
     """
     return _conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, 2,
-                 "conv2d")
+                 "conv2d", _method(method))
 
 
 def conv3d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
@@ -325,6 +362,132 @@ def conv2d_backward(x, weight, grad_output, stride=1, padding=0, dilation=1, gro
     """
     return _conv_backward(x, weight, grad_output, stride, padding, dilation, groups,
                           padding_mode, 2, "conv2d_backward")
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """Which method ``conv2d(..., method="auto")`` uses for a case, and why.
+
+    Attributes
+    ----------
+    method : {"im2col", "fft", "separable"}
+    reason : str
+        A stable code, one of :data:`METHOD_REASONS` (for an app to word in its language).
+    explanation : str
+        The reason in one English sentence, with this case's numbers.
+    """
+
+    method: str
+    reason: str
+    explanation: str
+
+
+#: The reason codes of :class:`MethodChoice`, with the English sentence (a format string
+#: over ``cells``, ``taps``, ``kh``, ``kw``, ``pairs``, ``stride`` and the thresholds).
+METHOD_REASONS = {
+    "small-output": "The output has {cells:,} cells per plane, fewer than {min_cells:,}: one "
+                    "im2col matrix product is fastest.",
+    "small-kernel": "The kernel has {taps} taps, fewer than {min_separable}: im2col (one "
+                    "matrix product per block of output rows) is fastest.",
+    "separable-kernel": "The kernel is an outer product of a column and a row (rank 1): two "
+                        "1-D passes cost {kh} + {kw} multiply-adds per cell instead of {taps}.",
+    "medium-kernel": "The kernel has {taps} taps, fewer than {min_fft}, and is not an outer "
+                     "product: im2col beats the FFT's fixed cost.",
+    "strided": "Stride {stride}: the FFT would compute every cell and drop most of them; "
+               "im2col computes only the cells kept.",
+    "many-channels": "{pairs} (output, input) channel pairs per group, more than "
+                     "{max_pairs}: im2col's one matrix product handles many channels best.",
+    "not-finite": "The input or the kernel holds NaN or infinity, which an FFT would spread "
+                  "over a whole block; im2col's sums keep it local.",
+    "large-kernel": "{taps} taps (from {min_fft} on) on a large output: the FFT's cost does "
+                    "not grow with the kernel, the direct sums' does.",
+}
+
+
+def choose_method(x, weight, stride=1, padding=0, dilation=1, groups=1,
+                  padding_mode="zeros") -> MethodChoice:
+    """The method ``conv2d(x, weight, ..., method="auto")`` uses, and why.
+
+    Parameters
+    ----------
+    x : array_like or sequence of int
+        The input, or just its shape: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``. With a
+        shape, the input is taken to be finite.
+    weight : array_like
+        The kernel itself (not only its shape: whether it is an outer product matters).
+    stride, padding, dilation, groups, padding_mode
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    MethodChoice
+        ``method`` is what "auto" runs: "separable", "fft" or "im2col" ("direct" is never
+        fastest, it is there to compare with).
+
+    Examples
+    --------
+    >>> choose_method((3000, 4000), np.ones((15, 15))).method
+    'separable'
+    >>> choose_method((28, 28), np.ones((3, 3))).reason
+    'small-output'
+    """
+    if np.ndim(x) == 1:  # a shape: no 1-D array is a valid conv2d input
+        shape = tuple(as_tuple(n, 1, "the input shape")[0] for n in x)
+        x = np.broadcast_to(np.zeros((), dtype=_FLOAT64), shape)
+        values_known = False
+    else:
+        values_known = True
+    xb, wb, _ = _as_batched(x, weight, 2, "choose_method")
+    plan = _conv_plan(xb.shape, wb.shape, stride, padding, dilation, groups, padding_mode, 2)
+    method, reason, _ = _auto_method(wb, plan.strides, plan.groups, plan.out_sp,
+                                     xb if values_known else None)
+    out_channels, channels_per_group = wb.shape[:2]
+    numbers = dict(cells=math.prod(plan.out_sp), taps=math.prod(wb.shape[2:]),
+                   kh=wb.shape[2], kw=wb.shape[3],
+                   pairs=(out_channels // plan.groups) * channels_per_group,
+                   stride="×".join(map(str, plan.strides)), min_cells=LARGE_OUTPUT_CELLS,
+                   min_separable=SEPARABLE_MIN_TAPS, min_fft=FFT_MIN_TAPS,
+                   max_pairs=FFT_MAX_CHANNEL_PAIRS)
+    return MethodChoice(method, reason, METHOD_REASONS[reason].format(**numbers))
+
+
+def _method(method) -> str:
+    if not isinstance(method, str) or method not in CONV2D_METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, CONV2D_METHODS))}; "
+                         f"got {method!r}")
+    return method
+
+
+def _auto_method(w, strides, groups, out_sp, xp=None):
+    """``(method, reason code, separable factors or None)`` for ``method="auto"``.
+
+    ``xp`` is the padded input, or None when only its shape is known (taken as finite).
+    """
+    out_channels, channels_per_group = w.shape[:2]
+    kernel = w.shape[2:]
+    taps = math.prod(kernel)
+    if math.prod(out_sp) < LARGE_OUTPUT_CELLS:
+        return "im2col", "small-output", None
+    if taps < SEPARABLE_MIN_TAPS:
+        return "im2col", "small-kernel", None
+    # A NaN or an infinity would spread over a whole FFT block, and could meet a zero factor
+    # in one separable pass and not in the other; the direct sums keep it local.
+    finite = bool(np.isfinite(w).all()) and (xp is None or bool(np.isfinite(xp).all()))
+    if (finite and len(kernel) == 2 and channels_per_group == 1 and out_channels == groups
+            and sum(kernel) <= SEPARABLE_MAX_TAPS):
+        factors = _plane_factors(w.reshape(out_channels, *kernel), 16)
+        if factors is not None:
+            columns, rows = factors
+            return "separable", "separable-kernel", (columns[:, None], rows[:, None])
+    if taps < FFT_MIN_TAPS:
+        return "im2col", "medium-kernel", None
+    if any(s != 1 for s in strides):
+        return "im2col", "strided", None
+    if (out_channels // groups) * channels_per_group > FFT_MAX_CHANNEL_PAIRS:
+        return "im2col", "many-channels", None
+    if not finite:
+        return "im2col", "not-finite", None
+    return "fft", "large-kernel", None
 
 
 # --------------------------------------------------------------------------- arguments
@@ -547,7 +710,8 @@ _conv_plan_cached = functools.lru_cache(maxsize=256)(_conv_plan_uncached)
 # --------------------------------------------------------------------------- forward
 
 
-def _conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, ndim, name):
+def _conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, ndim, name,
+          method="auto"):
     xb, wb, kind = _as_batched(x, weight, ndim, name)
     dtype = _result_dtype(xb, wb)
     xb = xb.astype(dtype, copy=False)
@@ -555,18 +719,36 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, ndim
     plan = _conv_plan(xb.shape, wb.shape, stride, padding, dilation, groups, padding_mode,
                       ndim)
     bias_arr = _bias(bias, wb.shape[0], dtype, kind)
+    if method == "separable":
+        factors = _rank_one_factors(wb)  # checked before any work is done
     xp = pad(xb, plan.pads, plan.mode) if plan.padded else xb
-    out = _correlate(xp, wb, plan.strides, plan.dilations, plan.groups, plan.out_sp)
+    if method == "auto":
+        out = _correlate(xp, wb, plan.strides, plan.dilations, plan.groups, plan.out_sp)
+    elif method == "direct":
+        out = _correlate_direct(xp, wb, plan.strides, plan.dilations, plan.groups,
+                                plan.out_sp)
+    elif method == "im2col":
+        out = _correlate_im2col(xp, wb, plan.strides, plan.dilations, plan.groups,
+                                plan.out_sp)
+    elif method == "fft":
+        out = _correlate_fft_strided(xp, wb, plan.strides, plan.dilations, plan.groups,
+                                     plan.out_sp)
+    else:
+        out = _correlate_separable(xp, *factors, plan.strides, plan.dilations, plan.groups,
+                                   plan.out_sp)
     _add_bias(out, bias_arr)
     return _restore(out, kind)
 
 
 def _correlate(xp, w, strides, dilations, groups, out_sp):
-    """Cross-correlate a padded ``(N, C, *sp)`` input with ``(O, C/g, *k)``: ``(N, O, *out)``."""
-    factors = _separable_factors(xp, w, groups, out_sp)
-    if factors is not None:
+    """Cross-correlate a padded ``(N, C, *sp)`` input with ``(O, C/g, *k)``: ``(N, O, *out)``.
+
+    The method is the one :func:`choose_method` explains (``_auto_method`` decides for both).
+    """
+    method, _, factors = _auto_method(w, strides, groups, out_sp, xp)
+    if method == "separable":
         return _correlate_separable(xp, *factors, strides, dilations, groups, out_sp)
-    if _use_fft(xp, w, strides, groups, out_sp):
+    if method == "fft":
         return _correlate_fft(xp, w, dilations, groups, out_sp)
     return _correlate_im2col(xp, w, strides, dilations, groups, out_sp)
 
@@ -691,65 +873,144 @@ def _correlate_im2col(xp, w, strides, dilations, groups, out_sp):
 # --------------------------------------------------------------------------- separable path
 
 
-def _separable_factors(xp, w, groups, out_sp):
-    """``(columns, rows)`` with ``w[o, 0] == outer(columns[o], rows[o])``, or None.
+def _plane_factors(planes: np.ndarray, eps_factor: float):
+    """``(columns, rows)`` with ``planes[p] == outer(columns[p], rows[p])``, or None.
 
-    Only tried where it pays: 2-D, one input and one output channel per group (a gray
-    image, or a depthwise filter on colour channels), a kernel of ``SEPARABLE_MIN_TAPS`` or
-    more, a large output. The factors are read off the kernel itself — the column and the
-    row through its largest entry — and accepted only if their outer product gives the
-    kernel back to within a few rounding errors, so integer kernels stay exact.
+    The factors are read off each plane itself — the column through its largest entry
+    (scaled by that entry) and the row through it — and accepted only if their outer product
+    gives the plane back to within ``eps_factor`` rounding errors of that entry, so integer
+    kernels stay exact. NaN planes are refused.
     """
-    out_channels, channels_per_group = w.shape[:2]
-    kernel = w.shape[2:]
-    taps = math.prod(kernel)
-    if (len(kernel) != 2 or channels_per_group != 1 or out_channels != groups
-            or taps < SEPARABLE_MIN_TAPS or sum(kernel) > SEPARABLE_MAX_TAPS
-            or math.prod(out_sp) < LARGE_OUTPUT_CELLS):
-        return None
-    planes = w.reshape(out_channels, *kernel)
-    columns = np.empty((out_channels, kernel[0]), dtype=w.dtype)
-    rows = np.empty((out_channels, kernel[1]), dtype=w.dtype)
-    tolerance = 16 * np.finfo(w.dtype).eps
-    for o, plane in enumerate(planes):
-        i, j = np.unravel_index(np.argmax(np.abs(plane)), kernel)
+    count, kh, kw = planes.shape
+    columns = np.empty((count, kh), dtype=planes.dtype)
+    rows = np.empty((count, kw), dtype=planes.dtype)
+    tolerance = eps_factor * np.finfo(planes.dtype).eps
+    for p, plane in enumerate(planes):
+        i, j = np.unravel_index(np.argmax(np.abs(plane)), (kh, kw))
         pivot = plane[i, j]
         if pivot == 0:
-            columns[o], rows[o] = 0, 0
+            columns[p], rows[p] = 0, 0
             continue
-        columns[o] = plane[:, j] / pivot
-        rows[o] = plane[i, :]
-        error = np.abs(np.outer(columns[o], rows[o]) - plane).max()
+        columns[p] = plane[:, j] / pivot
+        rows[p] = plane[i, :]
+        error = np.abs(np.outer(columns[p], rows[p]) - plane).max()
         if not error <= tolerance * abs(pivot):  # NaN kernels fail here too
             return None
-    # An infinity in the input could meet a zero factor in one pass and not the other.
-    if not np.isfinite(xp).all():
-        return None
     return columns, rows
 
 
+def _rank_one_factors(w: np.ndarray):
+    """``(columns, rows)``, ``(O, C/g, kh)`` and ``(O, C/g, kw)``, for ``method="separable"``.
+
+    Raises a ValueError naming the first kernel plane that is not an outer product, with
+    its rank and singular values.
+    """
+    out_channels, channels_per_group, kh, kw = w.shape
+    planes = w.reshape(-1, kh, kw)
+    factors = _plane_factors(planes, 64)
+    if factors is not None:
+        columns, rows = factors
+        return (columns.reshape(out_channels, channels_per_group, kh),
+                rows.reshape(out_channels, channels_per_group, kw))
+    p = next(i for i, plane in enumerate(planes) if _plane_factors(plane[None], 64) is None)
+    plane = planes[p]
+    where = ("" if planes.shape[0] == 1
+             else f" (weight[{p // channels_per_group}, {p % channels_per_group}])")
+    if not np.isfinite(plane).all():
+        raise ValueError(f"method='separable' needs a kernel that is an outer product of a "
+                         f"column and a row; the {kh}×{kw} kernel{where} holds NaN or "
+                         f"infinity")
+    singular = np.linalg.svd(plane.astype(np.float64), compute_uv=False)
+    rank = int(np.sum(singular > 1e-12 * singular[0])) if singular[0] > 0 else 0
+    shown = ", ".join(f"{v:.3g}" for v in singular[:4])
+    raise ValueError(
+        f"method='separable' needs a kernel that is an outer product of a column and a row "
+        f"(rank 1); the {kh}×{kw} kernel{where} is not separable: its rank is {rank} "
+        f"(singular values {shown}{', …' if len(singular) > 4 else ''}). Use method='auto', "
+        f"or see convcore.separable_analysis for its best rank-1 approximation")
+
+
 def _correlate_separable(xp, columns, rows, strides, dilations, groups, out_sp):
-    """A rank-1 kernel as two 1-D passes: along the width, then along the height."""
-    out_channels = columns.shape[0]
-    row_kernels = rows.reshape(out_channels, 1, 1, -1)
-    column_kernels = columns.reshape(out_channels, 1, -1, 1)
+    """Rank-1 kernel planes as two 1-D passes: along the width, then along the height.
+
+    ``columns`` is ``(O, C/g, kh)`` and ``rows`` ``(O, C/g, kw)``, with
+    ``w[o, c] == outer(columns[o, c], rows[o, c])``. Every (input channel, output channel of
+    its group) pair becomes a channel of its own, filtered by its row and then its column;
+    with several input channels per group the pairs are then summed.
+    """
+    out_channels, channels_per_group = columns.shape[:2]
+    out_per_group = out_channels // groups
+    pairs = out_channels * channels_per_group
+    # Pair (g, c, o) is channel (g·C/g + c)·O/g + o: input channel g·C/g + c feeds O/g pairs.
+    order = (groups, out_per_group, channels_per_group, -1)
+    row_kernels = rows.reshape(order).transpose(0, 2, 1, 3).reshape(pairs, 1, 1, -1)
+    column_kernels = columns.reshape(order).transpose(0, 2, 1, 3).reshape(pairs, 1, -1, 1)
     along_width = _correlate_im2col(xp, row_kernels, (1, strides[1]), (1, dilations[1]),
-                                    groups, (xp.shape[2], out_sp[1]))
-    return _correlate_im2col(along_width, column_kernels, (strides[0], 1), (dilations[0], 1),
-                             groups, out_sp)
+                                    groups * channels_per_group, (xp.shape[2], out_sp[1]))
+    both = _correlate_im2col(along_width, column_kernels, (strides[0], 1), (dilations[0], 1),
+                             pairs, out_sp)
+    if channels_per_group == 1:
+        return both
+    n_samples = xp.shape[0]
+    both = both.reshape(n_samples, groups, channels_per_group, out_per_group, *out_sp)
+    return np.add.reduce(both, axis=2).reshape(n_samples, out_channels, *out_sp)
+
+
+# --------------------------------------------------------------------------- direct path
+
+
+def _correlate_direct(xp, w, strides, dilations, groups, out_sp):
+    """The textbook sum, vectorised over the output: one strided view per kernel tap.
+
+    For every tap (row-major), the input cells that tap meets in every window form one
+    strided view of the padded input; the view times the tap's weight is added to the
+    output. No column matrix, no BLAS: kh·kw passes over the output, done a block of output
+    rows at a time (``DIRECT_BLOCK_BYTES``) so that the passes stay in cache.
+    """
+    n_samples = xp.shape[0]
+    out_channels, channels_per_group = w.shape[:2]
+    out_per_group = out_channels // groups
+    out = np.zeros((n_samples, out_channels, *out_sp), dtype=xp.dtype)
+    row_bytes = n_samples * out_per_group * math.prod(out_sp[1:]) * xp.itemsize
+    rows_per_block = max(1, min(out_sp[0], DIRECT_BLOCK_BYTES // row_bytes))
+    taps = list(itertools.product(*(range(k) for k in w.shape[2:])))
+    tails = [tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
+                   for t, d, s, n in zip(tap[1:], dilations[1:], strides[1:], out_sp[1:],
+                                         strict=True)) for tap in taps]
+    s0, d0 = strides[0], dilations[0]
+    scratch = np.empty((n_samples, rows_per_block, *out_sp[1:]), dtype=xp.dtype)
+    for g in range(groups):
+        inputs = slice(g * channels_per_group, (g + 1) * channels_per_group)
+        outputs = slice(g * out_per_group, (g + 1) * out_per_group)
+        single = channels_per_group == 1 and out_per_group == 1
+        for r0 in range(0, out_sp[0], rows_per_block):
+            rows = min(rows_per_block, out_sp[0] - r0)
+            target = out[:, g * out_per_group, r0:r0 + rows] if single else \
+                out[:, outputs, r0:r0 + rows]
+            for tap, tail in zip(taps, tails, strict=True):
+                first = tap[0] * d0 + r0 * s0
+                window = (slice(first, first + (rows - 1) * s0 + 1, s0), *tail)
+                weights = w[(outputs, slice(None), *tap)]  # (O/g, C/g)
+                if single:
+                    part = scratch[:, :rows]
+                    np.multiply(xp[(slice(None), g, *window)], weights[0, 0], out=part)
+                    target += part
+                else:
+                    view = xp[(slice(None), inputs, *window)]
+                    target += np.einsum("oc,nc...->no...", weights, view)
+    return out
 
 
 # --------------------------------------------------------------------------- FFT path
 
 
-def _use_fft(xp, w, strides, groups, out_sp) -> bool:
-    taps = math.prod(w.shape[2:])
-    pairs = (w.shape[0] // groups) * w.shape[1]
-    if (taps < FFT_MIN_TAPS or math.prod(out_sp) < LARGE_OUTPUT_CELLS
-            or pairs > FFT_MAX_CHANNEL_PAIRS or any(s != 1 for s in strides)):
-        return False
-    # A NaN or an infinity would spread over a whole FFT block; the direct sum keeps it local.
-    return bool(np.isfinite(w).all() and np.isfinite(xp).all())
+def _correlate_fft_strided(xp, w, strides, dilations, groups, out_sp):
+    """:func:`_correlate_fft` at any stride: the stride-1 result, every s-th cell kept."""
+    if all(s == 1 for s in strides):
+        return _correlate_fft(xp, w, dilations, groups, out_sp)
+    dense_sp = tuple((n - 1) * s + 1 for n, s in zip(out_sp, strides, strict=True))
+    dense = _correlate_fft(xp, w, dilations, groups, dense_sp)
+    return np.ascontiguousarray(dense[(Ellipsis, *(slice(None, None, s) for s in strides))])
 
 
 def _fast_length(n: int) -> int:

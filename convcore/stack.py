@@ -21,6 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from convcore.conv import conv2d_backward
 from convcore.padding import PADDING_MODES, Pads, is_symmetric, resolve_padding
 from convcore.shapes import as_tuple, conv_output_shape, kernel_span, size_text
 
@@ -203,6 +206,88 @@ def layer_stack_shapes(in_hw, layers: Sequence) -> list[StackRow]:
         rows.append(StackRow(position, hw, out_hw, ks, ss, ds, pads, field))
         hw = out_hw
     return rows
+
+
+@dataclass(frozen=True)
+class InputRegion:
+    """The input cells one unit of a stack depends on (Goodfellow fig. 9.4).
+
+    Attributes
+    ----------
+    layer : int
+        1-based layer of the unit.
+    unit : (int, int)
+        ``(i, j)`` in that layer's output.
+    field_box : ((int, int), (int, int))
+        ``((top, bottom), (left, right))``, inclusive, in input coordinates, from the
+        receptive-field recurrence: may reach into the padding (negative or ≥ the size).
+    box : ((int, int), (int, int)) or None
+        The same, for the input cells actually reached (the bounding box of ``mask``);
+        None when the unit sees only padding.
+    paths : ndarray of int64, (H, W)
+        How many paths through the stack join each input cell to the unit (the gradient of
+        the unit with every weight 1): the centre counts most.
+    mask : ndarray of bool, (H, W)
+        ``paths > 0``: the cells the unit depends on (dilation leaves holes).
+    """
+
+    layer: int
+    unit: tuple[int, int]
+    field_box: tuple[tuple[int, int], tuple[int, int]]
+    box: tuple[tuple[int, int], tuple[int, int]] | None
+    paths: np.ndarray
+    mask: np.ndarray
+
+
+def unit_input_region(in_hw, layers: Sequence, unit, layer: int | None = None) -> InputRegion:
+    """The region of the stack's input that one unit of layer ``layer`` depends on.
+
+    Parameters
+    ----------
+    in_hw : int or (int, int)
+    layers : sequence of ConvLayer or mapping
+        Zero padding.
+    unit : (int, int)
+        ``(i, j)``, a cell of that layer's output.
+    layer : int, optional
+        1-based; the last layer by default.
+
+    Returns
+    -------
+    InputRegion
+    """
+    rows = layer_stack_shapes(in_hw, layers)
+    if not rows:
+        raise ValueError("layers is empty: a stack needs at least one layer to have units")
+    (depth,) = as_tuple(len(rows) if layer is None else layer, 1, "layer")
+    if depth > len(rows):
+        raise ValueError(f"layer must be between 1 and {len(rows)} (the stack's layers), "
+                         f"got {depth}")
+    row = rows[depth - 1]
+    i, j = as_tuple(unit, 2, "unit", minimum=0)
+    if i >= row.out_hw[0] or j >= row.out_hw[1]:
+        raise ValueError(f"unit {(i, j)} is outside layer {depth}'s "
+                         f"{size_text(row.out_hw)} output")
+    grad = np.zeros(row.out_hw)
+    grad[i, j] = 1.0
+    for r in reversed(rows[:depth]):
+        grad = conv2d_backward(np.zeros(r.in_hw), np.ones(r.kernel_size), grad,
+                               stride=r.stride, padding=r.pads, dilation=r.dilation)[0]
+    paths = np.rint(grad).astype(np.int64)
+    mask = paths > 0
+    field = row.field
+    field_box = []
+    for axis, k in enumerate((i, j)):
+        centre = field.start[axis] + k * field.jump[axis]
+        half = (field.size[axis] - 1) / 2
+        field_box.append((round(centre - half), round(centre + half)))
+    reached_rows = np.flatnonzero(mask.any(axis=1))
+    reached_cols = np.flatnonzero(mask.any(axis=0))
+    box = None
+    if reached_rows.size:
+        box = ((int(reached_rows[0]), int(reached_rows[-1])),
+               (int(reached_cols[0]), int(reached_cols[-1])))
+    return InputRegion(depth, (i, j), tuple(field_box), box, paths, mask)
 
 
 # --------------------------------------------------------------------------- PyTorch code

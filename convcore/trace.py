@@ -381,17 +381,21 @@ class CellArithmetic:
     def text(self) -> str:
         """``0×0 + 1×1 + 3×2 + 4×3 = 19`` (each channel in parentheses when there are several;
         `` + bias`` when it is not zero)."""
-        groups = []
-        for channel in range(self.channels):
-            products = [f"{format_number(t.value, parenthesize=True)}×"
-                        f"{format_number(t.weight, parenthesize=True)}"
-                        for t in self.terms if t.channel == channel]
-            group = " + ".join(products)
-            groups.append(f"({group})" if self.channels > 1 else group)
-        text = " + ".join(groups)
-        if self.bias != 0:
-            text += f" + {format_number(self.bias, parenthesize=True)}"
-        return f"{text} = {format_number(self.total)}"
+        return _arithmetic_text(self.terms, self.channels, self.bias, self.total)
+
+
+def _arithmetic_text(terms, channels: int, bias: float, total: float) -> str:
+    groups = []
+    for channel in range(channels):
+        products = [f"{format_number(t.value, parenthesize=True)}×"
+                    f"{format_number(t.weight, parenthesize=True)}"
+                    for t in terms if t.channel == channel]
+        group = " + ".join(products)
+        groups.append(f"({group})" if channels > 1 else group)
+    text = " + ".join(groups)
+    if bias != 0:
+        text += f" + {format_number(bias, parenthesize=True)}"
+    return f"{text} = {format_number(total)}"
 
 
 def cell_arithmetic(x, kernel, i, j, *, stride=1, padding=0, dilation=1, bias=0.0,
@@ -467,3 +471,272 @@ def _padding_sources(trace: WindowTrace, mode: str):
     row_of = pad(np.arange(trace.in_hw[0]), (trace.pads[0],), mode)
     col_of = pad(np.arange(trace.in_hw[1]), (trace.pads[1],), mode)
     return lambda padded: (int(row_of[padded[0]]), int(col_of[padded[1]]))
+
+
+# --------------------------------------------------------------------------- 1-D
+
+
+class Tap1d(NamedTuple):
+    """One kernel tap of one 1-D window (:class:`Tap` with one coordinate).
+
+    Attributes
+    ----------
+    kernel : int
+        Kernel position ``a``.
+    padded : int
+        The cell it lands on, counted from the left end of the padded signal.
+    input : int or None
+        The same cell in the original signal; None on padding.
+    region : {"input", "padding"}
+    """
+
+    kernel: int
+    padded: int
+    input: int | None
+    region: str
+
+    @property
+    def is_padding(self) -> bool:
+        """True when the tap is not on a signal cell."""
+        return self.input is None
+
+
+def resolve_padding_1d(padding, kernel_size, *, stride=1, dilation=1) -> tuple[int, int]:
+    """``(left, right)`` padding of a 1-D convolution.
+
+    Parameters
+    ----------
+    padding : int, (left, right), ((left, right),), "valid", "same" or "full"
+        Every form :func:`convcore.conv1d` accepts, plus a bare ``(left, right)`` pair —
+        ``(span − 1, 0)`` is a causal convolution. Pass ``padding=(pads,)`` to ``conv1d``.
+    kernel_size, stride, dilation : int
+    """
+    if isinstance(padding, list | tuple) and len(padding) == 2:
+        padding = (tuple(padding),)
+    ((left, right),) = resolve_padding(padding, kernel_size, stride=stride, dilation=dilation,
+                                       ndim=1)
+    return left, right
+
+
+@dataclass(frozen=True, eq=False)
+class WindowTrace1d:
+    """Where every window of a 1-D convolution lies: the 2-D trace of a ``1×L`` input, read
+    along its one row.
+
+    Attributes
+    ----------
+    length, kernel_size, stride, dilation : int
+    pads : (int, int)
+        ``(left, right)``.
+    padded_length, out_length : int
+    as_2d : WindowTrace
+        The same geometry as a 2-D trace on a ``(1, length)`` input.
+
+    The per-tap arrays have shape ``(out_length, kernel_size)`` (read-only):
+    ``padded_positions``, ``input_positions`` (−1 off the signal) and ``is_padding``.
+    """
+
+    length: int
+    kernel_size: int
+    stride: int
+    dilation: int
+    pads: tuple[int, int]
+    padded_length: int
+    out_length: int
+    as_2d: WindowTrace
+
+    @property
+    def kernel_span(self) -> int:
+        """Cells one window covers, dilation gaps included."""
+        return kernel_span(self.kernel_size, self.dilation)
+
+    @cached_property
+    def padded_positions(self) -> np.ndarray:
+        """``(out_length, kernel_size)`` padded position of every tap."""
+        return self.as_2d.padded_cols[0, :, 0, :]
+
+    @cached_property
+    def input_positions(self) -> np.ndarray:
+        """``(out_length, kernel_size)`` signal position of every tap, −1 on padding."""
+        return self.as_2d.input_cols[0, :, 0, :]
+
+    @cached_property
+    def is_padding(self) -> np.ndarray:
+        """``(out_length, kernel_size)`` True where the tap lies on padding."""
+        return self.as_2d.is_padding[0, :, 0, :]
+
+    def window(self, i: int) -> list[Tap1d]:
+        """The taps of output cell ``i``, left to right."""
+        self._check_output_cell(i)
+        return [Tap1d(tap.kernel[1], tap.padded[1],
+                      None if tap.input is None else tap.input[1], tap.region)
+                for tap in self.as_2d.window(0, i)]
+
+    def window_box(self, i: int) -> tuple[int, int]:
+        """``(left, right)`` of output cell ``i``'s window, inclusive, in padded positions."""
+        self._check_output_cell(i)
+        _, left, _, right = self.as_2d.window_box(0, i)
+        return left, right
+
+    def outputs_fed_by(self, n: int) -> list[tuple[int, int]]:
+        """Every ``(i, a)`` where signal cell ``n`` meets kernel tap ``a`` in output cell
+        ``i``, sorted. The inverse of :meth:`window`."""
+        if not (_is_index(n) and 0 <= n < self.length):
+            raise ValueError(f"signal cell {n} is outside the signal of length {self.length}")
+        return [(i, b) for _, i, _, b in self.as_2d.outputs_fed_by(0, n)]
+
+    def steps(self) -> list[int]:
+        """Output cells in the order the window visits them."""
+        return list(range(self.out_length))
+
+    def unreached_input_cells(self) -> np.ndarray:
+        """``(length,)`` bool mask of the signal cells no tap lands on."""
+        return self.as_2d.unreached_input_cells()[0]
+
+    def _check_output_cell(self, i: int) -> None:
+        if not (_is_index(i) and 0 <= i < self.out_length):
+            raise ValueError(f"output cell {i} is outside the output of length "
+                             f"{self.out_length}")
+
+
+def _length(length) -> int:
+    if not isinstance(length, int | np.integer) or isinstance(length, bool):
+        raise TypeError(f"the signal length must be an integer, not {length!r}")
+    (n,) = as_tuple(length, 1, "signal length")
+    return n
+
+
+def window_trace_1d(length, kernel_size, stride=1, padding=0, dilation=1) -> WindowTrace1d:
+    """The sliding-window trace of a 1-D convolution.
+
+    Parameters
+    ----------
+    length : int
+        Signal length ``L``.
+    kernel_size, stride, dilation : int
+    padding : int, (left, right), "valid", "same" or "full"
+        See :func:`resolve_padding_1d`.
+
+    Returns
+    -------
+    WindowTrace1d
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``conv1d`` would for these settings.
+
+    Examples
+    --------
+    >>> t = window_trace_1d(5, 2, padding=(1, 0))   # causal: one cell of padding on the left
+    >>> t.out_length, [tap.input for tap in t.window(0)]
+    (5, [None, 0])
+    """
+    n = _length(length)
+    (k,) = as_tuple(kernel_size, 1, "kernel_size")
+    (s,) = as_tuple(stride, 1, "stride")
+    (d,) = as_tuple(dilation, 1, "dilation")
+    pads = resolve_padding_1d(padding, k, stride=s, dilation=d)
+    trace = window_trace((1, n), (1, k), (1, s), ((0, 0), pads), (1, d))
+    return WindowTrace1d(n, k, s, d, pads, n + sum(pads), trace.out_hw[1], trace)
+
+
+class Term1d(NamedTuple):
+    """One product of a 1-D convolution window (:class:`Term` with one coordinate).
+
+    Attributes
+    ----------
+    value, weight, product : float
+    kernel : int
+    input : int or None
+        Signal cell under the tap; None on padding.
+    is_padding : bool
+    source : int or None
+        The signal cell ``value`` was copied from (None on zero padding).
+    channel : int
+    """
+
+    value: float
+    weight: float
+    product: float
+    kernel: int
+    input: int | None
+    is_padding: bool
+    source: int | None
+    channel: int = 0
+
+
+@dataclass(frozen=True)
+class CellArithmetic1d:
+    """The sum behind one 1-D convolution output cell.
+
+    Attributes
+    ----------
+    i : int
+        The output cell.
+    terms : tuple of Term1d
+        Channel by channel, then left to right over the kernel.
+    bias, total : float
+    channels : int
+    """
+
+    i: int
+    terms: tuple[Term1d, ...]
+    bias: float
+    total: float
+    channels: int = 1
+
+    def text(self) -> str:
+        """``0×1 + 1×(−1) = −1``, as :meth:`CellArithmetic.text`."""
+        return _arithmetic_text(self.terms, self.channels, self.bias, self.total)
+
+
+def cell_arithmetic_1d(x, kernel, i, *, stride=1, padding=0, dilation=1, bias=0.0,
+                       padding_mode="zeros") -> CellArithmetic1d:
+    """The terms of output cell ``i`` of ``conv1d(x, kernel)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (L,) or (C, L)
+    kernel : array_like, shape (k,) or (C, k)
+        One output channel's weights.
+    i : int
+    stride, dilation, padding_mode, bias
+        As for ``conv1d``.
+    padding
+        See :func:`resolve_padding_1d`.
+
+    Returns
+    -------
+    CellArithmetic1d
+        Computed by :func:`cell_arithmetic` on the ``1×L`` picture of the signal; ``total``
+        equals ``conv1d``'s output cell ``i``.
+
+    Examples
+    --------
+    >>> cell_arithmetic_1d([0, 1, 2, 3], [1, -1], 0).text()
+    '0×1 + 1×(−1) = −1'
+    """
+    xs, ks = _signal_channels(x, "x"), _signal_channels(kernel, "kernel")
+    trace = window_trace_1d(xs.shape[-1], ks.shape[-1], stride, padding, dilation)
+    cell = cell_arithmetic(xs[:, None, :], ks[:, None, :], 0, i, stride=(1, trace.stride),
+                           padding=((0, 0), trace.pads), dilation=(1, trace.dilation),
+                           bias=bias, padding_mode=padding_mode)
+    terms = tuple(
+        Term1d(t.value, t.weight, t.product, t.kernel[1],
+               None if t.input is None else t.input[1], t.is_padding,
+               None if t.source is None else t.source[1], t.channel)
+        for t in cell.terms)
+    return CellArithmetic1d(i, terms, cell.bias, cell.total, cell.channels)
+
+
+def _signal_channels(arr, name: str) -> np.ndarray:
+    a = np.asarray(arr)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {a.dtype}")
+    if a.ndim == 1:
+        a = a[None]
+    if a.ndim != 2 or 0 in a.shape:
+        raise ValueError(f"{name} must be a non-empty 1-D (L,) or 2-D (C, L) array, "
+                         f"got shape {a.shape}")
+    return a

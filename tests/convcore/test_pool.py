@@ -217,8 +217,17 @@ def test_float32_matches_torch_float32():
     x = np.random.default_rng(1).standard_normal((2, 3, 11, 13)).astype(np.float32)
     xt = torch.from_numpy(x)
     np.testing.assert_array_equal(max_pool2d(x, 3, 2, 1), F.max_pool2d(xt, 3, 2, 1).numpy())
-    np.testing.assert_allclose(avg_pool2d(x, 3, 2, 1), F.avg_pool2d(xt, 3, 2, 1).numpy(),
-                               rtol=1e-6)
+    ours = avg_pool2d(x, 3, 2, 1)
+    theirs = F.avg_pool2d(xt, 3, 2, 1).numpy()
+    assert ours.dtype == np.float32
+    # convcore sums a window in two 1-D passes, PyTorch tap by tap in row-major order: in
+    # float32 both are within the rounding bound of a 9-term sum, (9 − 1)·eps/2·Σ|x| (plus
+    # the division's eps/2), of the exact average — not bitwise equal where terms cancel.
+    exact = avg_pool2d(x.astype(np.float64), 3, 2, 1)
+    abs_mean = avg_pool2d(np.abs(x).astype(np.float64), 3, 2, 1)
+    bound = (8 * 9 / 2 + 1 / 2) * np.finfo(np.float32).eps * abs_mean
+    assert np.all(np.abs(ours - exact) <= bound)
+    assert np.all(np.abs(theirs - exact) <= bound)
 
 
 def test_indices_are_int64_flat_into_hw():

@@ -211,6 +211,10 @@ def test_transpose_shape_matches_torch(h, w, k, s, d, p, op):
         theirs = tuple(F.conv_transpose2d(torch.zeros((1, 1, h, w)), torch.zeros((1, 1, k, k)),
                                           **kwargs).shape[2:])
     except RuntimeError:
+        theirs = None
+    if theirs is None or 0 in theirs:
+        # PyTorch refuses, or returns an empty tensor (padding eats the whole output):
+        # convcore refuses both, with a sentence saying which size vanished.
         with pytest.raises(ValueError):
             conv_transpose_output_shape((h, w), k, **kwargs)
         return

@@ -20,6 +20,7 @@ from convcore.stack import (
     receptive_field,
     receptive_field_growth,
     repeat_layer,
+    unit_input_region,
 )
 
 # ----------------------------------------------------------------------------- shapes
@@ -176,6 +177,84 @@ def test_receptive_field_is_what_autograd_sees(layers, data):
         centre = field.start[axis] + k * field.jump[axis]
         half = (field.size[axis] - 1) / 2
         assert box[axis] == (centre - half, centre + half)
+
+
+def _torch_paths(in_hw, layers, depth, i, j):
+    """d unit / d input with every weight 1, by autograd: the number of paths per input cell."""
+    x = torch.zeros((1, 1, *in_hw), dtype=torch.float64, requires_grad=True)
+    y = x
+    for row in layer_stack_shapes(in_hw, layers)[:depth]:
+        (top, bottom), (left, right) = row.pads
+        w = torch.ones((1, 1, *row.kernel_size), dtype=torch.float64)
+        y = torch.nn.functional.pad(y, (left, right, top, bottom))
+        y = torch.nn.functional.conv2d(y, w, stride=row.stride, dilation=row.dilation)
+    y[0, 0, i, j].backward()
+    return x.grad[0, 0].numpy()
+
+
+@settings(max_examples=40, deadline=None)
+@given(layers=st.lists(layer_strategy, min_size=1, max_size=4), data=st.data())
+def test_a_units_input_region_is_what_autograd_sees(layers, data):
+    in_hw = (30, 26)
+    try:
+        rows = layer_stack_shapes(in_hw, layers)
+    except StackError:
+        assume(False)
+    depth = data.draw(st.integers(1, len(rows)))
+    out_h, out_w = rows[depth - 1].out_hw
+    i, j = data.draw(st.integers(0, out_h - 1)), data.draw(st.integers(0, out_w - 1))
+    region = unit_input_region(in_hw, layers, (i, j), layer=depth)
+    expected = _torch_paths(in_hw, layers, depth, i, j)
+    np.testing.assert_array_equal(region.paths, expected)
+    np.testing.assert_array_equal(region.mask, expected > 0)
+    # The reached cells lie inside the receptive field's box, which the recurrence gives.
+    (top, bottom), (left, right) = region.field_box
+    assert bottom - top + 1 == rows[depth - 1].field.size[0]
+    assert right - left + 1 == rows[depth - 1].field.size[1]
+    reached_r, reached_c = np.nonzero(region.mask)
+    if region.box is None:
+        assert not region.mask.any()
+    else:
+        assert region.box == ((reached_r.min(), reached_r.max()),
+                              (reached_c.min(), reached_c.max()))
+        assert top <= reached_r.min() and reached_r.max() <= bottom
+        assert left <= reached_c.min() and reached_c.max() <= right
+
+
+def test_three_3x3_layers_see_a_7x7_region_weighted_towards_the_centre():
+    region = unit_input_region((9, 9), repeat_layer(3, 3), (1, 1))
+    assert region.layer == 3
+    assert region.field_box == region.box == ((1, 7), (1, 7))
+    # Paths per cell: the 1-D counts 1 3 6 7 6 3 1 (three box filters), outer product.
+    counts = np.array([1, 3, 6, 7, 6, 3, 1])
+    np.testing.assert_array_equal(region.paths[1:8, 1:8], np.outer(counts, counts))
+    assert region.paths.sum() == 27**2
+    # The unit of layer 1 sees its 3×3 window only.
+    first = unit_input_region((9, 9), repeat_layer(3, 3), (4, 4), layer=1)
+    assert first.box == ((4, 6), (4, 6))
+
+
+def test_a_corner_unit_of_a_padded_stack_is_clipped_by_the_border():
+    region = unit_input_region((8, 8), repeat_layer(2, 3, padding=1), (0, 0))
+    assert region.field_box == ((-2, 2), (-2, 2))
+    assert region.box == ((0, 2), (0, 2))
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        pytest.param(((8, 8), [], (0, 0)), {}, ValueError, "layers is empty", id="no-layers"),
+        pytest.param(((8, 8), repeat_layer(2, 3), (0, 0)), {"layer": 3}, ValueError,
+                     "layer must be between 1 and 2", id="layer-too-deep"),
+        pytest.param(((8, 8), repeat_layer(2, 3), (4, 0)), {}, ValueError,
+                     r"unit \(4, 0\) is outside layer 2's 4×4 output", id="unit-outside"),
+        pytest.param(((8, 8), repeat_layer(2, 3), (-1, 0)), {}, ValueError,
+                     "unit must be at least 0", id="unit-negative"),
+    ],
+)
+def test_input_region_bad_arguments(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        unit_input_region(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------- PyTorch code

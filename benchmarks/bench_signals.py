@@ -1,0 +1,102 @@
+"""Cost of the 1-D page's data on the convcore side: the stomach animation's frames.
+
+Run from the repository root::
+
+    python benchmarks/bench_signals.py
+
+Issue 14 asks the stomach animation figure for a 24-hour axis at 10-minute resolution to
+build in at most 1 s and stay under 1 MB. This measures convcore's share: the time to compute
+every frame's data (``stomach_frames``: the flipped, shifted ``g(t − x)``, the product and
+its area for all 145 frames, plus the exact ``s(t)``) and the size of those arrays, and for
+scale the same ``s(t)`` on the grid through PyTorch (``F.conv1d`` of the intake with the
+flipped curve, causal padding), which computes the areas only, not the frames. Medians of
+interleaved rounds, 1 thread each. It is a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from convcore.stomach import DEFAULT_MEALS, Digestion, Meal, stomach_frames  # noqa: E402
+
+torch.set_num_threads(1)
+
+#: convcore's share of the 1 s the issue allows for building the figure.
+TARGET_SECONDS = 0.05
+ROUNDS = 15
+NUMBER = 20
+
+
+def _per_call(fn, number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def _torch_areas(frames):
+    f = torch.from_numpy(frames.intake.copy())[None, None]
+    g = torch.from_numpy(frames.curve[::-1].copy())[None, None]
+    return F.conv1d(F.pad(f, (len(frames.x) - 1, 0)), g)[0, 0] * frames.dx
+
+
+def _json_bytes(frames) -> int:
+    """Size of the frame arrays as a figure would carry them (JSON, 4 significant digits)."""
+    arrays = (frames.flipped, frames.product, frames.area, frames.exact, frames.intake)
+    payload = [np.format_float_positional(v, precision=4, unique=False, trim="-")
+               for a in arrays for v in np.asarray(a).ravel()]
+    return len(json.dumps(payload).replace('"', ""))
+
+
+def main() -> int:
+    workloads = [
+        ("stomach frames, 24 h @ 10 min, exponential, 3 spikes",
+         lambda: stomach_frames(DEFAULT_MEALS, 3.0)),
+        ("stomach frames, 24 h @ 10 min, exponential, boxes",
+         lambda: stomach_frames([Meal(7.5, 1, 0.5), Meal(12.5, 1.5, 1), Meal(19, 2, 1)], 3.0)),
+        ("stomach frames, 24 h @ 10 min, tabulated, boxes",
+         lambda: stomach_frames([Meal(7.5, 1, 0.5), Meal(12.5, 1.5, 1), Meal(19, 2, 1)],
+                                Digestion.tabulated([0, 1, 3, 6], [1, 0.8, 0.3, 0]))),
+    ]
+    print(f"convcore stomach frames, NumPy {np.__version__}, PyTorch {torch.__version__}, "
+          f"1 thread; medians of {ROUNDS} interleaved rounds\n")
+    header = (f"{'workload':56} {'convcore':>10} {'torch s(t)':>11} {'arrays':>8} "
+              f"{'as JSON':>8} {'target':>8}  result")
+    print(header)
+    print("-" * len(header))
+    ok = True
+    for name, build in workloads:
+        frames = build()
+        torch_fn = lambda frames=frames: _torch_areas(frames)  # noqa: E731
+        np.testing.assert_allclose(_torch_areas(frames).numpy(), frames.area, atol=1e-12)
+        ours, theirs = [], []
+        for _ in range(ROUNDS):
+            ours.append(_per_call(build, NUMBER))
+            theirs.append(_per_call(torch_fn, NUMBER))
+        median = float(np.median(ours))
+        nbytes = sum(a.nbytes for a in (frames.x, frames.intake, frames.curve, frames.flipped,
+                                        frames.product, frames.area, frames.exact))
+        passed = median <= TARGET_SECONDS
+        ok = ok and passed
+        print(f"{name:56} {median * 1e3:8.2f} ms {float(np.median(theirs)) * 1e6:8.1f} µs "
+              f"{nbytes / 1024:6.0f} KiB {_json_bytes(frames) / 1024:6.0f} KiB "
+              f"{'≤ 50 ms':>8}  {'pass' if passed else 'FAIL'}")
+    print("\nall targets met" if ok else "\nsome targets missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
