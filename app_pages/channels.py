@@ -9,7 +9,6 @@ channels" from Your image opens the RGB photo. Session-state keys start with ``c
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,7 +34,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import size_text
-from ui import controls, i18n, image_source, presenter
+from ui import a11y, controls, i18n, image_source, presenter
 from ui import figures as F
 from ui import figures_channels as FC
 from ui import url_state as us
@@ -338,8 +337,7 @@ def numbers_expander(what: str, tables: list[str]) -> None:
 def live_headline(text: str) -> None:
     """The figure's headline, bold, in a polite live region: a screen reader reads it out
     when it changes (another cell picked, another bias)."""
-    st.html(f'<p role="status" aria-live="polite" style="margin: 0 0 0.5rem 0">'
-            f"<strong>{html.escape(text)}</strong></p>")
+    a11y.live_region(f"**{text}**", markdown=True)
 
 
 #: In presenter mode, grids whose cells are smaller than this (a photo's planes) lose
@@ -518,7 +516,7 @@ def multi_input_tab() -> None:
     fig = FC.multi_input_figure(m.padded, m.kernel, m.partials, m.summed, m.bias, m.output,
                                 pads=m.trace.pads, window=m.trace.window_box(i, j), cell=(i, j),
                                 **figure_size(48, 520))
-    with fig_col:
+    with fig_col, a11y.main_figure():  # the page's main figure (projector layout test)
         chart = f"{P}_mi_chart"
         show_chart(fig, chart, on_select=_pick_from_chart(chart, f"{P}_mi_i", f"{P}_mi_j"),
                    selection_mode=("points",))
