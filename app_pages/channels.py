@@ -579,7 +579,7 @@ def multi_input_text(m: MultiInput, i: int, j: int) -> None:
 def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
     section_intro("outputs")
     if presenter.presenter_mode():  # controls in one row, the figure, then the numbers
-        slider_box, toggle_box = st.columns(2, gap="large", vertical_alignment="center")
+        slider_box, toggle_box = st.columns([1, 1.4], gap="large", vertical_alignment="center")
         right, left = st.container(), st.container()
     else:
         left, right = st.columns([1, 1.5], gap="large")
@@ -797,10 +797,17 @@ def groups_tab() -> None:
                 delta_color="off", delta_arrow="off")
     m[3].metric(_("Connections"), _("{used} of {all}").format(
         used=int(connections.sum()), all=c_in * c_out))
-    graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
+    if presenter.presenter_mode():  # one under the other, the graph as wide as the page
+        graph, matrix, text = st.container(), st.container(), st.container()
+        graph_fig = FC.connections_figure(connections, groups, width_px=PRESENTER_FIGURE_PX,
+                                          height_px=480)
+        # 14 px, × presenter.scale_figure's 1.75: node names ≥ 24 px on the projector
+        graph_fig.update_traces(textfont_size=14, selector=dict(mode="markers+text"))
+    else:
+        graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
+        graph_fig = FC.connections_figure(connections, groups, width_px=400, height_px=380)
     with graph:
-        show_chart(FC.connections_figure(connections, groups, width_px=400, height_px=380),
-                   f"{P}_g_graph")
+        show_chart(graph_fig, f"{P}_g_graph")
     with matrix:
         show_chart(FC.channel_connection_panel(connections, groups), f"{P}_g_matrix")
     with text:

@@ -305,7 +305,9 @@ def multi_input_figure(planes, kernel, partials, summed, bias: float, output, *,
     has_padding = bool(pad_mask.any())
     tag = "output" if click else None
 
-    inputs = [Panel(planes[c], _("<b>X[{c}]</b> input channel").format(c=lab), name=f"x{c}",
+    # A picture's planes are wide and their titles short (the caption says what they are).
+    title = "<b>X[{c}]</b>" if image else _("<b>X[{c}]</b> input channel")
+    inputs = [Panel(planes[c], title.format(c=lab), name=f"x{c}",
                     pad_mask=pad_mask if has_padding else None, origin=(top, left),
                     image=image, scale=plane_scale(lab) if image else None)
               for c, lab in enumerate(labels)]
@@ -449,15 +451,22 @@ def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int =
     outputs = [Panel(output[o], _("<b>Y[{o}]</b> output channel").format(o=o), name=f"y{o}",
                      scale=out_scale)
                for o in range(c_out)]
-    rows = [inputs, middle, result, outputs]
-    operators = [[""] * (c_in - 1), ["×"], [], [""] * (c_out - 1)]
+    # As many planes per row as fit with readable cells (all of them, but on a projector).
+    room = (available_px - 2 * MARGIN_X_PX) / readable_cell_px
+    per_row = max(1, int((room + GAP_CELLS) // (w + GAP_CELLS)))
+    input_rows = [inputs[k:k + per_row] for k in range(0, c_in, per_row)]
+    output_rows = [outputs[k:k + per_row] for k in range(0, c_out, per_row)]
+    rows = [*input_rows, middle, result, *output_rows]
+    operators = [*([""] * (len(r) - 1) for r in input_rows), ["×"], [],
+                 *([""] * (len(r) - 1) for r in output_rows)]
     if (c_in + h * w + GAP_CELLS) * readable_cell_px > available_px - 2 * MARGIN_X_PX:
         # W beside X̃ would shrink the cells below readable numbers: X̃ gets its own row.
         matrix_panel, pixel_panel = middle
         pixel_panel = Panel(pixel_panel.values, "× " + pixel_panel.title, name="pixels",
                             scale=in_scale)
-        rows[1:2] = [[matrix_panel], [pixel_panel]]
-        operators[1:2] = [[], []]
+        at = len(input_rows)
+        rows[at:at + 1] = [[matrix_panel], [pixel_panel]]
+        operators[at:at + 1] = [[], []]
     fig = stacked_figure(rows, operators=operators, digits=digits, max_cell_px=max_cell_px,
                          available_px=available_px)
     if pixel is not None:

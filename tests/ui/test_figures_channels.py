@@ -476,3 +476,13 @@ def test_numbers_table_speaks_the_session_language_and_refuses_non_grids():
     assert ">第 1 列</th>" in table and ">第 0 行</th>" in table
     with pytest.raises(ValueError, match="2-D grid"):
         FC.numbers_table_html([1, 2, 3], "Y")
+
+
+def test_mixing_figure_on_a_projector_puts_fewer_planes_per_row():
+    """Presenter sizes (cells of 66 px in 740 px): two 3×3 planes per row, titles apart."""
+    mixing = uniform_mixing(3, 3, 3, 4)[1]
+    fig = validated(FC.mixing_figure(mixing, max_cell_px=96, available_px=740,
+                                     readable_cell_px=66))
+    assert [list(r) for r in fig.layout.meta["rows"]] == [
+        ["x0", "x1"], ["x2"], ["matrix"], ["pixels"], ["product"], ["y0", "y1"], ["y2", "y3"]]
+    assert fig.layout.meta["cell_px"] >= 66
