@@ -51,6 +51,9 @@ CHANGED: dict[str, dict[str, object]] = {
     # a bias and a log-scale loss axis.
     "app_pages/kernel_learning.py": {"kl_experiment": "constant", "kl_bias": True,
                                      "kl_log": True},
+    "app_pages/channels.py": {"channels_section": "mix", "channels_mo_bias": True,
+                              "channels_mx_kind": "integers", "channels_g_out": 6,
+                              "channels_g_groups": 2, "channels_photo_each": True},
 }
 
 
