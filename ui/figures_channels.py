@@ -1,4 +1,4 @@
-"""Figures of the channels page: arrays in, ``go.Figure`` out. Never imports Streamlit.
+"""Figures of the channels page: arrays in, ``go.Figure`` out. Never draws anything itself.
 
 The heatmaps are the shared panels of :mod:`ui.figures`; this module arranges them in
 several rows (:func:`stacked_figure`, one cell size for the whole figure, operators such as
@@ -11,11 +11,15 @@ several rows (:func:`stacked_figure`, one cell size for the whole figure, operat
 - :func:`connections_figure` — which input channels feed which output channels (groups);
 - :func:`channel_connection_panel` — the same as a ``(C_out × C_in)`` matrix of weight slices.
 
-Text helpers (:func:`channel_sum_lines`, :func:`matrix_text`) format convcore's numbers.
+Text helpers (:func:`channel_sum_lines`, :func:`matrix_text`) format convcore's numbers;
+:func:`numbers_table_html` gives a grid as a table, the text alternative of a figure.
+Titles, hover texts and labels are in the session's language (:mod:`ui.i18n`; outside a
+Streamlit run, :func:`ui.i18n.use_language` chooses it).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,6 +44,7 @@ from ui.figures import (
     grid_figure,
     panel_geometry,
 )
+from ui.i18n import _
 
 #: Okabe–Ito colours for groups (colour-blind safe), cycled.
 GROUP_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
@@ -49,6 +54,8 @@ PLANE_COLORS = {"R": "#ff2a2a", "G": "#22c322", "B": "#3b6dff"}
 OPERATOR_PX = 26
 #: Narrower gaps between panels (in pixels) get the operator in the next panel's title.
 MIN_OPERATOR_GAP_PX = 30
+#: Cells this wide still print a two-digit decimal such as ``0.041`` (see ui.figures).
+READABLE_CELL_PX = 36
 
 
 # ------------------------------------------------------------------------------ layout
@@ -298,7 +305,9 @@ def multi_input_figure(planes, kernel, partials, summed, bias: float, output, *,
     has_padding = bool(pad_mask.any())
     tag = "output" if click else None
 
-    inputs = [Panel(planes[c], f"<b>X[{lab}]</b> input channel", name=f"x{c}",
+    # A picture's planes are wide and their titles short (the caption says what they are).
+    title = "<b>X[{c}]</b>" if image else _("<b>X[{c}]</b> input channel")
+    inputs = [Panel(planes[c], title.format(c=lab), name=f"x{c}",
                     pad_mask=pad_mask if has_padding else None, origin=(top, left),
                     image=image, scale=plane_scale(lab) if image else None)
               for c, lab in enumerate(labels)]
@@ -310,15 +319,15 @@ def multi_input_figure(planes, kernel, partials, summed, bias: float, output, *,
                             scale=partial_scale, click=tag)
                       for c, lab in enumerate(labels)]
     if show_bias:
-        result = [Panel(np.asarray(summed, dtype=np.float64), "<b>Σ</b> over channels",
+        result = [Panel(np.asarray(summed, dtype=np.float64), _("<b>Σ</b> over channels"),
                         name="sum", click=tag),
-                  Panel(np.array([[float(bias)]]), "bias b", name="bias"),
-                  Panel(np.asarray(output, dtype=np.float64), "<b>output</b>", name="out",
+                  Panel(np.array([[float(bias)]]), _("bias b"), name="bias"),
+                  Panel(np.asarray(output, dtype=np.float64), _("<b>output</b>"), name="out",
                         click=tag)]
         result_ops = ["+", "="]
     else:
-        result = [Panel(np.asarray(output, dtype=np.float64), "<b>output</b> = Σ over channels",
-                        name="out", click=tag)]
+        result = [Panel(np.asarray(output, dtype=np.float64),
+                        _("<b>output</b> = Σ over channels"), name="out", click=tag)]
         result_ops = []
     rows = [inputs, kernels, partial_panels, result]
     operators = [[""] * (channels - 1), [""] * (channels - 1), ["+"] * (channels - 1),
@@ -373,7 +382,8 @@ def kernel_bank_figure(x, bank, outputs, *, cell: tuple[int, int] | None = None,
                          f"{outputs.shape[0]} output channels")
     kernel_scale = shared_scale(bank)
     out_scale = shared_scale(outputs)
-    rows = [[Panel(x[c], f"<b>X[{c}]</b> input channel", name=f"x{c}") for c in range(c_in)]]
+    rows = [[Panel(x[c], _("<b>X[{c}]</b> input channel").format(c=c), name=f"x{c}")
+             for c in range(c_in)]]
     operators = [[""] * (c_in - 1)]
     for o in range(c_out):
         row = [Panel(bank[o, c], f"K[{o}, {c}]", name=f"k{o}_{c}", scale=kernel_scale)
@@ -393,8 +403,9 @@ def kernel_bank_figure(x, bank, outputs, *, cell: tuple[int, int] | None = None,
 
 
 def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int = 2,
-                  available_px: float = 960) -> go.Figure:
-    """A 1×1 convolution as one matrix product, and the planes it reshapes to.
+                  max_cell_px: float = MAX_CELL_PX, available_px: float = 960,
+                  readable_cell_px: float = READABLE_CELL_PX) -> go.Figure:
+    """A 1×1 convolution: the input's channel planes, the matrix product, the output planes.
 
     Parameters
     ----------
@@ -402,16 +413,23 @@ def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int =
         ``matrix`` (C_out, C_in), ``pixels`` (C_in, H·W), ``product`` (C_out, H·W),
         ``output`` (C_out, H, W).
     pixel : (int, int), optional
-        A pixel ``(row, col)``: its column is outlined in the pixel and product matrices.
+        A pixel ``(row, col)``: outlined in every input and output plane, and its column
+        in the pixel and product matrices.
     digits : int
-    available_px : float
-        The width to fit (see :func:`stacked_figure`).
+    max_cell_px, available_px : float
+        Largest cell side, and the width to fit (see :func:`stacked_figure`).
+    readable_cell_px : float
+        The smallest cell that still prints the numbers: ``W`` and ``X̃`` go on separate
+        rows when side by side their cells would be narrower.
 
     Returns
     -------
     go.Figure
-        Row 1: ``W`` × ``X`` = ``Y`` (panels ``matrix``, ``pixels``, ``product``);
-        row 2: the output planes ``y0``… (``Y`` reshaped to ``(C_out, H, W)``).
+        Row 1: the input planes ``x0``… (``X``, shown as the ``C_in`` channels it is);
+        row 2: ``W`` × ``X̃`` (panels ``matrix``, ``pixels``: each pixel a column; two rows
+        when side by side their cells would be narrower than ``readable_cell_px``);
+        row 3: ``Y`` = W X̃ (panel ``product``); row 4: the output planes ``y0``… (``Y``
+        folded back to ``(C_out, H, W)``). One matrix per row keeps every number readable.
     """
     matrix = np.asarray(mixing.matrix, dtype=np.float64)
     pixels = np.asarray(mixing.pixels, dtype=np.float64)
@@ -419,14 +437,38 @@ def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int =
     output = np.asarray(mixing.output, dtype=np.float64)
     c_out, c_in = matrix.shape
     h, w = output.shape[1:]
-    top = [Panel(matrix, f"<b>W</b> ({c_out} × {c_in})", name="matrix"),
-           Panel(pixels, f"<b>X</b> reshaped ({c_in} × {h}·{w})", name="pixels"),
-           Panel(product, f"<b>Y</b> = W X ({c_out} × {h}·{w})", name="product")]
+    planes = pixels.reshape(c_in, h, w)  # the input X: each row of X̃ is one channel
+    in_scale = shared_scale(planes)
+    inputs = [Panel(planes[c], _("<b>X[{c}]</b> input channel").format(c=c), name=f"x{c}",
+                    scale=in_scale)
+              for c in range(c_in)]
+    middle = [Panel(matrix, f"<b>W</b> ({c_out} × {c_in})", name="matrix"),
+              Panel(pixels, _("<b>X̃</b>: one column per pixel ({c_in} × {h}·{w})").format(
+                  c_in=c_in, h=h, w=w), name="pixels", scale=in_scale)]
     out_scale = shared_scale(output)
-    planes = [Panel(output[o], f"Y[{o}] ({h} × {w})", name=f"y{o}", scale=out_scale)
-              for o in range(c_out)]
-    fig = stacked_figure([top, planes], operators=[["×", "="], [""] * (c_out - 1)],
-                         digits=digits, available_px=available_px)
+    result = [Panel(product, f"<b>Y</b> = W X̃ ({c_out} × {h}·{w})", name="product",
+                    scale=out_scale)]
+    outputs = [Panel(output[o], _("<b>Y[{o}]</b> output channel").format(o=o), name=f"y{o}",
+                     scale=out_scale)
+               for o in range(c_out)]
+    # As many planes per row as fit with readable cells (all of them, but on a projector).
+    room = (available_px - 2 * MARGIN_X_PX) / readable_cell_px
+    per_row = max(1, int((room + GAP_CELLS) // (w + GAP_CELLS)))
+    input_rows = [inputs[k:k + per_row] for k in range(0, c_in, per_row)]
+    output_rows = [outputs[k:k + per_row] for k in range(0, c_out, per_row)]
+    rows = [*input_rows, middle, result, *output_rows]
+    operators = [*([""] * (len(r) - 1) for r in input_rows), ["×"], [],
+                 *([""] * (len(r) - 1) for r in output_rows)]
+    if (c_in + h * w + GAP_CELLS) * readable_cell_px > available_px - 2 * MARGIN_X_PX:
+        # W beside X̃ would shrink the cells below readable numbers: X̃ gets its own row.
+        matrix_panel, pixel_panel = middle
+        pixel_panel = Panel(pixel_panel.values, "× " + pixel_panel.title, name="pixels",
+                            scale=in_scale)
+        at = len(input_rows)
+        rows[at:at + 1] = [[matrix_panel], [pixel_panel]]
+        operators[at:at + 1] = [[], []]
+    fig = stacked_figure(rows, operators=operators, digits=digits, max_cell_px=max_cell_px,
+                         available_px=available_px)
     if pixel is not None:
         r, c = pixel
         column = r * w + c
@@ -434,7 +476,8 @@ def mixing_figure(mixing, *, pixel: tuple[int, int] | None = None, digits: int =
                     color=PICK_COLOR, name="pixel:pixels")
         add_outline(fig, panel_index(fig, "product"), [(0, column, c_out - 1, column)],
                     color=PICK_COLOR, name="pixel:product")
-        _outline_cell(fig, [f"y{o}" for o in range(c_out)], (r, c, r, c), "pixel")
+        _outline_cell(fig, [f"x{c}" for c in range(c_in)] + [f"y{o}" for o in range(c_out)],
+                      (r, c, r, c), "pixel")
     return fig
 
 
@@ -509,13 +552,16 @@ def connections_figure(connections, groups: int, *, height_px: int = 360,
             textfont=dict(size=label_size, family=MONO, color=TEXT_COLOR),
             marker=dict(size=node_size, color=[group_color(k // per) for k in range(n)],
                         line=dict(color="#ffffff", width=1.5)),
-            hovertext=[f"{name[:-1]} channel {k} (group {k // per})" for k in range(n)],
+            hovertext=[(_("input channel {k} (group {g})") if name == "inputs" else
+                        _("output channel {k} (group {g})")).format(k=k, g=k // per)
+                       for k in range(n)],
             hovertemplate="%{hovertext}<extra></extra>", name=name, showlegend=False))
     axis = dict(visible=False, fixedrange=True)
     annotations = [dict(text=f"<b>{title}</b>", x=x, y=1.0, xref="x", yref="paper",
                         yanchor="bottom", showarrow=False,
                         font=dict(size=13, family=SANS, color=TEXT_COLOR))
-                   for title, x in ((f"inputs ({c_in})", 0.0), (f"outputs ({c_out})", 1.0))]
+                   for title, x in ((_("inputs ({n})").format(n=c_in), 0.0),
+                                    (_("outputs ({n})").format(n=c_out), 1.0))]
     layout = go.Layout(
         width=width_px, height=height_px, autosize=False, showlegend=False,
         margin=dict(l=60, r=60, t=36, b=10), paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
@@ -594,7 +640,7 @@ def channel_sum_lines(per_channel, total, labels: Sequence[str] | None = None) -
         sum written out: ``(0×0 + …) + (1×1 + …) = 56``.
     """
     labels = list(labels) if labels is not None else [str(c) for c in range(len(per_channel))]
-    lines = [f"channel {lab}: {arith.text()}"
+    lines = [_("channel {label}: {sum}").format(label=lab, sum=arith.text())
              for lab, arith in zip(labels, per_channel, strict=True)]
     parts = [format_number(a.total, parenthesize=True) for a in per_channel]
     if total.bias != 0:
@@ -603,3 +649,63 @@ def channel_sum_lines(per_channel, total, labels: Sequence[str] | None = None) -
                  f"{format_number(total.total)}")
     lines.append(total.text())
     return lines
+
+
+#: Inline styles of :func:`numbers_table_html` (readable without any page CSS).
+TABLE_STYLE = "border-collapse: collapse; margin-bottom: 0.8rem; font-variant-numeric: tabular-nums"
+CELL_STYLE = ' style="border: 1px solid #c9ced8; padding: 0.1rem 0.5rem; text-align: right"'
+
+
+def numbers_table_html(values, caption: str, *, marks: dict[str, Sequence[Box]] | None = None,
+                       row_origin: int = 0, col_origin: int = 0, digits: int = 3) -> str:
+    """A grid as an HTML ``<table>`` a screen reader walks cell by cell (a figure's text
+    alternative).
+
+    Parameters
+    ----------
+    values : array_like, (rows, cols)
+    caption : str
+        What the grid is (``"X[0] input channel"``): the ``<caption>``.
+    marks : dict of str to sequence of Box, optional
+        Cells marked in the figure, by what marks them (``{"window": [(0, 0, 1, 1)]}``):
+        the word is written into each cell of the boxes, bold, so that no mark is told by
+        colour alone.
+    row_origin, col_origin : int
+        Index of the first row and column (``-1`` when one row of padding is included).
+    digits : int
+
+    Returns
+    -------
+    str
+        ``<table class="a11y-grid">`` markup, every text HTML-escaped; headers are
+        "row r" / "column c" in the session's language.
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"a numbers table needs a 2-D grid, got shape {arr.shape}")
+    rows, cols = arr.shape
+    words: dict[tuple[int, int], list[str]] = {}
+    for word, boxes in (marks or {}).items():
+        for top, left, bottom, right in boxes:
+            for r in range(max(top, 0), min(bottom, rows - 1) + 1):
+                for c in range(max(left, 0), min(right, cols - 1) + 1):
+                    words.setdefault((r, c), []).append(word)
+    esc = html.escape
+    col_labels = [_("column {c}").format(c=c + col_origin) for c in range(cols)]
+    head = "".join(f'<th scope="col"{CELL_STYLE}>{esc(label)}</th>' for label in col_labels)
+    body = []
+    for r in range(rows):
+        cells = []
+        for c in range(cols):
+            text = format_number(arr[r, c], digits=digits)
+            if (r, c) in words:
+                text = _("{value} ({marks})").format(value=text,
+                                                     marks=", ".join(words[(r, c)]))
+                cells.append(f"<td{CELL_STYLE}><strong>{esc(text)}</strong></td>")
+            else:
+                cells.append(f"<td{CELL_STYLE}>{esc(text)}</td>")
+        label = esc(_("row {r}").format(r=r + row_origin))
+        body.append(f'<tr><th scope="row"{CELL_STYLE}>{label}</th>{"".join(cells)}</tr>')
+    return (f'<table class="a11y-grid" style="{TABLE_STYLE}"><caption style="text-align: left; '
+            f'font-weight: 600">{esc(caption)}</caption><thead><tr><td></td>{head}</tr>'
+            f'</thead><tbody>{"".join(body)}</tbody></table>')

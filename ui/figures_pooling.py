@@ -17,6 +17,7 @@ this module only arranges them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -31,24 +32,34 @@ from convcore.pool import (
     max_pool2d,
     pool_window_details,
 )
-from convcore.shapes import as_tuple, size_text
+from convcore.shapes import as_tuple, explain_pool_output_shape, size_text
 from convcore.trace import WindowTrace, format_number, pool_window_trace
 from ui.figures import (
+    COVER_FILL,
+    HIDDEN_AT,
     SANS,
     TEXT_COLOR,
     ColorScale,
     Panel,
     Step,
     animation_figure,
+    axis_refs,
     color_scale_for,
     grid_figure,
     plan_steps,
     row_text,
     steps_from_trace,
 )
+from ui.i18n import N_, _, n_
 
 POOL_KINDS = ("max", "avg", "lp")
-KIND_LABELS = {"max": "max", "avg": "average", "lp": "Lp"}
+KIND_LABELS = {"max": "max", "avg": "average", "lp": "Lp"}  # programmers' messages (English)
+#: What each kind is called in a sentence (translated where shown).
+POOLING_NAMES = {"max": N_("max pooling"), "avg": N_("average pooling"), "lp": N_("Lp pooling")}
+#: The output panel's title, per kind (``{size}``: ``2×2``).
+OUTPUT_TITLES = {"max": N_("<b>max pool output</b> {size}"),
+                 "avg": N_("<b>average pool output</b> {size}"),
+                 "lp": N_("<b>Lp pool output</b> {size}")}
 CONV_COLOR = "#0072b2"  # Okabe–Ito blue
 POOL_COLOR = "#d55e00"  # Okabe–Ito vermillion
 FLAT_SCALE = ColorScale(((0.0, "#f7f7f7"), (1.0, "#f7f7f7")), 0.0, 1.0, "sequential")
@@ -160,19 +171,63 @@ class PoolSettings:
 
     def describe(self) -> str:
         """``max pooling, window 2×2, stride 1×1`` (+ padding, dilation, flags when set)."""
-        parts = [f"{KIND_LABELS[self.kind]} pooling", f"window {size_text(self.kernel_size)}",
-                 f"stride {size_text(self.effective_stride)}"]
+        parts = [_(POOLING_NAMES[self.kind]),
+                 _("window {size}").format(size=size_text(self.kernel_size)),
+                 _("stride {size}").format(size=size_text(self.effective_stride))]
         if self.padding != (0, 0):
-            parts.append(f"padding {size_text(self.padding)}")
+            parts.append(_("padding {size}").format(size=size_text(self.padding)))
         if self.dilation != (1, 1):
-            parts.append(f"dilation {size_text(self.dilation)}")
+            parts.append(_("dilation {size}").format(size=size_text(self.dilation)))
         if self.ceil_mode:
             parts.append("ceil_mode")
         if self.kind == "avg" and not self.count_include_pad and self.padding != (0, 0):
             parts.append("count_include_pad=False")
         if self.kind == "lp":
             parts.append(f"p = {format_number(self.norm_type)}")
-        return ", ".join(parts)
+        return _(", ").join(parts)
+
+
+#: convcore's axis names, as the page prints them.
+AXIS_LABELS = {"height": N_("height"), "width": N_("width")}
+
+
+def shape_lines(in_hw, settings: PoolSettings) -> list[str]:
+    """The output-shape formula of each axis (convcore's), with its remark in words.
+
+    ``height: ⌊(3 + 2·0 − 1·(2 − 1) − 1) / 1⌋ + 1 = ⌊1 / 1⌋ + 1 = 1 + 1 = 2``, then, when
+    the stride leaves padded rows/columns unreached or ceil mode drops a window, a line in
+    brackets saying so.
+    """
+    formulas = explain_pool_output_shape(in_hw, settings.kernel_size, settings.stride,
+                                         settings.padding, settings.dilation,
+                                         settings.ceil_mode)
+    sizes = as_tuple(in_hw, 2, "input size")
+    lines = []
+    for f, n, k, s, p, d in zip(formulas, sizes, settings.kernel_size,
+                                settings.effective_stride, settings.padding,
+                                settings.dilation, strict=True):
+        lines.append(f"{_(AXIS_LABELS[f.axis]):>6}: {f.line()}")
+        if f.note:  # convcore's remark, said again in the page's language
+            note = _axis_note(f.axis, (n + 2 * p - d * (k - 1) - 1) % s,
+                              dropped=settings.ceil_mode)
+            lines.append(f"        ({note})")
+    return lines
+
+
+def _axis_note(axis: str, leftover: int, *, dropped: bool) -> str:
+    """What convcore's note on an axis says, in the page's language."""
+    if dropped:
+        return _("ceil mode would add a window that starts in the right/bottom padding; "
+                 "PyTorch drops it")
+    if axis == "height":
+        return n_("the stride does not divide evenly: the last {n} padded row along the "
+                  "height is never reached by a window",
+                  "the stride does not divide evenly: the last {n} padded rows along the "
+                  "height are never reached by a window", leftover).format(n=leftover)
+    return n_("the stride does not divide evenly: the last {n} padded column along the "
+              "width is never reached by a window",
+              "the stride does not divide evenly: the last {n} padded columns along the "
+              "width are never reached by a window", leftover).format(n=leftover)
 
 
 def _pair_text(pair: tuple[int, int]) -> str:
@@ -281,11 +336,6 @@ def _region_counts(details: PoolWindowDetails) -> tuple[int, int, int]:
     return regions.count("input"), regions.count("padding"), regions.count("overhang")
 
 
-def _cells(n: int, what: str = "") -> str:
-    what = f"{what} " if what else ""
-    return f"{n} {what}cell{'s' if n != 1 else ''}"
-
-
 def window_text(details: PoolWindowDetails, *, digits: int = 3) -> str:
     """One step's arithmetic, as the animation prints it (HTML, ``<br>`` between lines).
 
@@ -302,16 +352,21 @@ def window_text(details: PoolWindowDetails, *, digits: int = 3) -> str:
     n_input, n_pad, n_over = _region_counts(details)
     notes = []
     if details.kind == "max" and n_input == 0:
-        notes.append("no input cell in this window (the dilation skips them all): −∞")
+        notes.append(_("no input cell in this window (the dilation skips them all): −∞"))
     elif details.kind == "max" and n_pad:
-        notes.append(f"{_cells(n_pad, 'padding')} hold −∞: never the max")
+        notes.append(n_("{n} padding cell holds −∞: never the max",
+                        "{n} padding cells hold −∞: never the max", n_pad).format(n=n_pad))
     elif details.kind == "avg":
         notes.append(divisor_note(details))
     elif details.kind == "lp" and details.divisor != details.window_cells:
-        notes.append(f"partial window ({_cells(n_input)} of "
-                     f"{details.window_cells}): sum × {_lp_scale(details)}, as PyTorch does")
+        notes.append(n_("partial window ({n} cell of {total}): sum × {scale}, as PyTorch does",
+                        "partial window ({n} cells of {total}): sum × {scale}, as PyTorch does",
+                        n_input).format(n=n_input, total=details.window_cells,
+                                        scale=_lp_scale(details)))
     if n_over:
-        notes.append(f"{_cells(n_over)} past the padded input (ceil_mode): ignored")
+        notes.append(n_("{n} cell past the padded input (ceil_mode): ignored",
+                        "{n} cells past the padded input (ceil_mode): ignored",
+                        n_over).format(n=n_over))
     return "<br>".join([first, *notes])
 
 
@@ -343,17 +398,23 @@ def _formula(details: PoolWindowDetails, head: str, digits: int, *, broken: bool
 
 def divisor_note(details: PoolWindowDetails) -> str:
     """What an average's divisor counts, in words (``divisor 4 = all 4 cells of the window``)."""
-    n_input, n_pad, _ = _region_counts(details)
+    n_input, n_pad, _overhang = _region_counts(details)
     divisor = format_number(details.divisor)
     counted_pad = sum(1 for c in details.cells if c.counted and c.tap.region == "padding")
     if n_pad == 0 and details.divisor == details.window_cells:
-        return f"divisor {divisor} = all {_cells(details.window_cells)} of the window"
+        n = details.window_cells
+        return n_("divisor {d} = the {n} cell of the window",
+                  "divisor {d} = all {n} cells of the window", n).format(d=divisor, n=n)
     if counted_pad:
-        return (f"divisor {divisor} = {n_input} input + {_cells(counted_pad, 'padding')} "
-                "(count_include_pad)")
+        return n_("divisor {d} = {n} input + {pad} padding cell (count_include_pad)",
+                  "divisor {d} = {n} input + {pad} padding cells (count_include_pad)",
+                  counted_pad).format(d=divisor, n=n_input, pad=counted_pad)
     if n_pad:
-        return f"divisor {divisor} = the {_cells(n_input, 'input')}; padding not counted"
-    return f"divisor {divisor} = the {_cells(n_input, 'input')}"
+        return n_("divisor {d} = the {n} input cell; padding not counted",
+                  "divisor {d} = the {n} input cells; padding not counted",
+                  n_input).format(d=divisor, n=n_input)
+    return n_("divisor {d} = the {n} input cell", "divisor {d} = the {n} input cells",
+              n_input).format(d=divisor, n=n_input)
 
 
 # ------------------------------------------------------------------------------ panels
@@ -363,7 +424,7 @@ def canvas_hw(trace: WindowTrace) -> tuple[int, int]:
     """Rows and columns the input panel needs: the padded input, plus the ceil-mode
     overhang of the last window."""
     oh, ow = trace.out_hw
-    _, _, bottom, right = trace.window_box(oh - 1, ow - 1)
+    _top, _left, bottom, right = trace.window_box(oh - 1, ow - 1)
     return max(trace.padded_hw[0], bottom + 1), max(trace.padded_hw[1], right + 1)
 
 
@@ -389,10 +450,10 @@ def pool_input_panel(x2d, trace: WindowTrace, kind: str, *, scale: ColorScale | 
     pad_mask = np.ones((rows, cols), dtype=bool)
     pad_mask[top:top + h, left:left + w] = False
     if title is None:
-        title = "<b>input</b>"
-        if np.any(pad_mask):
+        title = _("<b>input</b>")
+        if np.any(pad_mask) and trace.pads != ((0, 0), (0, 0)):
             fill = "−∞" if kind == "max" else "0"
-            title += f" <i>(padding = {fill})</i>" if trace.pads != ((0, 0), (0, 0)) else ""
+            title = _("<b>input</b> <i>(padding = {fill})</i>").format(fill=fill)
     return Panel(values, title, pad_mask=pad_mask, origin=(top, left), scale=scale, name=name)
 
 
@@ -466,7 +527,7 @@ def pool_frames(x2d, settings: PoolSettings, *, digits: int = 3) -> PoolFrames:
             w = arr.shape[1]
             winners = [tuple((int(k) // w, int(k) % w) for k in flat[i]) for i in rows]
         else:
-            winners = [() for _ in rows]
+            winners = [() for _row in rows]
         divisors = [None] * len(rows)
     if mode == "cell" or trace.out_hw[1] <= MAX_ROW_HIGHLIGHTS:
         steps = [replace(step, highlights=_winner_boxes(ws, origin))
@@ -476,7 +537,7 @@ def pool_frames(x2d, settings: PoolSettings, *, digits: int = 3) -> PoolFrames:
 
 def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
                           digits: int = 3, extra_panel: bool = True,
-                          image: bool = False) -> go.Figure:
+                          image: bool = False, max_cell_px: float | None = None) -> go.Figure:
     """The pooling window sliding over a 2-D input, animated in the browser.
 
     Parameters
@@ -494,6 +555,9 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
         (coloured, so that it reads even when the numbers do not fit).
     image : bool
         The values are a picture's intensities: draw them black to white.
+    max_cell_px : float, optional
+        Largest cell side (presenter mode asks for larger cells); ``ui.figures``' default
+        when None.
 
     Returns
     -------
@@ -519,26 +583,128 @@ def pool_animation_figure(x2d, settings: PoolSettings, *, initial: int = 0,
     frames = pool_frames(arr, settings, digits=digits)
     scale = shared_scale(arr, out, image=image)
     inp = pool_input_panel(arr, trace, settings.kind, scale=scale)
-    label = KIND_LABELS[settings.kind]
-    panels = [inp, Panel(out, f"<b>{label} pool output</b> {size_text(out.shape)}",
+    panels = [inp, Panel(out, _(OUTPUT_TITLES[settings.kind]).format(size=size_text(out.shape)),
                          scale=scale, name="output")]
     if extra_panel and settings.kind == "max" and max(out.shape) <= MAX_INDEX_SIDE:
         panels.append(Panel(settings.argmax(arr).astype(np.float64),
-                            "<b>winner index</b>", scale=FLAT_SCALE,
+                            _("<b>winner index</b>"), scale=FLAT_SCALE,
                             name="indices"))
     elif extra_panel and settings.kind == "avg":
         divisors = divisor_map(arr.shape, settings)
-        panels.append(Panel(divisors, "<b>divisor used</b>", name="divisors",
+        panels.append(Panel(divisors, _("<b>divisor used</b>"), name="divisors",
                             scale=color_scale_for(np.append(divisors, 0.0))))
     initial = int(np.clip(initial, 0, len(frames.steps) - 1))
+    sizes = {} if max_cell_px is None else {"max_cell_px": max_cell_px}
     fig = animation_figure(panels, frames.steps, input_panel=0, output_panel=1,
-                           initial=initial, digits=digits)
+                           initial=initial, digits=digits, **sizes)
     _blank_overhang_text(fig, inp)
+    if len(panels) == 3:  # predict, then reveal: the extra grid fills in with the output
+        _cover_uncomputed(fig, 2, frames.steps, out.shape, initial)
     w = arr.shape[1]
     fig.layout.meta = dict(
         fig.layout.meta, out_hw=list(out.shape),
         winners=[[r * w + c for r, c in ws] for ws in frames.winners],
         divisors=frames.divisors)
+    return fig
+
+
+#: Names of the moving covers over the extra panel's cells not computed yet.
+EXTRA_COVERS = ("extra-covers:row", "extra-covers:below")
+
+
+def uncomputed_boxes(output, out_hw) -> list:
+    """The cells after ``output`` (an inclusive box) in row-major order, as at most two boxes
+    (the rest of its row, then every row below; None where there is none)."""
+    out_h, out_w = out_hw
+    top, _left, bottom, right = output
+    rest_of_row = (top, right + 1, bottom, out_w - 1) if right < out_w - 1 else None
+    rows_below = (bottom + 1, 0, out_h - 1, out_w - 1) if bottom < out_h - 1 else None
+    return [rest_of_row, rows_below]
+
+
+def _cover_coordinates(box) -> dict:
+    if box is None:  # parked outside every axis range (a frame cannot toggle visibility)
+        return dict(x0=HIDDEN_AT, x1=HIDDEN_AT, y0=HIDDEN_AT, y1=HIDDEN_AT)
+    top, left, bottom, right = box
+    inset = -0.03  # overlap a hair, so that no seam shows where the two covers meet
+    return dict(x0=left - 0.5 + inset, x1=right + 0.5 - inset, y0=top - 0.5 + inset,
+                y1=bottom + 0.5 - inset)
+
+
+def _cover_uncomputed(fig: go.Figure, panel: int, steps: Sequence[Step], out_hw,
+                      initial: int) -> None:
+    """Cover the cells of ``panel`` (laid out like the output) that the animation has not
+    computed yet, frame by frame, as the output panel's own covers do: the winner indices
+    and divisors stay hidden until their step, so that a student can predict them first.
+
+    The covers are inserted right after the figure's moving shapes (``meta["dynamic"]``),
+    and every frame sends their coordinates after the others' (frames merge shapes by
+    position).
+    """
+    xref, yref = axis_refs(panel)
+    n_dynamic = len(fig.layout.meta["dynamic"])
+    covers = [dict(type="rect", xref=xref, yref=yref, layer="above", name=name,
+                   fillcolor=COVER_FILL, line=dict(width=0, color=COVER_FILL),
+                   **_cover_coordinates(box))
+              for name, box in zip(EXTRA_COVERS, uncomputed_boxes(steps[initial].output, out_hw),
+                                   strict=True)]
+    shapes = list(fig.layout.shapes)
+    fig.layout.shapes = [*shapes[:n_dynamic], *covers, *shapes[n_dynamic:]]
+    fig.layout.meta = dict(fig.layout.meta,
+                           dynamic=[*fig.layout.meta["dynamic"], *EXTRA_COVERS])
+    for frame, step in zip(fig.frame_dicts, steps, strict=True):
+        frame["layout"]["shapes"] = [*frame["layout"]["shapes"],
+                                     *(_cover_coordinates(box)
+                                       for box in uncomputed_boxes(step.output, out_hw))]
+
+
+def make_room_for_large_text(fig: go.Figure, *, gap_px: int = 8) -> go.Figure:
+    """Move a grid figure's panel titles and step text clear of each other and of the
+    column numbers once their fonts are enlarged (``ui.presenter.scale_figure``), and widen
+    the top and right margins so that no text leaves the figure. Changes ``fig`` in place
+    (a copy: ``scale_figure`` returns one) and returns it; the cells keep their size.
+
+    ``ui.figures`` leaves room for 14 px titles 20 px above the panels and the step text
+    above them; on a projector they are 26 px and more, so they need more.
+    """
+    layout = fig.layout
+    ticks = [getattr(layout, name).tickfont.size or 11 for name in layout.to_plotly_json()
+             if name.startswith("xaxis")]
+    tick_px = max(ticks, default=11)
+    title_shift = round(3 + 1.3 * tick_px + gap_px)
+    annotations = list(layout.annotations)
+    titles = [a for a in annotations if a.yshift == 20]
+    others = [a for a in annotations if a.yshift != 20]
+    title_top = title_shift
+    for a in titles:
+        a.yshift = title_shift
+        # "<b>max pool output</b> 2×2": the name on one line, the rest on the next.
+        a.text = re.sub(r"</b>\s+(?=\S)", "</b><br>", a.text or "", count=1)
+        lines = (a.text or "").count("<br>") + 1
+        title_top = max(title_top, title_shift + 1.3 * (a.font.size or 14) * lines)
+    top_needed = title_top + gap_px
+    frames = getattr(fig, "frame_dicts", None) or [f.to_plotly_json() for f in fig.frames or ()]
+    for a in others:  # the step text (one annotation, above the input panel)
+        a.yshift = round(title_top + gap_px)
+        texts = [a.text or ""] + [f["layout"]["annotations"][0]["text"] for f in frames
+                                  if f.get("layout", {}).get("annotations")]
+        lines = max(t.count("<br>") + 1 for t in texts)
+        top_needed = max(top_needed, a.yshift + 1.35 * (a.font.size or 17) * lines + gap_px)
+    extra_top = max(0, round(top_needed - layout.margin.t))
+    width = layout.width
+    plot_w = width - layout.margin.l - layout.margin.r
+    right = 0.0
+    for a in titles + others:
+        axis = getattr(layout, "xaxis" + a.xref.split()[0][1:])
+        left = layout.margin.l + axis.domain[0] * plot_w
+        plain = re.sub(r"<[^>]+>", "", (a.text or "").replace("<br>", "\n"))
+        longest = max((len(line) for line in plain.split("\n")), default=0)
+        right = max(right, left + 0.72 * (a.font.size or 14) * longest)  # bold: wide
+    extra_right = max(0, round(right + gap_px - width))
+    layout.margin.t = layout.margin.t + extra_top
+    layout.margin.r = layout.margin.r + extra_right
+    layout.height = layout.height + extra_top
+    layout.width = width + extra_right
     return fig
 
 
@@ -562,7 +728,7 @@ def divisor_map(in_hw, settings: PoolSettings) -> np.ndarray:
 
 
 def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
-                    digits: int = 3) -> go.Figure:
+                    digits: int = 3, max_cell_px: float | None = None) -> go.Figure:
     """Input channels, then their pooled outputs, side by side (one colour scale).
 
     Parameters
@@ -572,19 +738,23 @@ def channels_figure(x3d, out3d, *, titles: Sequence[str] | None = None,
         ``settings.pool(x3d)``: each channel pooled on its own.
     titles : sequence of str, optional
         One name per channel (``"X"``, ``"X + 1"``).
+    max_cell_px : float, optional
+        Largest cell side (``ui.figures``' default when None).
     """
     x3d, out3d = np.asarray(x3d, dtype=np.float64), np.asarray(out3d, dtype=np.float64)
     if x3d.ndim != 3 or out3d.ndim != 3 or x3d.shape[0] != out3d.shape[0]:
         raise ValueError(f"need (C, H, W) inputs and (C, h, w) outputs with the same C, got "
                          f"{x3d.shape} and {out3d.shape}")
-    names = list(titles) if titles is not None else [f"channel {c}" for c in
+    names = list(titles) if titles is not None else [_("channel {c}").format(c=c) for c in
                                                      range(x3d.shape[0])]
     scale = shared_scale(x3d, out3d)
-    panels = [Panel(x, f"<b>in</b> {names[c]}", scale=scale, name=f"in{c}")
+    panels = [Panel(x, _("<b>in</b> {name}").format(name=names[c]), scale=scale, name=f"in{c}")
               for c, x in enumerate(x3d)]
-    panels += [Panel(o, f"<b>out</b> from {names[c]}", scale=scale, name=f"out{c}")
+    panels += [Panel(o, _("<b>out</b> from {name}").format(name=names[c]), scale=scale,
+                     name=f"out{c}")
                for c, o in enumerate(out3d)]
-    return grid_figure(panels, digits=digits)
+    sizes = {} if max_cell_px is None else {"max_cell_px": max_cell_px}
+    return grid_figure(panels, digits=digits, **sizes)
 
 
 # ------------------------------------------------------------------------------ translation
@@ -678,10 +848,17 @@ def shift_sweep(x, kernel, settings: PoolSettings, shifts: Sequence[int],
     return [translation_comparison(x, kernel, settings, (k * dy, k * dx)) for k in shifts]
 
 
-def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3) -> go.Figure:
+SHIFT_PANELS = ("before", "after", "diff")
+
+
+def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3,
+                      max_cell_px: float = 40,
+                      which: Sequence[str] = SHIFT_PANELS) -> go.Figure:
     """Before, after and the changed cells of one stage (``"conv"`` or ``"pool"``).
 
     The third panel holds ``|after − before|``, with the unchanged cells blank-white.
+    ``max_cell_px`` bounds the cell side (larger in presenter mode); ``which`` picks some of
+    the panels (a projector shows them one figure each, large).
     """
     if stage == "conv":
         before, after, name = cmp.conv, cmp.conv_shifted, "conv"
@@ -693,34 +870,49 @@ def shift_grid_figure(cmp: ShiftComparison, stage: str, *, digits: int = 3) -> g
         raise ValueError(f"stage must be 'conv' or 'pool', not {stage!r}")
     scale = shared_scale(before, after)
     diff = np.abs(after - before)
+    if not which or any(w not in SHIFT_PANELS for w in which):
+        raise ValueError(f"which must name some of {SHIFT_PANELS}, not {tuple(which)!r}")
     panels = [
         Panel(before, f"<b>{label}</b>", scale=scale, name=f"{name}:before"),
-        Panel(after, f"<b>{label}</b> <i>shifted input</i>", scale=scale, name=f"{name}:after"),
-        Panel(diff, f"<b>|change|</b> <i>{changed:.0%} of cells</i>", name=f"{name}:diff",
+        Panel(after, _("<b>{label}</b> <i>shifted input</i>").format(label=label), scale=scale,
+              name=f"{name}:after"),
+        Panel(diff, _("<b>|change|</b> <i>{share} of cells</i>").format(share=f"{changed:.0%}"),
+              name=f"{name}:diff",
               scale=color_scale_for(np.append(diff, 1e-12))),
     ]
-    return grid_figure(panels, digits=digits, max_cell_px=40)
+    panels = [panel for panel, key in zip(panels, SHIFT_PANELS, strict=True) if key in which]
+    return grid_figure(panels, digits=digits, max_cell_px=max_cell_px)
 
 
-def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "") -> go.Figure:
-    """Share of output cells changed by a shift of k pixels: convolution vs pooled."""
+def shift_bars_figure(sweep: Sequence[ShiftComparison], *, title: str = "",
+                      font_px: float = 12) -> go.Figure:
+    """Share of output cells changed by a shift of k pixels: convolution vs pooled.
+
+    ``font_px``: the base font; titles, legend and bar labels are sized from it (a projector
+    asks for 24).
+    """
+    k = font_px / 12
     labels = [f"{max(abs(c.shift[0]), abs(c.shift[1]))} px" for c in sweep]
     conv = [100 * c.conv_changed for c in sweep]
     pool = [100 * c.pool_changed for c in sweep]
     fig = go.Figure([
-        go.Bar(x=labels, y=conv, name="convolution output", marker_color=CONV_COLOR,
+        go.Bar(x=labels, y=conv, name=_("convolution output"), marker_color=CONV_COLOR,
                text=[f"{v:.0f}%" for v in conv], textposition="outside"),
-        go.Bar(x=labels, y=pool, name="after pooling", marker_color=POOL_COLOR,
+        go.Bar(x=labels, y=pool, name=_("after pooling"), marker_color=POOL_COLOR,
                text=[f"{v:.0f}%" for v in pool], textposition="outside"),
     ])
     fig.update_layout(
-        barmode="group", height=340, width=520, autosize=False,
-        margin=dict(l=50, r=10, t=80 if title else 40, b=40),
-        title=dict(text=title, x=0, xanchor="left", y=0.98, yanchor="top") if title else None,
-        font=dict(family=SANS, color=TEXT_COLOR), paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff", legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0),
-        xaxis=dict(title="shift of the input"),
-        yaxis=dict(title="output cells changed (%)", range=[0, 115], gridcolor="#e5e7eb"))
+        barmode="group", height=round(340 * k), width=round(520 * k), autosize=False,
+        margin=dict(l=round(60 * k), r=10, t=round((80 if title else 40) * k),
+                    b=round(50 * k)),
+        title=dict(text=title, x=0, xanchor="left", y=0.98, yanchor="top",
+                   font=dict(size=round(16 * k))) if title else None,
+        font=dict(family=SANS, color=TEXT_COLOR, size=round(font_px)),
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0),
+        xaxis=dict(title=dict(text=_("shift of the input"), standoff=round(8 * k))),
+        yaxis=dict(title=dict(text=_("output cells changed (%)"), standoff=round(8 * k)),
+                   range=[0, 115], gridcolor="#e5e7eb", automargin=True))
     return fig
 
 

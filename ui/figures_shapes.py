@@ -15,6 +15,7 @@ never imports Streamlit.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,11 +24,12 @@ import plotly.graph_objects as go
 
 from convcore.conv import conv2d, conv_transpose2d
 from convcore.padding import pad, resolve_padding, same_padding_d2l
-from convcore.shapes import as_tuple, size_text
+from convcore.shapes import AxisFormula, as_tuple, size_text
 from convcore.stack import StackRow
 from convcore.trace import WindowTrace, format_number, window_trace
 from ui import figures as fig_lib
 from ui.figures import Panel
+from ui.i18n import N_, _, n_
 
 #: Okabe–Ito colours, safe for colour-blind readers.
 FIRST_COLOR = "#0072b2"  # blue: the first window
@@ -35,10 +37,16 @@ LAST_COLOR = "#009e73"  # bluish green: the last window
 PICK_COLOR = fig_lib.PICK_COLOR  # vermillion: the window the user picked
 ALL_COLOR = "rgba(17, 17, 17, 0.45)"
 UNREACHED_COLOR = "#cc79a7"  # reddish purple: input cells no window reaches
+#: Outline of each marked window: colour, line pattern, width. The pattern and width tell
+#: them apart without colour (first dotted, last dashed, picked solid and thicker).
+WINDOW_STYLES = {"first": (FIRST_COLOR, "dot", 3.0), "last": (LAST_COLOR, "dash", 3.0),
+                 "picked": (PICK_COLOR, None, 4.0)}
 #: Faded colours on padding cells of a non-zero padding mode.
 PADDING_OPACITY = 0.55
 #: Largest cell side (px) of this page's grids: a 10×10 padded input stays on one screen.
 MAX_CELL_PX = 44
+#: The two axes, in words (translated where shown).
+AXIS_WORDS = (N_("height"), N_("width"))
 #: Beyond this many windows "all windows" shows the window centres only.
 MAX_ALL_OUTLINES = 150
 #: Most input cells whose scattered patches are drawn one by one.
@@ -58,7 +66,7 @@ def padded_sample(x: np.ndarray, pads, mode: str = "zeros") -> tuple[np.ndarray,
     """``x`` padded as ``convcore.padding.pad`` does, and the ``(H', W')`` padding mask."""
     padded = pad(x, pads, mode)
     mask = np.ones(padded.shape, dtype=bool)
-    (top, _), (left, _) = pads
+    (top, _bottom), (left, _right) = pads
     mask[top:top + x.shape[0], left:left + x.shape[1]] = False
     return padded, mask
 
@@ -74,19 +82,145 @@ def padding_sources_text(in_hw, pads, mode: str) -> list[str]:
         return []
     hw = as_tuple(in_hw, 2, "input size")
     texts = []
-    for axis, (unit, sides) in enumerate((("row", ("top", "bottom")),
-                                          ("column", ("left", "right")))):
+    for axis in (0, 1):
         before = pads[axis][0]
         source = pad(np.arange(hw[axis]), (pads[axis],), mode)
-        parts = ((sides[0], source[:before]), (sides[1], source[before + hw[axis]:]))
+        parts = ((0, source[:before]), (1, source[before + hw[axis]:]))
         for side, copied in parts:
-            n = len(copied)
-            if n == 1:
-                texts.append(f"the {side} padding {unit} copies input {unit} {int(copied[0])}")
-            elif n > 1:
-                texts.append(f"the {n} {side} padding {unit}s copy input {unit}s "
-                             f"{', '.join(str(int(k)) for k in copied)}")
+            if len(copied):
+                texts.append(_copied_text(axis, side, [int(k) for k in copied]))
     return texts
+
+
+def _copied_text(axis: int, side: int, copied: list[int]) -> str:
+    """One padding side and the input rows/columns it copies, outermost first."""
+    n, first, listed = len(copied), copied[0], ", ".join(str(k) for k in copied)
+    if axis == 0:
+        if n == 1:
+            text = (_("the top padding row copies input row {k}") if side == 0 else
+                    _("the bottom padding row copies input row {k}"))
+        else:
+            text = (_("the {n} top padding rows copy input rows {ks}") if side == 0 else
+                    _("the {n} bottom padding rows copy input rows {ks}"))
+    elif n == 1:
+        text = (_("the left padding column copies input column {k}") if side == 0 else
+                _("the right padding column copies input column {k}"))
+    else:
+        text = (_("the {n} left padding columns copy input columns {ks}") if side == 0 else
+                _("the {n} right padding columns copy input columns {ks}"))
+    return text.format(n=n, k=first, ks=listed)
+
+
+# ------------------------------------------------------------------------------ shape formulas
+
+
+@dataclass(frozen=True)
+class FormulaLines:
+    """The output-shape formula in two forms, each with letters then one line per axis.
+
+    Attributes
+    ----------
+    pytorch : list of str
+        PyTorch's form, ``⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1`` (``(k − 1)``
+        when the dilation is 1 on both axes), then ``"height: ⌊(8 + 1 + 1 − (3 − 1) − 1) / 1⌋
+        + 1 = 7 + 1 = 8"`` and the width's line.
+    seeds : list of str
+        d2l's form, with ``p`` the total padding of an axis: ``n − k + p + 1`` when the stride
+        is 1 on both axes, ``⌊(n − k + p + s) / s⌋`` otherwise, then one line per axis (with
+        dilation the number put for ``k`` is the window's span ``d·(k − 1) + 1``).
+    """
+
+    pytorch: list[str]
+    seeds: list[str]
+
+
+def formula_lines(trace: WindowTrace, formulas: Sequence[AxisFormula]) -> FormulaLines:
+    """Both forms of the output-shape formula with this geometry's numbers filled in.
+
+    ``formulas`` come from ``convcore.shapes.explain_conv_output_shape`` for the same
+    geometry; every line ends in its ``result``. The d2l form is the same number:
+    ``⌊(n − k + p + s) / s⌋ = ⌊(n + p − k) / s⌋ + 1``.
+    """
+    dilated = max(trace.dilation) > 1
+    strided = max(trace.stride) > 1
+    term = "d·(k − 1)" if dilated else "(k − 1)"
+    pytorch = [f"out = ⌊(n + p_before + p_after − {term} − 1) / s⌋ + 1"]
+    seeds = ["out = ⌊(n − k + p + s) / s⌋" if strided else "out = n − k + p + 1"]
+    names = [_(word) for word in AXIS_WORDS]
+    width = max(_display_width(name) for name in names)
+    for axis, f in enumerate(formulas):
+        n, k = trace.in_hw[axis], trace.kernel_size[axis]
+        s, p = trace.stride[axis], sum(trace.pads[axis])
+        p0, p1 = trace.pads[axis]
+        label = " " * (width - _display_width(names[axis])) + names[axis] + ": "
+        first = (f.substituted if dilated else
+                 f"⌊({n} + {p0} + {p1} − ({k} − 1) − 1) / {s}⌋ + 1")
+        parts = [first, *f.steps]
+        if parts[-1] != str(f.result):
+            parts.append(str(f.result))
+        pytorch.append(label + " = ".join(parts))
+        span = trace.kernel_span[axis]  # k itself without dilation
+        if strided:
+            seeds.append(label + f"⌊({n} − {span} + {p} + {s}) / {s}⌋ = "
+                         f"⌊{n - span + p + s} / {s}⌋ = {f.result}")
+        else:
+            seeds.append(label + f"{n} − {span} + {p} + 1 = {f.result}")
+    indent = " " * (width + 2)
+    pytorch[0], seeds[0] = indent + pytorch[0], indent + seeds[0]
+    return FormulaLines(pytorch, seeds)
+
+
+def transpose_formula_lines(formulas: Sequence[AxisFormula], in_hw, kernel_size, stride,
+                            padding, output_padding) -> list[str]:
+    """The transposed convolution's output-shape formula with the numbers filled in.
+
+    ``formulas`` from ``convcore.shapes.explain_conv_transpose_output_shape`` (dilation 1);
+    as there, with ``d·(k − 1)`` written ``(k − 1)`` since the dilation is 1. Each line ends
+    in the formula's ``result``.
+    """
+    names = [_(word) for word in AXIS_WORDS]
+    width = max(_display_width(name) for name in names)
+    lines = [" " * (width + 2) + "out = (n − 1)·s − 2·p + (k − 1) + output_padding + 1"]
+    for axis, f in enumerate(formulas):
+        n, k = as_tuple(in_hw, 2, "input size")[axis], as_tuple(kernel_size, 2, "kernel")[axis]
+        s = as_tuple(stride, 2, "stride")[axis]
+        p = as_tuple(padding, 2, "padding", minimum=0)[axis]
+        op = as_tuple(output_padding, 2, "output_padding", minimum=0)[axis]
+        first = f"({n} − 1)·{s} − 2·{p} + ({k} − 1) + {op} + 1"
+        parts = [first, *f.steps]
+        if parts[-1] != str(f.result):
+            parts.append(str(f.result))
+        label = " " * (width - _display_width(names[axis])) + names[axis] + ": "
+        lines.append(label + " = ".join(parts))
+    return lines
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospace font (a CJK character takes two)."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def uneven_stride_note(trace: WindowTrace, axis: int) -> str:
+    """What the floor drops on one axis ("the last 2 padded rows ... never reached"), or "".
+
+    The same condition as ``convcore.shapes``' note (the stride does not divide ``n + p − k``),
+    in the page's language.
+    """
+    s = trace.stride[axis]
+    leftover = (trace.padded_hw[axis] - trace.kernel_span[axis]) % s
+    if leftover == 0:
+        return ""
+    if axis == 0:
+        text = n_("height: the stride does not divide evenly: the last {n} padded row along "
+                  "the height is never reached by a window.",
+                  "height: the stride does not divide evenly: the last {n} padded rows along "
+                  "the height are never reached by a window.", leftover)
+    else:
+        text = n_("width: the stride does not divide evenly: the last {n} padded column along "
+                  "the width is never reached by a window.",
+                  "width: the stride does not divide evenly: the last {n} padded columns along "
+                  "the width are never reached by a window.", leftover)
+    return text.format(n=leftover)
 
 
 # ------------------------------------------------------------------------------ padding figure
@@ -112,7 +246,8 @@ def default_marks(trace: WindowTrace, picked=None, show_all: bool = False) -> Wi
 
 def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
                    marks: WindowMarks | None = None, x: np.ndarray | None = None,
-                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                   part: str = "both", max_cell_px: float = MAX_CELL_PX) -> go.Figure:
     """The padded input with window positions, beside the output.
 
     Parameters
@@ -128,6 +263,11 @@ def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
         ``(H, W)`` input values; defaults to :func:`sample_input`.
     available_px : float
         Width the figure may take.
+    part : {"both", "input", "output"}
+        Both panels side by side, or one of them alone (presenter mode stacks them, so that
+        cells are large enough for 24 px numbers); the panel's traces keep their names.
+    max_cell_px : float
+        Largest cell side.
 
     Returns
     -------
@@ -147,22 +287,31 @@ def padding_figure(trace: WindowTrace, padding_mode: str = "zeros", *,
     padded, mask = padded_sample(x, trace.pads, padding_mode)
     out = conv2d(x, np.ones(trace.kernel_size), stride=trace.stride, padding=trace.pads,
                  dilation=trace.dilation, padding_mode=padding_mode)
-    (top, _), (left, _) = trace.pads
+    (top, _bottom), (left, _right) = trace.pads
     if mask.any():
-        in_title = (f"<b>padded input</b> {size_text(padded.shape)} "
-                    f"({size_text(trace.in_hw)}, {padding_mode} padding)")
+        in_title = _("<b>padded input</b> {padded} ({size}, {mode} padding)").format(
+            padded=size_text(padded.shape), size=size_text(trace.in_hw), mode=padding_mode)
     else:
-        in_title = f"<b>input</b> {size_text(padded.shape)} (no padding)"
-    panels = [
-        Panel(padded, in_title,
-              pad_mask=mask, origin=(top, left), click="input", name="input"),
-        Panel(out, f"<b>output</b> {size_text(out.shape)}", click="output", name="output"),
-    ]
-    fig = _layout_figure(panels, available_px)
-    if padding_mode != "zeros" and mask.any():
+        in_title = _("<b>input</b> {size} (no padding)").format(size=size_text(padded.shape))
+    if part not in ("both", "input", "output"):
+        raise ValueError(f"part must be 'both', 'input' or 'output', not {part!r}")
+    panels = []
+    if part != "output":
+        panels.append(Panel(padded, in_title, pad_mask=mask, origin=(top, left), click="input",
+                            name="input"))
+    if part != "input":
+        panels.append(Panel(out, _("<b>output</b> {size}").format(size=size_text(out.shape)),
+                            click="output", name="output"))
+    # A panel alone is presenter mode's: its title grows to 26 px, so leave it more room.
+    top_px = fig_lib.TITLE_PX + (8 if part == "both" else 34)
+    fig = _layout_figure(panels, available_px, max_cell_px=max_cell_px, top_px=top_px)
+    input_panel = 0 if part != "output" else None
+    output_panel = {"both": 1, "input": None, "output": 0}[part]
+    if input_panel is not None and padding_mode != "zeros" and mask.any():
         _colour_padding(fig, panels[0])
-    _add_windows(fig, trace, marks)
-    _add_unreached(fig, trace)
+    _add_windows(fig, trace, marks, input_panel, output_panel)
+    if input_panel is not None:
+        _add_unreached(fig, trace)
     return fig
 
 
@@ -171,7 +320,7 @@ def _layout_figure(panels: Sequence[Panel], available_px: float,
                    ) -> go.Figure:
     """``grid_figure`` laid out for a given width (the shared builder assumes a default)."""
     shapes = [p.shape for p in panels]
-    cols = sum(c for _, c in shapes) + fig_lib.GAP_CELLS * (len(shapes) - 1)
+    cols = sum(c for _rows, c in shapes) + fig_lib.GAP_CELLS * (len(shapes) - 1)
     cell = (available_px - 2 * fig_lib.MARGIN_X_PX) / cols
     # grid_figure anchors each panel's axes to its own panel, so tick labels sit beside it.
     return fig_lib.grid_figure(panels, top_px=top_px,
@@ -188,30 +337,35 @@ def _colour_padding(fig: go.Figure, panel: Panel) -> None:
                        opacity=PADDING_OPACITY)
 
 
-def _add_windows(fig: go.Figure, trace: WindowTrace, marks: WindowMarks) -> None:
-    if marks.show_all:
+def _add_windows(fig: go.Figure, trace: WindowTrace, marks: WindowMarks,
+                 input_panel: int | None = 0, output_panel: int | None = 1) -> None:
+    """Outline the marked windows on the input panel and their cells on the output panel
+    (either panel may be absent: ``None``)."""
+    if marks.show_all and input_panel is not None:
         steps = trace.steps()
         if len(steps) <= MAX_ALL_OUTLINES:
-            fig_lib.add_outline(fig, 0, [trace.window_box(i, j) for i, j in steps],
+            fig_lib.add_outline(fig, input_panel, [trace.window_box(i, j) for i, j in steps],
                                 color=ALL_COLOR, width=1.0, halo=False, name="window:all")
         centres = [_box_centre(trace.window_box(i, j)) for i, j in steps]
         cell_px = float(fig.layout.meta["cell_px"])
-        fig_lib.add_marks(fig, 0, centres, color=ALL_COLOR,
+        fig_lib.add_marks(fig, input_panel, centres, color=ALL_COLOR,
                           size=max(3.0, min(8.0, 0.18 * cell_px)), name="window:centres")
-    named = [("first", marks.first, FIRST_COLOR, None), ("last", marks.last, LAST_COLOR, "dash"),
-             ("picked", marks.picked, PICK_COLOR, None)]
-    for name, cell, color, dash in named:
+    for name, cell in (("first", marks.first), ("last", marks.last), ("picked", marks.picked)):
         if cell is None:
             continue
-        fig_lib.add_outline(fig, 0, [trace.window_box(*cell)], color=color, dash=dash,
-                            name=f"window:{name}")
-        if max(trace.dilation) > 1:  # the box spans the gaps: dot the cells the taps use
+        color, dash, width = WINDOW_STYLES[name]
+        if input_panel is not None:
+            fig_lib.add_outline(fig, input_panel, [trace.window_box(*cell)], color=color,
+                                dash=dash, width=width, name=f"window:{name}")
+        if input_panel is not None and max(trace.dilation) > 1:
+            # the box spans the gaps: dot the cells the taps use
             i, j = cell
             taps = list(zip(trace.padded_rows[i, j].ravel().tolist(),
                             trace.padded_cols[i, j].ravel().tolist(), strict=True))
-            fig_lib.add_marks(fig, 0, taps, color=color, name=f"taps:{name}")
-        fig_lib.add_outline(fig, 1, [(cell[0], cell[1], cell[0], cell[1])], color=color,
-                            dash=dash, name=f"cell:{name}")
+            fig_lib.add_marks(fig, input_panel, taps, color=color, name=f"taps:{name}")
+        if output_panel is not None:
+            fig_lib.add_outline(fig, output_panel, [(cell[0], cell[1], cell[0], cell[1])],
+                                color=color, dash=dash, width=width, name=f"cell:{name}")
 
 
 def _box_centre(box) -> tuple[float, float]:
@@ -223,13 +377,66 @@ def _add_unreached(fig: go.Figure, trace: WindowTrace) -> None:
     rows, cols = np.nonzero(trace.unreached_input_cells())
     if rows.size == 0:
         return
-    (top, _), (left, _) = trace.pads
+    (top, _bottom), (left, _right) = trace.pads
     cell_px = float(fig.layout.meta["cell_px"])
     cells = [(int(r) + top, int(c) + left) for r, c in zip(rows, cols, strict=True)]
     fig_lib.add_marks(fig, 0, cells, color=UNREACHED_COLOR, name="unreached")
     fig.update_traces(selector=dict(name="unreached"), marker=dict(
         symbol="x-thin", size=max(5.0, 0.6 * cell_px), opacity=0.85,
         line=dict(color=UNREACHED_COLOR, width=max(1.5, min(4.0, cell_px / 12)))))
+
+
+# ------------------------------------------------------------------------------ legend
+
+
+#: CSS line style of each Plotly dash pattern, for the legend's swatches.
+_CSS_DASH = {None: "solid", "dot": "dotted", "dash": "dashed"}
+
+
+def legend_items(picked: tuple[int, int] | None, unreached: bool) -> list[tuple[str, str]]:
+    """The padding figure's legend: ``(words, CSS of a drawn swatch)`` per mark.
+
+    No emoji and no colour alone: each swatch repeats the figure's line pattern (dotted,
+    dashed, thick solid), the padding its hatching, the unreached cells their cross, and the
+    words say it too.
+    """
+    items = []
+    words = {"first": _("first window: blue, dotted frame"),
+             "last": _("last window: green, dashed frame"),
+             "picked": _("picked window ({i}, {j}): orange-red, thick frame")}
+    for name in ("first", "last", "picked"):
+        if name == "picked" and picked is None:
+            continue
+        color, dash, width = WINDOW_STYLES[name]
+        text = words[name].format(i=picked[0], j=picked[1]) if name == "picked" else words[name]
+        items.append((text, f"border:{width:.0f}px {_CSS_DASH[dash]} {color};"
+                            "background:#ffffff;"))
+    items.append((_("padding: hatched grey cells"),
+                  "border:1px solid #596275;background-color:#eceef2;background-image:"
+                  "repeating-linear-gradient(45deg,rgba(90,98,112,.6) 0 2px,transparent 2px 6px);"))
+    if unreached:
+        items.append((_("input cells no window reaches: crossed out"),
+                      "border:1px solid #596275;background:"
+                      f"linear-gradient(45deg,transparent 42%,{UNREACHED_COLOR} 42% 58%,"
+                      "transparent 58%),"
+                      f"linear-gradient(-45deg,#ffffff 42%,{UNREACHED_COLOR} 42% 58%,"
+                      "#ffffff 58%);"))
+    return items
+
+
+def legend_html(items: Sequence[tuple[str, str]]) -> str:
+    """Markup of a legend of drawn swatches and words (an HTML list, swatches
+    ``aria-hidden``): readable without an emoji font and by a screen reader."""
+    parts = []
+    for words, style in items:
+        parts.append('<li style="display:inline-flex;align-items:center;gap:.4em;'
+                     'margin:0 1.2em .2em 0;">'
+                     '<span aria-hidden="true" style="display:inline-block;width:1.1em;'
+                     f'height:1.1em;box-sizing:border-box;{html.escape(style)}"></span>'
+                     f"{html.escape(words)}</li>")
+    return ('<ul class="ps-legend" aria-label="{label}" style="list-style:none;padding:0;'
+            'margin:0 0 .3em 0;display:flex;flex-wrap:wrap;">'.format(
+                label=html.escape(_("Legend of the figure"))) + "".join(parts) + "</ul>")
 
 
 # ------------------------------------------------------------------------------ unreached text
@@ -255,44 +462,61 @@ def _index_text(indices: Sequence[int]) -> str:
 
 
 def unreached_summary(trace: WindowTrace) -> list[str]:
-    """Sentences explaining which input rows/columns no window reaches, and why.
+    """Sentences explaining which input rows/columns no window reaches, and why: one item
+    per axis and cause (cells after the last window; cells skipped between windows).
 
     Returns an empty list when every input cell is under some window tap.
     """
     sentences = []
-    for axis, (unit, name, side) in enumerate((("row", "height", "bottom"),
-                                               ("column", "width", "right"))):
+    for axis in (0, 1):
         tail, gaps = unreached_along(trace, axis)
         s, d = trace.stride[axis], trace.dilation[axis]
         span = trace.kernel_span[axis]
         padded = trace.padded_hw[axis]
         last_start = (trace.out_hw[axis] - 1) * s
         if tail:
-            n = len(tail)
             leftover = padded - (last_start + span)
-            sentences.append(
-                f"Input {unit}{'s' if n > 1 else ''} {_index_text(tail)} at the {side} "
-                f"{'are' if n > 1 else 'is'} never reached: the last window along the {name} "
-                f"covers padded {unit}s {last_start}–{last_start + span - 1}, and one more "
-                f"stride of {s} would need {unit}s up to {last_start + s + span - 1}, past the "
-                f"padded input (0–{padded - 1}). The floor ⌊…/{s}⌋ drops the {leftover} "
-                f"{unit}{'s' if leftover > 1 else ''} left over.")
+            reached = _tail_sentence(axis, len(tail)).format(
+                cells=_index_text(tail), a=last_start, b=last_start + span - 1, s=s,
+                c=last_start + s + span - 1, end=padded - 1)
+            sentences.append(reached + " " + (n_("The floor ⌊…/{s}⌋ drops the {n} row left over.",
+                                 "The floor ⌊…/{s}⌋ drops the {n} rows left over.", leftover)
+                              if axis == 0 else
+                              n_("The floor ⌊…/{s}⌋ drops the {n} column left over.",
+                                 "The floor ⌊…/{s}⌋ drops the {n} columns left over.",
+                                 leftover)).format(s=s, n=leftover))
         if gaps:
-            n = len(gaps)
-            them, fall = ("them", "they fall") if n > 1 else ("it", "it falls")
-            reasons = []
+            group = [(n_("Input row {cells} is skipped.", "Input rows {cells} are skipped.",
+                         len(gaps)) if axis == 0 else
+                      n_("Input column {cells} is skipped.", "Input columns {cells} are "
+                         "skipped.", len(gaps))).format(cells=_index_text(gaps))]
             if s > span:
-                reasons.append(f"the stride ({s}) is longer than the window "
-                               f"({span} {unit}{'s' if span > 1 else ''}), so the window jumps "
-                               f"over {them}")
+                group.append(_("The stride ({s}) is longer than the window's span ({span}): "
+                                   "the window jumps over these cells.").format(s=s, span=span))
             if d > 1:
-                reasons.append(f"{fall} in the dilation gaps: a window's taps are {d} {unit}s "
-                               f"apart and the windows, {s} {unit}{'s' if s > 1 else ''} apart, "
-                               "never put a tap there")
-            sentences.append(
-                f"Input {unit}{'s' if n > 1 else ''} {_index_text(gaps)} "
-                f"{'are' if n > 1 else 'is'} skipped: {'; or '.join(reasons)}.")
+                group.append(_("They fall in the dilation gaps: a window's taps are {d} "
+                                   "cells apart and the windows, {s} cells apart, never put a "
+                                   "tap there.").format(d=d, s=s))
+            sentences.append(" ".join(group))
     return sentences
+
+
+def _tail_sentence(axis: int, n: int) -> str:
+    """The "never reached" sentence of one axis, with ``{cells}``, ``{a}``–``{b}`` (the last
+    window), ``{s}``, ``{c}`` and ``{end}`` to fill."""
+    if axis == 0:
+        return n_("Input row {cells} at the bottom is never reached: the last window along the "
+                  "height covers padded rows {a}–{b}, and one more stride of {s} would need "
+                  "rows up to {c}, past the padded input (0–{end}).",
+                  "Input rows {cells} at the bottom are never reached: the last window along "
+                  "the height covers padded rows {a}–{b}, and one more stride of {s} would "
+                  "need rows up to {c}, past the padded input (0–{end}).", n)
+    return n_("Input column {cells} at the right is never reached: the last window along the "
+              "width covers padded columns {a}–{b}, and one more stride of {s} would need "
+              "columns up to {c}, past the padded input (0–{end}).",
+              "Input columns {cells} at the right are never reached: the last window along the "
+              "width covers padded columns {a}–{b}, and one more stride of {s} would need "
+              "columns up to {c}, past the padded input (0–{end}).", n)
 
 
 # ------------------------------------------------------------------------------ "same" conventions
@@ -317,10 +541,12 @@ def same_conventions_figure(in_hw, kernel_size, dilation=1, *,
         padded, mask = padded_sample(x, pads)
         out = conv2d(x, np.ones(ks), padding=pads, dilation=ds)
         (top, bottom), (left, right) = pads
-        panels.append(Panel(padded, f"<b>{label}</b>: top {top}, bottom {bottom},<br>"
-                                    f"left {left}, right {right}", pad_mask=mask,
+        title = _("<b>{name}</b>: top {top}, bottom {bottom},<br>left {left}, right {right}")
+        panels.append(Panel(padded, title.format(name=label, top=top, bottom=bottom, left=left,
+                                                 right=right), pad_mask=mask,
                             origin=(top, left), name=f"{label.lower()}:input"))
-        panels.append(Panel(out, f"{label} output {size_text(out.shape)}",
+        panels.append(Panel(out, _("{name} output {size}").format(name=label,
+                                                                  size=size_text(out.shape)),
                             name=f"{label.lower()}:output"))
         traces.append(trace)
     fig = _layout_figure(panels, available_px, top_px=fig_lib.TITLE_PX + 30)
@@ -396,7 +622,8 @@ def patch_box(r: int, c: int, kernel_shape, stride, dilation) -> fig_lib.Box:
 
 
 def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
-                      available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> list[go.Figure]:
+                      available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                      max_cell_px: float = MAX_CELL_PX) -> list[go.Figure]:
     """The transposed convolution as pictures.
 
     Returns
@@ -411,14 +638,14 @@ def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
     hf, wf = parts.full.shape
     cut = np.ones((hf, wf), dtype=bool)
     cut[ph:hf - ph, pw:wf - pw] = False
-    panels = [Panel(parts.x, "<b>input</b>", name="x"),
-              Panel(parts.kernel, "<b>kernel</b>", name="kernel")]
+    panels = [Panel(parts.x, _("<b>input</b>"), name="x"),
+              Panel(parts.kernel, _("<b>kernel</b>"), name="kernel")]
     if cut.any():
-        panels.append(Panel(parts.full, f"<b>sum</b> {size_text((hf, wf))}", pad_mask=cut,
-                            origin=(ph, pw), name="full"))
-    panels.append(Panel(parts.output, f"<b>output</b> {size_text(parts.output.shape)}",
-                        name="output"))
-    figures = [_layout_figure(panels, available_px)]
+        panels.append(Panel(parts.full, _("<b>sum</b> {size}").format(size=size_text((hf, wf))),
+                            pad_mask=cut, origin=(ph, pw), name="full"))
+    panels.append(Panel(parts.output, _("<b>output</b> {size}").format(
+        size=size_text(parts.output.shape)), name="output"))
+    figures = [_layout_figure(panels, available_px, max_cell_px=max_cell_px)]
     if parts.x.size > MAX_PATCHES:
         return figures
     scale = fig_lib.color_scale_for(np.stack(list(parts.patches.values())))
@@ -427,9 +654,10 @@ def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
         for c in range(parts.x.shape[1]):
             value = format_number(parts.x[r, c])
             row_panels.append(Panel(parts.patches[(r, c)],
-                                    f"x[{r}, {c}] = {value} → {value}·K", scale=scale,
+                                    f"x[{r}, {c}] = {value}<br>→ {value}·K", scale=scale,
                                     name=f"patch:{r}:{c}"))
-        fig = _layout_figure(row_panels, available_px)
+        fig = _layout_figure(row_panels, available_px, max_cell_px=max_cell_px,
+                             top_px=fig_lib.TITLE_PX + 26)  # two-line titles
         for c in range(parts.x.shape[1]):
             fig_lib.add_outline(fig, c, [patch_box(r, c, parts.kernel.shape, stride,
                                                     dilation)],
@@ -439,6 +667,11 @@ def transpose_figures(parts: TransposeParts, stride=1, dilation=1, *,
 
 
 # ------------------------------------------------------------------------------ layer stack
+
+#: The stack figure's lines (English key → message, translated where drawn).
+STACK_SERIES = {"output height": N_("output height"), "output width": N_("output width"),
+                "receptive field height": N_("receptive field height"),
+                "receptive field width": N_("receptive field width")}
 
 
 def stack_figure(in_hw, rows: Sequence[StackRow]) -> go.Figure:
@@ -455,23 +688,27 @@ def stack_figure(in_hw, rows: Sequence[StackRow]) -> go.Figure:
         "receptive field height": [1] + [r.field.size[0] for r in rows],
         "receptive field width": [1] + [r.field.size[1] for r in rows],
     }
-    styles = {"output height": (FIRST_COLOR, None), "output width": (FIRST_COLOR, "dot"),
-              "receptive field height": (PICK_COLOR, None),
-              "receptive field width": (PICK_COLOR, "dot")}
+    styles = {"output height": (FIRST_COLOR, None, "circle"),
+              "output width": (FIRST_COLOR, "dot", "circle-open"),
+              "receptive field height": (PICK_COLOR, None, "square"),
+              "receptive field width": (PICK_COLOR, "dot", "square-open")}
     fig = go.Figure()
     for name, values in series.items():
         if name.endswith("width") and values == series[name.replace("width", "height")]:
             continue
-        color, dash = styles[name]
-        fig.add_trace(go.Scatter(x=layers, y=values, mode="lines+markers", name=name,
-                                 line=dict(color=color, dash=dash, width=2.5),
-                                 hovertemplate="layer %{x}: %{y}<extra>" + name + "</extra>"))
+        color, dash, symbol = styles[name]
+        shown = _(STACK_SERIES[name])
+        fig.add_trace(go.Scatter(
+            x=layers, y=values, mode="lines+markers", name=shown,
+            line=dict(color=color, dash=dash, width=2.5), marker=dict(symbol=symbol, size=8),
+            hovertemplate=_("layer {layer}: {cells}").format(layer="%{x}", cells="%{y}")
+            + "<extra>" + shown + "</extra>"))
     fig.update_layout(
         height=340, margin=dict(l=64, r=16, t=36, b=52), paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff", font=dict(family=fig_lib.SANS, color=fig_lib.TEXT_COLOR),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=dict(title="layer", dtick=1 if len(rows) <= 20 else None, gridcolor="#e5e7eb",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=14)),
+        xaxis=dict(title=_("layer"), dtick=1 if len(rows) <= 20 else None, gridcolor="#e5e7eb",
                    zeroline=False, automargin=True),
-        yaxis=dict(title="cells", gridcolor="#e5e7eb", rangemode="tozero", zeroline=False,
+        yaxis=dict(title=_("cells"), gridcolor="#e5e7eb", rangemode="tozero", zeroline=False,
                    automargin=True))
     return fig

@@ -77,7 +77,8 @@ html { font-size: 22px; }
 [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 [data-testid="stCode"] code { font-size: 1.0rem; }
 /* Headline metrics: at least 24 px (they shrank to body size before). */
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] div {
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div,
+[data-testid="stMetricValue"] p {
   font-size: max(2.0rem, 24px) !important; line-height: 1.2;
 }
 [data-testid="stMetricLabel"] p { font-size: 1.0rem !important; }

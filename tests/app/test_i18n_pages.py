@@ -40,6 +40,24 @@ CHANGED: dict[str, dict[str, object]] = {
     # (img_custom_on would open ui.controls.kernel_editor, whose own text is not translated yet)
     "app_pages/your_image.py": {"img_padding": "same", "img_relu": False, "img_pool": "avg",
                                 "img_patch_size": 20},
+    # Average pooling with too much padding (the refusal, MXNet's rule, padding by hand), the
+    # translation demo shifted right with average pooling.
+    "app_pages/pooling.py": {"pool_kind": "avg", "pool_kh": 3, "pool_kw": 3, "pool_ph": 2,
+                             "pool_pw": 2, "pool_stride_auto": False, "pool_sh": 2,
+                             "pool_sw": 2, "pool_ti_dir": "right", "pool_ti_kind": "avg"},
+    # The strided seed example: unreached rows, the floor note, d2l's strided form; the
+    # layer stack with a number as padding; the transposed convolution with padding.
+    "app_pages/padding_stride.py": {"ps_k_h": 3, "ps_k_w": 5, "ps_geo_pad_top": 0,
+                                    "ps_geo_pad_bottom": 0, "ps_geo_stride_h": 3,
+                                    "ps_geo_stride_w": 4, "ps_show_all": True,
+                                    "ps_stack_pad": "number", "ps_tr_p": 1},
+    # A flat image: the identifiability warning, the "Sum of K" metric, the distance chart;
+    # a bias and a log-scale loss axis.
+    "app_pages/kernel_learning.py": {"kl_experiment": "constant", "kl_bias": True,
+                                     "kl_log": True},
+    "app_pages/channels.py": {"channels_section": "mix", "channels_mo_bias": True,
+                              "channels_mx_kind": "integers", "channels_g_out": 6,
+                              "channels_g_groups": 2, "channels_photo_each": True},
 }
 
 

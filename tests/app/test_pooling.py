@@ -386,3 +386,99 @@ def test_photo_subsampling_caption_uses_ordinals():
     assert any(c.startswith("Every 4th pixel") for c in image_captions(at)), image_captions(at)
     at.select_slider(key="pool_photo_window").set_value(2).run()
     assert any(c.startswith("Every 2nd pixel") for c in image_captions(at)), image_captions(at)
+
+
+# ------------------------------------------------------------------------------ presenter mode
+
+
+def _layout(node, inside: str = "") -> list[tuple[str, str, str]]:
+    """(type, label or key, enclosing expander's label) of the page's elements, in order."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        kind = getattr(child, "type", "")
+        name = (getattr(child, "label", None) or getattr(child, "key", None)
+                or (child.value if kind == "title" else ""))
+        if kind in ("title", "radio", "plotly_chart", "button", "number_input", "expander"):
+            found.append((kind, str(name), inside))
+        found += _layout(child, str(name) if kind == "expander" else inside)
+    return found
+
+
+def test_presenter_mode_puts_the_animation_right_under_one_row_of_controls():
+    """Issue 9, item 1: a projector layout, not a font size — the title, the kind of pooling,
+    then the animation; the presets and the other settings folded away (still drawn, so
+    that their values and the link survive), the introduction hidden."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["present"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    clean(at)
+    layout = _layout(at.main)
+    assert [(kind, name) for kind, name, _where in layout[:3]] == [
+        ("title", "Pooling"), ("radio", "Summary of each window"),
+        ("plotly_chart", "pool_animation_chart")]
+    folded = "Presets, input and window settings"
+    for key in ("pool_preset_mxnet", "pool_kh", "pool_sw", "pool_ph", "pool_dw"):
+        label = (at.button(key=key) if key.startswith("pool_preset") else
+                 at.number_input(key=key)).label
+        assert (label, folded) in {(name, where) for _kind, name, where in layout}, key
+    assert not any("no weights" in m.value for m in at.markdown)
+    # The animation is built for a projector: larger cells, numbers ≥ 24 px where they fit.
+    fig = animation(at)
+    cell_px = fig["layout"]["meta"]["cell_px"]
+    assert cell_px > 72
+    sizes = [t["textfont"]["size"] for t in fig["data"] if t.get("type") == "heatmap"
+             and t.get("textfont", {}).get("size")]
+    assert sizes and min(sizes) >= 24
+
+
+def test_presenter_mode_keeps_the_kind_in_the_link_and_the_numbers():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["present"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    at.radio(key="pool_kind").set_value("avg").run()
+    clean(at)
+    assert output_line(at) == "Output: `[[2, 3], [5, 6]]`"
+    assert frame_texts(animation(at))[0].startswith("out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2")
+
+
+# ------------------------------------------------------------------------------ accessibility
+
+
+def _elements(node, kind: str) -> list:
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "type", "") == kind:
+            found.append(child)
+        found += _elements(child, kind)
+    return found
+
+
+def test_every_photo_has_an_alt_text_saying_what_it_shows():
+    """Issue 11: axe found four pictures with no alt on this page (a caption is not one)."""
+    at = open_page()
+    images = [img for element in _elements(at.main, "image") for img in element.proto.imgs]
+    assert len(images) == 4
+    alts = [img.alt for img in images]
+    assert all(alts) and len(set(alts)) == 4
+    assert "brightest pixel" in alts[1] and "4×4" in alts[1]
+    assert "mean" in alts[2] and "top-left pixel" in alts[3]
+
+
+def test_the_grids_are_also_tables_with_the_numbers_convcore_computed():
+    """Issue 11: a heatmap tells a screen reader nothing; each grid is a table too, and the
+    numbers in the tables are convcore's (checked against PyTorch)."""
+    at = open_page()
+    tables = ["<table" + t for h in _elements(at.main, "html")
+              for t in h.proto.body.split("<table")[1:] if "a11y-grid" in t]
+    captions = [t.split("<caption>")[1].split("</caption>")[0] for t in tables]
+    assert captions[:3] == ["Input 3×3", "Output 2×2",
+                            "Winner index (row × width + column) of each output cell"]
+    x = torch.arange(9.0, dtype=torch.float64).reshape(1, 1, 3, 3)
+    values, indices = F.max_pool2d(x, 2, stride=1, return_indices=True)
+    for table, expected in ((tables[1], values), (tables[2], indices)):
+        cells = [c.split("<")[0] for c in table.split("<tbody>")[1].split("<td>")[1:]]
+        assert cells == [format_number(float(v)) for v in expected.flatten()]
+    assert 'scope="row">row 0<' in tables[0] and 'scope="col">column 1<' in tables[0]
+    assert any("X ⋆ K of the shifted input" in c for c in captions)

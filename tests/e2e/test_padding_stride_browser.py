@@ -62,7 +62,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
     title, x_range, y_range = _output_panel(page)
     assert "output</b> 8×8" in title and x_range == [-0.5, 7.5] and y_range == [7.5, -0.5]
 
-    page.get_by_role("button", name="8×8 · k3 p1 s2 → 4×4").click()
+    page.get_by_role("button", name="k3 p1 s2 → 4×4").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     deadline = time.monotonic() + 30
@@ -74,7 +74,7 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
         timeout=TIMEOUT_MS)
     _no_errors(page)
 
-    page.get_by_role("button", name="8×8 · k(3,5) p(0,1) s(3,4)").click()
+    page.get_by_role("button", name="k(3,5) p(0,1) s(3,4) → 2×2").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 2×2", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     warning = page.locator("[data-testid='stAlertContentWarning']").first
@@ -95,14 +95,14 @@ def test_the_page_opens_clean_and_a_preset_changes_the_shape(server, browser_pag
 def test_clicking_an_output_cell_picks_its_window(server, browser_page):
     page = browser_page
     _open(page, server)
-    page.get_by_role("button", name="8×8 · k3 p1 s2 → 4×4").click()
+    page.get_by_role("button", name="k3 p1 s2 → 4×4").click()
     _wait_idle(page)
     page.get_by_text("8×8 → 4×4", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     chart = plotly_chart(page, PADDED)
     chart.scroll_into_view_if_needed()
     time.sleep(1.5)
     row_box = page.get_by_label("Picked window: output row")
-    col_box = page.get_by_label("output column")
+    col_box = page.get_by_label("Picked window: output column")
     assert (row_box.input_value(), col_box.input_value()) != ("3", "0")
     # A click can be lost on a busy machine (plotly picks the point from the hover): try 3×.
     for _ in range(3):
@@ -122,3 +122,95 @@ def test_clicking_an_output_cell_picks_its_window(server, browser_page):
     assert (row_box.input_value(), col_box.input_value()) == ("3", "0")
     page.get_by_text("picked window (3, 0)").first.wait_for(timeout=TIMEOUT_MS)
     _no_errors(page)
+
+
+# ------------------------------------------------------------------------------ issue 9 at 1280 px
+
+#: Every text in the page's main area that is wider than its box and hidden or ended in
+#: "…" (button labels, widget labels, headings, expander titles).
+CUT_TEXT = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const out = [];
+  main.querySelectorAll('button p, [data-testid="stWidgetLabel"] p, h1, h2, h3, h4, h5, '
+                        + '[data-testid="stExpander"] summary p, '
+                        + '[data-testid="stMarkdownContainer"] li')
+    .forEach(el => {
+      const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+      if (r.width < 1 || el.closest('details:not([open])') && !el.closest('summary')) { return; }
+      const clipped = el.scrollWidth > el.clientWidth + 1 &&
+        (s.overflowX === 'hidden' || s.overflowX === 'clip' || s.textOverflow === 'ellipsis');
+      if (clipped) { out.push(el.textContent.trim() + ' (' + el.clientWidth + ' of '
+                              + el.scrollWidth + ' px)'); }
+    });
+  return out;
+}"""
+
+#: The main figure's top edge and the smallest number printed in its cells.
+MAIN_FIGURE = """() => {
+  const box = document.querySelector('.st-key-main_figure');
+  const sizes = Array.from(box.querySelectorAll('.js-plotly-plot .heatmaplayer text, '
+                                                + '.js-plotly-plot g.text text'))
+    .map(t => parseFloat(getComputedStyle(t).fontSize));
+  return [box.getBoundingClientRect().top, sizes.length ? Math.min(...sizes) : 0,
+          sizes.length];
+}"""
+
+
+@pytest.mark.parametrize("query", ["", "?lang=zh", "?present=1", "?present=1&lang=zh"],
+                         ids=["en", "zh", "present-en", "present-zh"])
+def test_no_label_is_cut_at_1280_px(server, browser_context, query):
+    """Issue 9, item 11: at 1280×720 the preset labels ("k(5,3) p(2,1) → 8×8" …), widget
+    labels and headings are whole, in both languages, with and without presenter mode."""
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(f"{server}/padding_stride{query}", timeout=TIMEOUT_MS)
+        _wait_idle(page)
+        page.locator(CHART).first.wait_for(timeout=TIMEOUT_MS)
+        _no_errors(page)
+        assert page.evaluate(CUT_TEXT) == []
+        labels = page.locator("[class*='st-key-ps_preset_'] button").all_inner_texts()
+        assert any("k(5,3) p(2,1)" in label and "8×8" in label for label in labels), labels
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("query", ["?present=1", "?present=1&lang=zh"], ids=["en", "zh"])
+def test_presenter_mode_shows_the_main_figure_above_the_fold_with_24px_numbers(
+        server, browser_context, query):
+    """Issue 9, item 1: at 1280×720 the padded input starts above the fold after the title
+    and one row of presets, and every number in it is drawn at 24 px or more."""
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(f"{server}/padding_stride{query}", timeout=TIMEOUT_MS)
+        _wait_idle(page)
+        page.locator(".st-key-main_figure .js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        time.sleep(1.0)
+        top, smallest, count = page.evaluate(MAIN_FIGURE)
+        assert top < 720, top
+        assert count >= 100 and smallest >= 24, (count, smallest)  # 10×10 padded input
+    finally:
+        page.close()
+
+
+def test_the_legend_reads_without_an_emoji_font(server, browser_page):
+    """Issue 9, item 13: the legend is drawn swatches and words (the test browser has no
+    emoji font): each swatch is a real box with a border."""
+    page = browser_page
+    _open(page, server)
+    page.get_by_role("button", name="k(3,5) p(0,1) s(3,4) → 2×2").click()
+    _wait_idle(page)
+    legend = page.locator("ul.ps-legend").first
+    legend.wait_for(timeout=TIMEOUT_MS)
+    text = legend.inner_text()
+    for words in ("first window: blue, dotted frame", "last window: green, dashed frame",
+                  "picked window (", "padding: hatched grey cells",
+                  "input cells no window reaches: crossed out"):
+        assert words in text
+    styles = legend.locator("span[aria-hidden='true']").evaluate_all(
+        "els => els.map(e => { const s = getComputedStyle(e); const r = e.getBoundingClientRect();"
+        " return [r.width, s.borderTopStyle, s.backgroundImage]; })")
+    assert len(styles) == 5 and all(width >= 10 for width, _style, _img in styles)
+    assert [style for _w, style, _img in styles][:3] == ["dotted", "dashed", "solid"]
+    assert "repeating-linear-gradient" in styles[3][2]

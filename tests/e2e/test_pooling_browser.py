@@ -14,10 +14,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import TIMEOUT_MS, assert_no_exception, open_page, plotly_chart, wait_idle
+from tests.e2e.conftest import (
+    ROOT,
+    TIMEOUT_MS,
+    assert_no_exception,
+    open_page,
+    plotly_chart,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+SHOTS = ROOT / "screenshots" / "tmp"
+SHOTS.mkdir(parents=True, exist_ok=True)
 ANIMATION = "g => g.layout.meta && g.layout.meta.dynamic && g.layout.meta.winners"
 
 # The moving parts are layout shapes (read where plotly.js keeps what it draws); the step
@@ -87,7 +96,7 @@ def test_the_animation_plays_in_the_browser_and_the_winner_follows(server, brows
 def test_a_refused_preset_is_explained_and_fixed_in_one_click(server, browser_page):
     page = browser_page
     open_page(page, server, "pooling")
-    page.get_by_role("button", name="Window (2, 3), padding (1, 2), stride (2, 3)").click()
+    page.get_by_role("button", name="Window 2×3, padding 1×2, stride 2×3").click()
     wait_idle(page)
     alert = page.locator("[data-testid='stAlert']").filter(has_text="PyTorch refuses")
     alert.wait_for(timeout=TIMEOUT_MS)
@@ -120,3 +129,83 @@ def test_the_average_preset_shows_the_divisor(server, browser_page):
     assert _state(_animation(page))["text"] == (
         "out[0, 0] = (0 + 1 + 3 + 4) / 4 = 2\ndivisor 4 = all 4 cells of the window")
     assert_no_exception(page)
+
+
+# Elements inside the preset buttons whose text does not fit (cut with an ellipsis).
+CUT_LABELS = """() => {
+    const cut = [];
+    for (const button of document.querySelectorAll("[class*='st-key-pool_preset_'] button")) {
+        for (const el of [button, ...button.querySelectorAll('*')]) {
+            if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+                cut.push(button.innerText);
+                break;
+            }
+        }
+    }
+    return [document.querySelectorAll("[class*='st-key-pool_preset_'] button").length, cut];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_preset_labels_are_not_cut_at_1280_px(server, browser, lang):
+    """Issue 9, item 11: at 1280 px "Window (2, 3), padding (1, 2)…" lost its end."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        open_page(page, server, f"pooling?lang={lang}")
+        page.locator("[class*='st-key-pool_preset_mxnet'] button").wait_for(timeout=TIMEOUT_MS)
+        count, cut = page.evaluate(CUT_LABELS)
+        assert count == 6
+        assert cut == []
+        page.screenshot(path=str(SHOTS / f"pooling_presets_1280_{lang}.png"))
+    finally:
+        context.close()
+
+
+def test_the_winner_indices_appear_only_as_the_window_reaches_them(server, browser_page):
+    """Issue 9, item 2: at step 1 the winner-index grid showed every answer. In the browser
+    the covers over it hide all the cells after the current one, and are gone at the end."""
+    page = browser_page
+    open_page(page, server, "pooling")
+    chart = _animation(page)
+    covers = """g => g._fullLayout.shapes.filter(s => s.name.startsWith('extra-covers'))
+                    .map(s => [s.xref, s.x0, s.x1, s.y0, s.y1])"""
+    first = chart.evaluate(covers)
+    # 2×2 output: at step 1, cell (0, 1) and row 1 of the index panel are covered.
+    assert first == [["x3", 0.47, 1.53, -0.53, 0.53], ["x3", -0.53, 1.53, 0.47, 1.53]]
+    assert chart.locator("path[style*='rgb(227, 231, 237)']").count() >= 4  # drawn: 2 + 2
+    chart.locator(".updatemenu-button", has_text="▶ Play").click()
+    deadline = time.monotonic() + 30
+    while not all(c[1] == -100 for c in chart.evaluate(covers)):
+        assert time.monotonic() < deadline, chart.evaluate(covers)
+        time.sleep(0.2)
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presenter_layout_in_both_languages(server, browser, lang):
+    """Issue 9, items 1 and 11, measured the way tests/e2e/test_presenter_layout.py does, in
+    Chinese too (the harness opens English only): at 1280×720 with ``?present=1`` nothing
+    overlaps or is cut, every grid number, title and the headline metrics (57 % / 0 %) are
+    ≥ 24 px, and the animation starts above the fold."""
+    from tests.e2e.test_presenter_layout import FOLD_PX, MEASURE, MIN_PX
+
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        open_page(page, server, f"pooling?present=1&lang={lang}")
+        plotly_chart(page, ANIMATION)
+        page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=TIMEOUT_MS)
+        time.sleep(2)  # the last charts of the page draw
+        page.evaluate("() => { const s = document.querySelector(\"[data-testid='stMain']\"); "
+                      "if (s) s.scrollTop = 0; }")
+        page.screenshot(path=str(SHOTS / f"pooling_presenter_{lang}.png"))
+        data = page.evaluate(MEASURE, MIN_PX)
+        for check in ("overlap", "cut", "fonts", "metrics"):
+            assert data[check] == [], (check, data[check][:10])
+        assert data["top"] is not None and data["top"] < FOLD_PX
+        metrics = page.locator("[data-testid='stMetricValue']")
+        assert metrics.count() == 4
+        assert [metrics.nth(k).inner_text() for k in (0, 1)] == ["57%", "0%"]
+    finally:
+        context.close()

@@ -103,7 +103,9 @@ MEASURE = """(minPx) => {
     if (t.scrollWidth > t.clientWidth + 1) { out.cut.push({check: 'cut', where: 'tabs',
       a: name(t), b: 'tab strip scrolls: ' + t.clientWidth + ' of ' + t.scrollWidth}); } });
   main.querySelectorAll('[data-testid="stMetricValue"]').forEach(m => {
-    const inner = m.querySelector('div') || m; const s = px(inner);
+    // The innermost element that holds the value's text is what the reader sees.
+    const all = [m, ...m.querySelectorAll('*')].filter(e => e.textContent.trim());
+    const inner = all[all.length - 1]; const s = px(inner);
     if (s < minPx - 0.01) { out.metrics.push({check: 'metrics', a: name(m), size: s}); } });
   // ---- main figure
   const marked = main.querySelector('.st-key-main_figure');

@@ -6,6 +6,8 @@ figures must show them in the right panels, in the right place, with valid Plotl
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -23,6 +25,7 @@ from convcore import (
 from convcore.padding import pad
 from ui import figures_channels as FC
 from ui.figures import MIN_CELL_PX, Panel, axis_refs
+from ui.i18n import use_language
 
 X = np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]],
               [[1, 2, 3], [4, 5, 6], [7, 8, 9]]], dtype=float)
@@ -73,6 +76,13 @@ def seed_figure(**kwargs):
     defaults = dict(window=t.window_box(0, 0), cell=(0, 0))
     defaults.update(kwargs)
     return FC.multi_input_figure(X, K, partials, summed, bias, output, **defaults)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Figure text in English (no Streamlit session here to say otherwise)."""
+    with use_language("en"):
+        yield
 
 
 def validated(fig) -> go.Figure:
@@ -287,24 +297,60 @@ def test_kernel_bank_figure_refuses_a_bank_that_does_not_fit():
 # ------------------------------------------------------------------------------ 1×1
 
 
+def uniform_mixing(c_in: int, h: int, w: int, c_out: int, seed: int = 0):
+    """A 1×1 convolution of two-decimal numbers in [0, 1), as the page draws them."""
+    rng = np.random.default_rng(seed)
+    x = np.floor(rng.uniform(size=(c_in, h, w)) * 100) / 100
+    weight = np.floor(rng.uniform(size=(c_out, c_in, 1, 1)) * 100) / 100
+    return x, conv1x1_as_matmul(x, weight)
+
+
 @pytest.mark.parametrize(("pixel", "column"), [((0, 0), 0), ((1, 2), 5), ((2, 1), 7)])
-def test_mixing_figure_outlines_the_pixel_column(pixel, column):
-    rng = np.random.default_rng(0)
-    mixing = conv1x1_as_matmul(rng.uniform(size=(3, 3, 3)), rng.uniform(size=(2, 3, 1, 1)))
+def test_mixing_figure_outlines_the_pixel_everywhere(pixel, column):
+    mixing = uniform_mixing(3, 3, 3, 2)[1]
     fig = validated(FC.mixing_figure(mixing, pixel=pixel))
-    assert [list(r) for r in fig.layout.meta["rows"]] == [["matrix", "pixels", "product"],
-                                                          ["y0", "y1"]]
+    assert [list(r) for r in fig.layout.meta["rows"]] == [
+        ["x0", "x1", "x2"], ["matrix", "pixels"], ["product"], ["y0", "y1"]]
     np.testing.assert_allclose(panel_values(fig, "matrix"), mixing.matrix, rtol=1e-6)
     np.testing.assert_allclose(panel_values(fig, "product"), mixing.product, rtol=1e-6)
     assert outline_box(fig, "pixel:pixels") == (-0.5, column - 0.5, 2.5, column + 0.5)
     assert outline_box(fig, "pixel:product") == (-0.5, column - 0.5, 1.5, column + 0.5)
     r, c = pixel
-    assert outline_box(fig, "pixel:y1") == (r - 0.5, c - 0.5, r + 0.5, c + 0.5)
-    # The pixel's column of the product is the output planes at that pixel.
+    for name in ("x0", "x2", "y1"):
+        assert outline_box(fig, f"pixel:{name}") == (r - 0.5, c - 0.5, r + 0.5, c + 0.5)
+    # The pixel's column of X̃ is the input planes at that pixel, and of the product the
+    # output planes there.
+    np.testing.assert_allclose(panel_values(fig, "pixels")[:, column],
+                               [panel_values(fig, f"x{k}")[r, c] for k in range(3)], rtol=1e-6)
     np.testing.assert_allclose(panel_values(fig, "product")[:, column],
                                [panel_values(fig, f"y{o}")[r, c] for o in range(2)], rtol=1e-6)
     ops = sorted(a.text for a in fig.layout.annotations if (a.name or "").startswith("operator"))
-    assert ops == ["<b>=</b>", "<b>×</b>"]
+    assert ops == ["<b>×</b>"]
+
+
+@pytest.mark.parametrize(("c_in", "h", "w", "c_out", "rows"), [
+    pytest.param(3, 3, 3, 2, [3, 2, 1, 2], id="seeds-3x3"),
+    pytest.param(1, 1, 1, 1, [1, 2, 1, 1], id="one-pixel"),
+    pytest.param(4, 3, 4, 4, [4, 2, 1, 4], id="4-channels-3x4"),
+    pytest.param(4, 5, 5, 4, [4, 1, 1, 1, 4], id="largest-splits-W-from-X"),
+])
+def test_mixing_figure_shows_x_as_channel_planes_with_every_value(c_in, h, w, c_out, rows):
+    """Issue 9 item 9: X's numbers were not printed and X was never shown as its planes."""
+    x, mixing = uniform_mixing(c_in, h, w, c_out, seed=c_in * 10 + h)
+    fig = validated(FC.mixing_figure(mixing))
+    assert [len(r) for r in fig.layout.meta["rows"]] == rows
+    for c in range(c_in):
+        np.testing.assert_allclose(panel_values(fig, f"x{c}"), x[c], rtol=1e-6)
+        # Two-decimal inputs: the number printed in each cell is the number used.
+        printed = np.asarray(trace(fig, f"x{c}:values").text, dtype=float)
+        np.testing.assert_array_equal(printed, x[c])
+    np.testing.assert_allclose(panel_values(fig, "pixels"), x.reshape(c_in, h * w))
+    for name in [*(f"x{c}" for c in range(c_in)), "pixels", "matrix", "product"]:
+        values = trace(fig, f"{name}:values")
+        assert values.texttemplate == "%{text}", f"{name} prints no numbers"
+        assert values.textfont.size >= 10, name
+        shown = np.asarray(values.text, dtype=object)
+        assert shown.shape == np.shape(values.z) and all(t for t in shown.ravel()), name
 
 
 # ------------------------------------------------------------------------------ groups
@@ -388,3 +434,55 @@ def test_channel_sum_lines_with_bias_and_labels():
 ])
 def test_matrix_text(values, text):
     assert FC.matrix_text(values) == text
+
+
+# ------------------------------------------------------------------------------ language
+
+
+def test_figure_text_follows_the_language():
+    conn = channel_connections(4, 8, 2)
+    with use_language("zh"):
+        pipeline = seed_figure()
+        graph = FC.connections_figure(conn, 2)
+        lines = FC.channel_sum_lines([cell_arithmetic(X[c], K[c], 0, 0) for c in range(2)],
+                                     cell_arithmetic(X, K, 0, 0))
+    titles = [a.text for a in pipeline.layout.annotations]
+    assert "<b>X[0]</b> 输入通道" in titles and "<b>Σ</b> 对通道求和" in titles
+    assert [a.text for a in graph.layout.annotations] == ["<b>输入（4）</b>", "<b>输出（8）</b>"]
+    assert lines[0] == "通道 0：0×0 + 1×1 + 3×2 + 4×3 = 19"
+
+
+# ------------------------------------------------------------------------------ tables
+
+
+def test_numbers_table_names_marked_cells_in_words_and_counts_from_the_origin():
+    table = FC.numbers_table_html([[0, 1, 2], [3, 4, 5.5]], "X[0] <input>",
+                                  marks={"window": [(0, 0, 1, 1)], "picked": [(1, 2, 1, 2)]},
+                                  row_origin=-1, col_origin=-1)
+    assert table.startswith('<table class="a11y-grid"')
+    assert ">X[0] &lt;input&gt;</caption>" in table
+    assert [h for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)] == [
+        "column -1", "column 0", "column 1"]
+    assert re.findall(r'<th scope="row"[^>]*>(.*?)</th>', table) == ["row -1", "row 0"]
+    body = table.split("<tbody>")[1]
+    cells = re.findall(r"<td[^>]*>(?:<strong>)?(.*?)(?:</strong>)?</td>", body)
+    assert cells == ["0 (window)", "1 (window)", "2", "3 (window)", "4 (window)",
+                     "5.5 (picked)"]
+
+
+def test_numbers_table_speaks_the_session_language_and_refuses_non_grids():
+    with use_language("zh"):
+        table = FC.numbers_table_html([[1, 2]], "Y")
+    assert ">第 1 列</th>" in table and ">第 0 行</th>" in table
+    with pytest.raises(ValueError, match="2-D grid"):
+        FC.numbers_table_html([1, 2, 3], "Y")
+
+
+def test_mixing_figure_on_a_projector_puts_fewer_planes_per_row():
+    """Presenter sizes (cells of 66 px in 740 px): two 3×3 planes per row, titles apart."""
+    mixing = uniform_mixing(3, 3, 3, 4)[1]
+    fig = validated(FC.mixing_figure(mixing, max_cell_px=96, available_px=740,
+                                     readable_cell_px=66))
+    assert [list(r) for r in fig.layout.meta["rows"]] == [
+        ["x0", "x1"], ["x2"], ["matrix"], ["pixels"], ["product"], ["y0", "y1"], ["y2", "y3"]]
+    assert fig.layout.meta["cell_px"] >= 66

@@ -493,3 +493,146 @@ def test_photo_pooling_and_pixelated_display():
                                          (21, "21st"), (22, "22nd"), (103, "103rd")])
 def test_ordinal(n, text):
     assert P.ordinal(n) == text
+
+
+# ------------------------------------------------------------------------ predict, then reveal
+
+
+def covered_cells(frame: dict, fig, names, out_hw) -> set[tuple[int, int]]:
+    """Cells of an ``out_hw`` panel that a frame's moving shapes ``names`` lie over."""
+    dynamic = fig.layout.meta["dynamic"]
+    boxes = [frame["layout"]["shapes"][dynamic.index(name)] for name in names]
+    return {(r, c) for r, c in np.ndindex(*out_hw)
+            if any(b["x0"] < c < b["x1"] and b["y0"] < r < b["y1"] for b in boxes)}
+
+
+EXTRA_PANEL_CASES = {
+    "max-indices": (ARANGE4, P.PoolSettings("max", (2, 2), (1, 1)), "indices"),
+    "avg-divisors": (ARANGE4, P.PoolSettings("avg", (3, 3), (2, 2), (1, 1),
+                                             count_include_pad=False), "divisors"),
+    "max-padded-ceil": (np.arange(30.0).reshape(5, 6),
+                        P.PoolSettings("max", (3, 2), (2, 2), (1, 1), ceil_mode=True), "indices"),
+}
+
+
+@pytest.mark.parametrize("x, s, panel", EXTRA_PANEL_CASES.values(), ids=EXTRA_PANEL_CASES)
+def test_the_third_grid_shows_only_the_cells_already_computed(x, s, panel):
+    """Issue 9, item 2: the winner-index (and divisor) grid gave every answer at step 1.
+    In every frame, the covers over the third panel hide exactly the output cells not
+    computed yet, the same cells the output panel's own covers hide."""
+    fig = P.pool_animation_figure(x, s)
+    out_hw = tuple(fig.layout.meta["out_hw"])
+    assert fig.layout.meta["panels"][2] == panel
+    extra = [f"{name}" for name in P.EXTRA_COVERS]
+    frames = frames_of(fig)
+    assert len(frames) == out_hw[0] * out_hw[1]
+    for k, frame in enumerate(frames):
+        hidden = {(r, c) for r, c in np.ndindex(*out_hw) if r * out_hw[1] + c > k}
+        assert covered_cells(frame, fig, extra, out_hw) == hidden, k
+        assert covered_cells(frame, fig, ["covers:row", "covers:below"], out_hw) == hidden, k
+    # The covers sit on the third panel's axes, over its heatmap, and start as frame 0 does.
+    shapes = {shape.name: shape for shape in fig.layout.shapes}
+    assert [shapes[name].xref for name in extra] == ["x3", "x3"]
+    assert [shapes[name].yref for name in extra] == ["y3", "y3"]
+    assert all(shapes[name].layer == "above" for name in extra)
+    first = frames[0]["layout"]["shapes"]
+    dynamic = fig.layout.meta["dynamic"]
+    for name in extra:
+        drawn = shapes[name]
+        assert (drawn.x0, drawn.x1, drawn.y0, drawn.y1) == tuple(
+            first[dynamic.index(name)][key] for key in ("x0", "x1", "y0", "y1"))
+
+
+def test_frames_still_move_the_right_shapes_after_the_covers_are_added():
+    """Frames merge their shapes into the layout's by position: the layout lists the moving
+    shapes first, in ``meta["dynamic"]``'s order, and every frame sends one per name."""
+    fig = P.pool_animation_figure(ARANGE4, P.PoolSettings("max", (2, 2), (1, 1)))
+    dynamic = fig.layout.meta["dynamic"]
+    assert [shape.name for shape in fig.layout.shapes[: len(dynamic)]] == dynamic
+    assert all(len(frame["layout"]["shapes"]) == len(dynamic) for frame in frames_of(fig))
+    assert go.Figure(fig.to_dict()).layout.shapes  # still a valid figure
+
+
+def test_no_covers_without_a_third_grid():
+    fig = P.pool_animation_figure(ARANGE4, P.PoolSettings("lp", (2, 2)))
+    assert not set(P.EXTRA_COVERS) & set(fig.layout.meta["dynamic"])
+
+
+# ------------------------------------------------------------------------------ shape lines
+
+SHAPE_CASES = {
+    "even": ((4, 4), P.PoolSettings("max", (2, 2))),
+    "one-row-left": ((3, 5), P.PoolSettings("max", (2, 2))),
+    "two-rows-left": ((7, 7), P.PoolSettings("max", (3, 3), (3, 3))),
+    "padded-dilated": ((6, 5), P.PoolSettings("max", (3, 2), (2, 2), (1, 1), (2, 1))),
+    "ceil-dropped": ((5, 5), P.PoolSettings("max", (2, 2), (2, 2), (1, 1), ceil_mode=True)),
+    "ceil-kept": ((5, 5), P.PoolSettings("avg", (3, 3), (2, 2), ceil_mode=True)),
+}
+
+
+@pytest.mark.parametrize("in_hw, s", SHAPE_CASES.values(), ids=SHAPE_CASES)
+def test_shape_lines_say_what_convcore_says(in_hw, s):
+    """In English the page's shape lines are convcore's formulas and notes, word for word
+    (the page words the notes itself so that they can be translated)."""
+    from convcore.shapes import explain_pool_output_shape
+
+    formulas = explain_pool_output_shape(in_hw, s.kernel_size, s.stride, s.padding,
+                                         s.dilation, s.ceil_mode)
+    expected = []
+    for f in formulas:
+        expected.append(f"{f.axis:>6}: {f.line()}")
+        if f.note:
+            expected.append(f"        ({f.note})")
+    assert P.shape_lines(in_hw, s) == expected
+    out = torch_pool(np.zeros(in_hw), s)
+    assert [f.result for f in formulas] == list(out.shape)
+
+
+def test_figures_speak_chinese():
+    from ui.i18n import use_language
+
+    with use_language("zh"):
+        fig = P.pool_animation_figure(ARANGE4, P.PoolSettings("avg", (2, 2), (1, 1)))
+        describe = P.PoolSettings("max", (3, 3), (2, 2), (1, 1)).describe()
+        bars = P.shift_bars_figure(P.shift_sweep(EDGE, np.array([[1.0, -1.0]]),
+                                                 P.PoolSettings("max", (2, 2)), [1]))
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[1:] == ["<b>输入</b>", "<b>平均汇聚输出</b> 3×3", "<b>所用除数</b>"]
+    assert titles[0] == "out[0, 0] = (0 + 1 + 4 + 5) / 4 = 2.5<br>除数 4 = 窗口的全部 4 个单元"
+    assert describe == "最大汇聚，窗口 3×3，步幅 2×2，填充 1×1"
+    assert [t.name for t in bars.data] == ["卷积输出", "汇聚后"]
+
+
+# ------------------------------------------------------------------------------ projector
+
+
+def test_room_for_large_text_keeps_titles_clear_of_ticks_and_the_step_text():
+    from ui import presenter
+
+    fig = P.pool_animation_figure(ARANGE3, P.PoolSettings("max", (2, 2), (1, 1)),
+                                  extra_panel=False, max_cell_px=80)
+    big = P.make_room_for_large_text(presenter.scale_figure(fig, presenter.figure_scale(True)))
+    step, *titles = big.layout.annotations
+    tick_px = big.layout.xaxis.tickfont.size
+    assert tick_px >= 19 and all(t.font.size >= 24 for t in titles)
+    assert all(t.yshift >= 1.3 * tick_px for t in titles)  # above the column numbers
+    title_tops = [t.yshift + 1.3 * t.font.size * (t.text.count("<br>") + 1) for t in titles]
+    assert step.yshift >= max(title_tops)  # the step text above the titles
+    assert big.layout.margin.t >= step.yshift + 1.3 * step.font.size
+    assert titles[1].text == "<b>max pool output</b><br>2×2"
+    assert big.layout.width > fig.layout.width  # room on the right for the output's title
+    assert big.layout.meta["cell_px"] == fig.layout.meta["cell_px"]  # cells kept
+    assert len(big.frames) == len(fig.frame_dicts)
+
+
+@pytest.mark.parametrize("which", [["before"], ["after"], ["diff"], ["before", "diff"]])
+def test_shift_grid_panels_can_be_drawn_one_by_one(which):
+    cmp = P.translation_comparison(EDGE, np.array([[1.0, -1.0]]), P.PoolSettings("max", (2, 2)))
+    fig = P.shift_grid_figure(cmp, "conv", which=which)
+    assert fig.layout.meta["panels"] == [f"conv:{w}" for w in which]
+
+
+def test_shift_grid_refuses_unknown_panels():
+    cmp = P.translation_comparison(EDGE, np.array([[1.0, -1.0]]), P.PoolSettings("max", (2, 2)))
+    with pytest.raises(ValueError, match="which"):
+        P.shift_grid_figure(cmp, "pool", which=["middle"])

@@ -177,10 +177,11 @@ def test_the_seeds_stride_example_explains_the_dropped_rows():
 
 def test_gaps_are_explained_by_their_cause():
     jump = FS.unreached_summary(window_trace((7, 7), 2, stride=3))
-    assert any("Input row 2 is skipped: the stride (3) is longer than the window (2 rows)"
+    # One whole sentence per cause (translatable), the cause said the same way as before.
+    assert any("Input row 2 is skipped. The stride (3) is longer than the window's span (2)"
                in s for s in jump)
     dilated = FS.unreached_summary(window_trace((9, 9), 2, stride=2, dilation=2))
-    assert dilated[0].startswith("Input rows 1, 3, 5, 7 are skipped: they fall in the "
+    assert dilated[0].startswith("Input rows 1, 3, 5, 7 are skipped. They fall in the "
                                  "dilation gaps")
     assert FS.unreached_summary(window_trace((8, 8), 3, padding=1)) == []
 
@@ -335,3 +336,118 @@ def test_stack_figure_adds_width_lines_when_the_axes_differ():
     assert [t.name for t in fig.data] == ["output height", "output width",
                                           "receptive field height", "receptive field width"]
     assert list(fig.data[1].y) == [20, 8, 2]
+
+
+# ------------------------------------------------------------------ formulas (issue 9, item 12)
+
+
+def _torch_out_hw(in_hw, ks, stride, pads, dilation):
+    (top, bottom), (left, right) = pads
+    x = F.pad(torch.zeros((1, 1, *in_hw), dtype=torch.float64), (left, right, top, bottom))
+    w = torch.zeros((1, 1, *ks), dtype=torch.float64)
+    return tuple(F.conv2d(x, w, stride=stride, dilation=dilation).shape[2:])
+
+
+def _last_number(line: str) -> int:
+    return int(line.rsplit("=", 1)[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+       k=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+       s=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       d=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       p=st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)))
+def test_both_forms_of_the_formula_end_in_pytorchs_shape(n, k, s, d, p):
+    from convcore.shapes import explain_conv_output_shape
+
+    pads = ((p[0], p[1]), (p[2], p[3]))
+    spans = [dd * (kk - 1) + 1 for kk, dd in zip(k, d, strict=True)]
+    assume(all(span <= nn + a + b for span, nn, (a, b) in zip(spans, n, pads, strict=True)))
+    trace = window_trace(n, k, s, pads, d)
+    lines = FS.formula_lines(trace, explain_conv_output_shape(n, k, s, pads, d))
+    expected = _torch_out_hw(n, k, s, pads, d)
+    assert tuple(_last_number(line) for line in lines.pytorch[1:]) == expected
+    assert tuple(_last_number(line) for line in lines.seeds[1:]) == expected
+    strided, dilated = max(s) > 1, max(d) > 1
+    assert lines.seeds[0].strip() == ("out = ⌊(n − k + p + s) / s⌋" if strided
+                                      else "out = n − k + p + 1")
+    # the dilation term only where there is dilation
+    assert ("d·(k − 1)" in lines.pytorch[0]) == dilated
+    assert any("1·(" in line for line in lines.pytorch[1:]) == (dilated and min(d) == 1)
+    for axis, line in enumerate(lines.seeds[1:]):
+        total = pads[axis][0] + pads[axis][1]
+        number = f"{n[axis]} − {spans[axis]} + {total} + "
+        assert number in line  # p is the total padding of the axis, k the window's span
+
+
+@pytest.mark.parametrize("stride, padding, output_padding", [(1, 0, 0), (2, 0, 1), (3, 1, 2)],
+                         ids=["d2l", "stride2-op1", "stride3-p1-op2"])
+def test_transposed_formula_ends_in_pytorchs_shape(stride, padding, output_padding):
+    from convcore.shapes import explain_conv_transpose_output_shape
+
+    formulas = explain_conv_transpose_output_shape((2, 3), (2, 3), stride, padding,
+                                                   output_padding)
+    lines = FS.transpose_formula_lines(formulas, (2, 3), (2, 3), stride, padding,
+                                       output_padding)
+    shape = tuple(F.conv_transpose2d(torch.zeros((1, 1, 2, 3), dtype=torch.float64),
+                                     torch.zeros((1, 1, 2, 3), dtype=torch.float64),
+                                     stride=stride, padding=padding,
+                                     output_padding=output_padding).shape[2:])
+    assert tuple(_last_number(line) for line in lines[1:]) == shape
+    assert not [line for line in lines if "d·" in line or "1·(" in line]
+
+
+@pytest.mark.parametrize("stride, leftover", [((3, 4), (2, 1)), ((1, 1), (0, 0))],
+                         ids=["seeds-strided", "stride1"])
+def test_the_uneven_stride_note_counts_the_rows_the_floor_drops(stride, leftover):
+    trace = window_trace((8, 8), (3, 5), stride=stride, padding=((0, 0), (1, 1)))
+    notes = [FS.uneven_stride_note(trace, axis) for axis in (0, 1)]
+    for note, count, unit in zip(notes, leftover, ("row", "column"), strict=True):
+        assert (note == "") == (count == 0)
+        if count:
+            assert f"the last {count} padded {unit}" in note
+    # the cells the note counts are the ones no window reaches at the end
+    assert leftover[0] == len(FS.unreached_along(trace, 0)[0])
+
+
+# -------------------------------------------------------------------- legend (issue 9, item 13)
+
+
+def test_the_legend_is_words_and_drawn_swatches():
+    items = FS.legend_items((3, 4), unreached=True)
+    markup = FS.legend_html(items)
+    assert [w for w, _css in items][:3] == [
+        "first window: blue, dotted frame", "last window: green, dashed frame",
+        "picked window (3, 4): orange-red, thick frame"]
+    # each window's swatch repeats its line pattern, so colour is not the only difference
+    styles = [css for _w, css in items]
+    assert "dotted" in styles[0] and "dashed" in styles[1] and "solid" in styles[2]
+    assert "repeating-linear-gradient" in styles[3]  # hatched padding
+    assert markup.count('aria-hidden="true"') == len(items) == 5
+    assert all(ord(ch) < 0x2600 or 0x4E00 <= ord(ch) <= 0x9FFF for ch in markup)
+    assert len(FS.legend_items(None, unreached=False)) == 3
+
+
+def test_window_outlines_differ_by_pattern_not_only_colour():
+    fig = FS.padding_figure(window_trace((8, 8), 3, padding=1),
+                            marks=FS.default_marks(window_trace((8, 8), 3, padding=1), (3, 4)))
+    dashes = {name: _trace(fig, f"window:{name}").line.dash for name in
+              ("first", "last", "picked")}
+    assert len(set(dashes.values())) == 3
+
+
+@pytest.mark.parametrize("part, names, absent", [
+    ("input", {"window:first", "window:picked", "unreached"}, "cell:first"),
+    ("output", {"cell:first", "cell:picked"}, "window:first"),
+], ids=["input", "output"])
+def test_presenter_parts_draw_one_panel_with_its_marks(part, names, absent):
+    trace = window_trace((8, 8), (3, 5), stride=(3, 4), padding=((0, 0), (1, 1)))
+    fig = FS.padding_figure(trace, marks=FS.default_marks(trace, (1, 1)), part=part,
+                            available_px=900, max_cell_px=60)
+    drawn = {t.name for t in fig.data}
+    assert names <= drawn and absent not in drawn
+    assert len(fig.layout.annotations) == 1  # one panel title
+    assert float(fig.layout.meta["cell_px"]) == 60  # the larger cells fit the width
+    with pytest.raises(ValueError, match="part must be"):
+        FS.padding_figure(trace, part="both panels")
