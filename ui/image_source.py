@@ -25,6 +25,21 @@ Reading it from another page::
     # Came here from a "Open in …" button of "Your image"? Then show the patch.
     if image_source.take_patch_request("app_pages/pooling.py"):
         st.session_state["pool_source"] = "patch"      # whatever the page's own switch is
+        kernel = image_source.patch_kernel()   # the kernel Your image showed on the patch
+        if kernel is not None:                 # PatchKernel(name, label, weights (kh, kw))
+            ...                                # e.g. put kernel.weights in the kernel editor
+
+The hand-over of an "Open in …" button is thus: the image and its patch (what
+``current_patch`` returns, the very cells Your image drew, number by number), the page
+asked for (once, :func:`take_patch_request`) and the kernel the user was looking at on the
+patch (:func:`patch_kernel`: its convcore preset name, or ``"custom"`` with the typed
+weights; it stays until the next "Open in …"). A page that slides a kernel over the patch
+should start with that kernel, so the student sees the same numbers as on Your image.
+
+A link that was made with an uploaded picture (``isrc=session``, ``src=upload``) opened in
+a session that has none (a new session, a server restart) must not fall back silently:
+call :func:`missing_upload_notice`, which says so in one sentence and offers the upload
+box (and makes an upload the current image).
 
 A patch ``PatchSpec(top, left, size, scale)`` covers the ``size·scale`` × ``size·scale``
 pixels whose top-left pixel is ``(top, left)``; each of its ``size × size`` cells is the mean
@@ -58,14 +73,17 @@ from convcore.conv import conv2d
 from convcore.image import ImageInfo, ImageLoadError, crop_patch, downsample, image_info, load_image
 from convcore.pool import avg_pool2d
 from ui import state
+from ui.i18n import N_, _
 
 __all__ = [
     "ASSETS",
     "DEFAULT_SAMPLE",
     "MAX_PATCH_CELLS",
     "MAX_PIXELS",
+    "UPLOAD_GONE",
     "CurrentImage",
     "ImageLoadError",
+    "PatchKernel",
     "PatchSpec",
     "busiest_patch",
     "clear_current_image",
@@ -74,7 +92,9 @@ __all__ = [
     "current_patch_spec",
     "default_patch",
     "describe_patch",
+    "missing_upload_notice",
     "patch_from",
+    "patch_kernel",
     "request_patch_on",
     "sample_descriptions",
     "sample_names",
@@ -87,11 +107,14 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
-DEFAULT_SAMPLE = "landscape.png"
+#: The picture "Your image" opens with: a real photograph (a cat, the seeds' cats-and-dogs
+#: example; see assets/README.md for its source and licence).
+DEFAULT_SAMPLE = "cat.jpg"
 #: Said once when a link (or a reconnect after a server restart) expects a photo this server
-#: does not have: uploads live in the memory of one server process, for one session.
-UPLOAD_GONE = ("The photo this page had is not on this server any more (uploads are kept for "
-               "one session on one server), so a sample is shown: upload it again to go on.")
+#: does not have: uploads live in the memory of one server process, for one session. English,
+#: marked: :func:`missing_upload_notice` shows it translated.
+UPLOAD_GONE = N_("The photo this page had is not on this server any more (uploads are kept for "
+                 "one session on one server), so a sample is shown: upload it again to go on.")
 
 #: Largest picture accepted from a user. A 12 MP phone photo and a 24 MP camera fit; the
 #: decoded copies take 32 bytes per pixel (gray + RGB, float64), about 1 GB at this size.
@@ -103,14 +126,26 @@ MAX_PATCH_CELLS = 32
 CURRENT_KEY = "_image_source_current"
 PATCH_KEY = "_image_source_patch"
 REQUEST_KEY = "_image_source_patch_request"
+KERNEL_KEY = "_image_source_patch_kernel"
 
 _GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+#: The samples in the order they are offered, each with one line (English, marked: show
+#: ``sample_descriptions()``, which translates). The photographs come first (from
+#: ``assets/make_photos.py``), then the drawings of ``assets/make_samples.py``.
 _SAMPLE_DESCRIPTIONS = {
-    "landscape.png": "Photo-like landscape: sky, sun, mountains, lake and trees.",
-    "house.png": "Flat-colour house with strong vertical and horizontal edges.",
-    "checkerboard.png": "8×8 checkerboard of 32-pixel squares.",
-    "digit.png": "A 28×28 handwritten-style digit 2, white on black, like MNIST.",
+    "cat.jpg": N_("Photo of a cat (Chelsea): fur texture, whiskers and strong edges."),
+    "astronaut.jpg": N_("Photo of the astronaut Eileen Collins: a face, a flag and a helmet."),
+    "camera.jpg": N_("Photo of a cameraman on a lawn: a scene with strong straight edges."),
+    "brick.jpg": N_("Photo of a brick wall: a regular texture of horizontal and vertical "
+                    "joints."),
+    "landscape.png": N_("Drawn landscape: sky, sun, mountains, lake and trees."),
+    "house.png": N_("Flat-colour house with strong vertical and horizontal edges."),
+    "checkerboard.png": N_("8×8 checkerboard of 32-pixel squares."),
+    "digit.png": N_("A 28×28 handwritten-style digit 2, white on black, like MNIST."),
 }
+#: What each source is called on screen (marked; translated in :meth:`CurrentImage.describe`).
+SOURCE_NAMES = {"sample": N_("sample"), "upload": N_("upload"), "camera": N_("camera"),
+                "array": N_("array")}
 _SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 _SAMPLE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -187,14 +222,20 @@ class CurrentImage:
         return not (np.array_equal(rgb[0], rgb[1]) and np.array_equal(rgb[1], rgb[2]))
 
     def describe(self) -> str:
-        """``"landscape.png · sample · 480×640 pixels · PNG RGB"`` (rows × columns, as
-        every size in the app)."""
-        parts = [self.name, self.source, f"{self.height}×{self.width} pixels"]
+        """``"cat.jpg · sample · 300×451 pixels · JPEG RGB"`` (rows × columns, as every
+        size in the app), in the session's language."""
+        size = _("{h}×{w} pixels").format(h=self.height, w=self.width)
         if self.megapixels >= 0.95:
-            parts[-1] += f" ({self.megapixels:.1f} MP)"
+            size = _("{h}×{w} pixels ({mp} MP)").format(h=self.height, w=self.width,
+                                                         mp=f"{self.megapixels:.1f}")
+        source = SOURCE_NAMES.get(self.source)
+        parts = [self.name, _(source) if source else self.source, size]
         if self.info is not None:
-            frames = f", frame 1 of {self.info.n_frames}" if self.info.n_frames > 1 else ""
-            parts.append(f"{self.info.format} {self.info.mode}{frames}")
+            if self.info.n_frames > 1:
+                parts.append(_("{format} {mode}, frame 1 of {n}").format(
+                    format=self.info.format, mode=self.info.mode, n=self.info.n_frames))
+            else:
+                parts.append(f"{self.info.format} {self.info.mode}")
         return " · ".join(parts)
 
 
@@ -249,9 +290,15 @@ def _decode_gray(digest: str, max_pixels: int, _data: bytes) -> tuple[np.ndarray
     return gray, info
 
 
-@st.cache_resource(max_entries=3, show_spinner="Decoding the colour channels…")
-def _decode_rgb(key: str, max_pixels: int, _data: bytes) -> np.ndarray:
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _decode_rgb_cached(key: str, max_pixels: int, _data: bytes) -> np.ndarray:
     return _frozen(load_image(_data, mode="rgb", max_pixels=max_pixels))
+
+
+def _decode_rgb(key: str, max_pixels: int, data: bytes) -> np.ndarray:
+    """``(3, H, W)`` of a file, cached per key; a translated spinner while it decodes."""
+    with st.spinner(_("Decoding the colour channels…")):
+        return _decode_rgb_cached(key, max_pixels, data)
 
 
 def decode_bytes(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, ImageInfo]:
@@ -280,13 +327,18 @@ def sample_names() -> list[str]:
 
 
 def sample_descriptions() -> dict[str, str]:
-    """One line per sample (from ``assets/make_samples.py``'s ``SAMPLES`` when it loads)."""
-    descriptions = dict(_SAMPLE_DESCRIPTIONS)
+    """One line per sample, in the session's language.
+
+    The known samples have a translated line; another file dropped into ``assets/`` gets
+    the English line of ``assets/make_samples.py``'s ``SAMPLES`` when it has one.
+    """
+    descriptions = {name: _(text) for name, text in _SAMPLE_DESCRIPTIONS.items()}
     try:
         from assets.make_samples import SAMPLES
-    except Exception:  # the script is optional at run time; the table above is the fallback
+    except Exception:  # the script is optional at run time; the table above is enough
         return descriptions
-    descriptions.update({name: text for name, (_build, text) in SAMPLES.items()})
+    for name, (_build, text) in SAMPLES.items():
+        descriptions.setdefault(name, text)
     return descriptions
 
 
@@ -401,7 +453,7 @@ def set_current_image(name: str, array, *, source: str = "array",
 def clear_current_image(session: MutableMapping[str, Any] | None = None) -> None:
     """Forget the current image and its patch."""
     s = _state(session)
-    for key in (CURRENT_KEY, PATCH_KEY, REQUEST_KEY):
+    for key in (CURRENT_KEY, PATCH_KEY, REQUEST_KEY, KERNEL_KEY):
         s.pop(key, None)
 
 
@@ -562,31 +614,70 @@ def current_patch(max_cells: int = MAX_PATCH_CELLS, *, mode: str = "gray",
 
 
 def describe_patch(session: MutableMapping[str, Any] | None = None) -> str:
-    """``"16×16 cells from rows 120–183, columns 200–263 of landscape.png (each cell is the
-    mean of 4×4 pixels)"``, or "" without an image."""
+    """``"16×16 cells from rows 120–183, columns 200–263 of cat.jpg (each cell is the
+    mean of 4×4 pixels)"``, or "" without an image; in the session's language."""
     s = _state(session)
     image = current_image(s)
     spec = current_patch_spec(s)
     if image is None or spec is None:
         return ""
     top, left, bottom, right = spec.box
-    text = (f"{spec.size}×{spec.size} cells from rows {top}–{bottom}, columns {left}–{right} "
-            f"of {image.name}")
+    values = {"n": spec.size, "top": top, "bottom": bottom, "left": left, "right": right,
+              "name": image.name, "s": spec.scale}
     if spec.scale > 1:
-        text += f" (each cell is the mean of {spec.scale}×{spec.scale} pixels)"
-    return text
+        return _("{n}×{n} cells from rows {top}–{bottom}, columns {left}–{right} of {name} "
+                 "(each cell is the mean of {s}×{s} pixels)").format(**values)
+    return _("{n}×{n} cells from rows {top}–{bottom}, columns {left}–{right} of "
+             "{name}").format(**values)
 
 
 # ------------------------------------------------------------------------------ hand-over
 
 
-def request_patch_on(page: str, session: MutableMapping[str, Any] | None = None) -> None:
+@dataclass(frozen=True)
+class PatchKernel:
+    """The kernel Your image showed on the patch, handed to the page the patch opens on.
+
+    Attributes
+    ----------
+    name : str
+        convcore preset name (``convcore.get_kernel(name)``), or ``"custom"``.
+    label : str
+        What Your image called it (in the language of the moment it was handed over).
+    weights : tuple of tuple of float
+        The ``(kh, kw)`` weights, row by row (exact, also for a preset).
+    """
+
+    name: str
+    label: str
+    weights: tuple[tuple[float, ...], ...]
+
+    @property
+    def array(self) -> np.ndarray:
+        """float64 ``(kh, kw)``."""
+        return np.array(self.weights, dtype=np.float64)
+
+
+def request_patch_on(page: str, session: MutableMapping[str, Any] | None = None, *,
+                     kernel: PatchKernel | None = None) -> None:
     """Note that the user asked to open the patch on ``page`` (e.g. ``"app_pages/pooling.py"``).
 
     The "Open in …" buttons call this, then ``st.switch_page(page)``; the target page calls
-    :func:`take_patch_request` to switch its input to the patch.
+    :func:`take_patch_request` to switch its input to the patch, and :func:`patch_kernel`
+    for the kernel the user had on the patch (``kernel``; None forgets an older one).
     """
-    _state(session)[REQUEST_KEY] = str(page)
+    s = _state(session)
+    s[REQUEST_KEY] = str(page)
+    if kernel is None:
+        s.pop(KERNEL_KEY, None)
+    else:
+        s[KERNEL_KEY] = kernel
+
+
+def patch_kernel(session: MutableMapping[str, Any] | None = None) -> PatchKernel | None:
+    """The kernel handed over with the last "Open in …" (see :func:`request_patch_on`)."""
+    value = _state(session).get(KERNEL_KEY)
+    return value if isinstance(value, PatchKernel) else None
 
 
 def take_patch_request(page: str, session: MutableMapping[str, Any] | None = None) -> bool:
@@ -596,3 +687,48 @@ def take_patch_request(page: str, session: MutableMapping[str, Any] | None = Non
         s.pop(REQUEST_KEY, None)
         return current_image(s) is not None
     return False
+
+
+# ------------------------------------------------------------------------------ lost uploads
+
+
+def missing_upload_notice(key: str, *, offer_upload: bool = True) -> CurrentImage | None:
+    """Say in one sentence (:data:`UPLOAD_GONE`) that the link's uploaded picture is gone, and
+    offer the upload box: the one notice every page that reads the session image uses.
+
+    For a page opened from a link that was made with the session's uploaded picture (``src=``
+    ``upload``/``camera``, ``isrc=session``) when this session has none: the server keeps
+    uploads only for the session that sent them (a new browser session, another server or
+    a restart loses them).
+
+    Parameters
+    ----------
+    key : str
+        Widget key of the upload box (unique on the page).
+    offer_upload : bool
+        Draw the upload box (False where the page already shows one right beside it).
+
+    Returns
+    -------
+    CurrentImage or None
+        The uploaded picture, made the current image, once the user uploads one.
+    """
+    st.info(_(UPLOAD_GONE))
+    if not offer_upload:
+        return None
+    # A callback, not the widget's return value: the notice is said once, so on the rerun
+    # that the upload causes this box is no longer drawn, yet the photo must be taken.
+    st.file_uploader(_("Upload the photo again"), key=key, on_change=_take_reupload,
+                     args=(key,), type=[t.lstrip(".") for t in _SAMPLE_TYPES])
+    return current_image()
+
+
+def _take_reupload(key: str) -> None:
+    """``on_change`` of :func:`missing_upload_notice`'s box: the file becomes the image."""
+    upload = st.session_state.get(key)
+    if upload is None:
+        return
+    try:
+        set_current_image_from_bytes(upload.name or "upload", upload.getvalue())
+    except ImageLoadError as err:  # the sample stays; say why in one sentence
+        st.toast(_("This file cannot be used: {reason}").format(reason=err))

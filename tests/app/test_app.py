@@ -137,6 +137,46 @@ def test_home_uses_the_glossary_words_and_prints_a_normalised_mantissa():
     assert "10.0 ×" not in text
 
 
+
+def _home_in(lang: str, **query: str) -> AppTest:
+    from ui.i18n import use_language
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.query_params.update(query)
+    with use_language(lang):  # AppTest formats the radio's options in this thread
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_home_lists_every_page_of_the_registry_in_chinese():
+    """Issue 12: Home's cards are the navigation registry, titles and blurbs translated."""
+    from ui.i18n import translations
+    from ui.navigation import existing_pages
+
+    zh = translations("zh")
+    at = _home_in("zh")
+    pages = [p for p in existing_pages() if p.path != "app_pages/home.py"]
+    links = [link.proto.label for link in at.get("page_link")]
+    # (AppTest reads the cards column by column; on screen they fill row by row.)
+    assert sorted(links) == sorted(f"**{zh.gettext(p.title)}**" for p in pages)
+    assert all(zh.gettext(p.title) != p.title for p in pages)
+    captions = [c.value for c in at.caption]
+    assert all(zh.gettext(p.blurb) in captions for p in pages)
+    # Issue 18's paragraph, faithfully: translation invariance, equivariant, pooling.
+    (info,) = [i.value for i in at.info]
+    assert "平移不变性" in info and "等变" in info and "汇聚层" in info and "局部性" in info
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"全连接层": "1,000,001,000", "卷积层": "10"}
+
+
+def test_home_in_presenter_mode_folds_the_classroom_steps():
+    at = _home_in("en", present="1")
+    assert [e.label for e in at.expander if e.label == "Using it in class"]
+    assert not [s for s in at.subheader if s.value == "Using it in class"]
+
+
 # ------------------------------------------------------------------------------ sliding window
 
 

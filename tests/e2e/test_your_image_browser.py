@@ -49,7 +49,7 @@ def test_upload_shows_feature_maps_and_a_bad_file_keeps_the_photo(server, browse
     page = browser_page
     page.goto(f"{server}/your_image", timeout=TIMEOUT_MS)
     _wait_idle(page)
-    page.get_by_text("Showing landscape.png", exact=False).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("Showing cat.jpg", exact=False).wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("Computed 4 feature maps", exact=False).wait_for(timeout=TIMEOUT_MS)
 
     _choose_file(page, photo)
@@ -117,4 +117,59 @@ def test_downloads_the_gif_and_a_full_resolution_feature_map(server, browser_pag
     npy_path = tmp_path / "map.npy"
     download.value.save_as(npy_path)
     feature_map = np.load(npy_path, allow_pickle=False)
-    assert feature_map.shape == (478, 638) and feature_map.min() >= 0  # valid conv, ReLU
+    assert feature_map.shape == (298, 449) and feature_map.min() >= 0  # valid conv, ReLU
+
+
+def _truncated_texts(page, selector: str) -> list[str]:
+    """Texts under ``selector`` that their box cuts (wider than it shows)."""
+    return page.locator(selector).evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+
+
+def test_presenter_mode_at_1280x720_shows_the_maps_above_the_fold(server, browser):
+    """Issue 9 item 1: at a projector's 1280×720, after the title and one row of controls,
+    the four feature maps are on screen without scrolling, with nothing cut."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/your_image?present=1", timeout=TIMEOUT_MS)
+        _wait_idle(page)
+        page.get_by_text("Computed 4 feature maps", exact=False).wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stImage'] img\")]"
+            ".filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect()"
+            ".height > 0).length >= 4", timeout=TIMEOUT_MS)
+        maps = page.locator("[data-testid='stImage'] img")
+        boxes = [maps.nth(k).bounding_box() for k in range(maps.count())]
+        visible = [b for b in boxes if b and b["height"] > 0]
+        assert len(visible) >= 4
+        assert all(b["y"] + b["height"] <= 720 for b in visible[:4]), visible[:4]
+        assert all(b["width"] >= 150 for b in visible[:4])
+        # The channels and the patch are folded away, and no label is cut.
+        summaries = page.locator("[data-testid='stExpander'] summary").all_inner_texts()
+        assert any("A patch to study" in s for s in summaries)
+        cut = _truncated_texts(page, "[data-testid='stWidgetLabel'] p, "
+                                     "[data-testid='stExpander'] summary p, "
+                                     "[data-testid='stImageCaption']")
+        assert not cut, cut
+        page.screenshot(path=str(Path(__file__).resolve().parents[2] / "screenshots" / "tmp"
+                                 / "your_image_presenter_1280x720.png"))
+    finally:
+        context.close()
+
+
+def test_home_page_cards_are_not_cut_in_presenter_mode(server, browser):
+    """Issue 9 item 11: at 1280 px the page titles on Home's cards were cut ("Sliding windo")."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?present=1", timeout=TIMEOUT_MS)
+        _wait_idle(page)
+        links = page.locator("[data-testid='stMain'] [data-testid='stPageLink'] a")
+        links.first.wait_for(timeout=TIMEOUT_MS)
+        assert links.count() == 6
+        cut = _truncated_texts(page, "[data-testid='stMain'] [data-testid='stPageLink'] a p, "
+                                     "[data-testid='stMain'] [data-testid='stPageLink'] a span")
+        assert not cut, cut
+    finally:
+        context.close()

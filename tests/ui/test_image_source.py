@@ -83,8 +83,11 @@ def test_too_many_pixels_is_refused(session):
 
 def test_samples_are_listed_and_loaded(session):
     names = src.sample_names()
-    assert names[:4] == ["landscape.png", "house.png", "checkerboard.png", "digit.png"]
-    assert all(src.sample_descriptions()[n] for n in names[:4])
+    # Issue 9 item 15: real photographs first (the cat is the default), then the drawings.
+    assert names[:8] == ["cat.jpg", "astronaut.jpg", "camera.jpg", "brick.jpg",
+                         "landscape.png", "house.png", "checkerboard.png", "digit.png"]
+    assert src.DEFAULT_SAMPLE == "cat.jpg"
+    assert all(src.sample_descriptions()[n] for n in names[:8])
     image = src.set_current_sample("digit.png", session=session)
     assert image.shape == (28, 28) and image.key == "sample:digit.png" and not image.is_color
     with pytest.raises(ValueError, match=r"no sample image called 'cat\.png'"):
