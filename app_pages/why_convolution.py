@@ -326,7 +326,7 @@ def matrix_section() -> None:
         geo = convcore.conv_geometry((h, w), kernel.shape, stride, padding)
         triplets = convcore.conv_matrix_triplets((h, w), kernel, stride, padding)
     except ValueError as err:
-        st.error(_("No output for these settings: {err}").format(err=err), icon="🚫")
+        st.error(_("No output for these settings: `{err}`").format(err=err), icon="🚫")
         return
     x = np.arange(h * w, dtype=np.float64).reshape(h, w)
     y = convcore.conv2d(x, kernel, stride=stride, padding=padding)
@@ -334,7 +334,7 @@ def matrix_section() -> None:
         matrix = convcore.conv_matrix((h, w), kernel, stride, padding)
     except ValueError as err:
         matrix = None
-        st.warning(_("**The dense matrix is not built.** convcore says: {err}. Its non-zero "
+        st.warning(_("**The dense matrix is not built.** convcore says: `{err}`. Its non-zero "
                      "entries are used instead (as row, column, value triplets), and the "
                      "drawing below shows them in blocks.").format(err=err), icon="📏")
     if matrix is not None:
@@ -373,9 +373,9 @@ def matrix_section() -> None:
     if note:
         st.caption(note)
     gap = float(np.abs(mx - y.ravel()).max())
-    st.success(_("`M @ x` equals `conv2d(x, K, stride={s}, padding={p})` flattened: largest "
-                 "difference {gap} over {n} outputs.").format(
-        s=stride, p=padding, gap=format_number(gap, digits=3), n=n_rows))
+    st.success(_("`M @ x` equals `{call}` flattened: largest difference {gap} over {n} "
+                 "outputs.").format(call=f"conv2d(x, K, stride={stride}, padding={padding})",
+                                    gap=format_number(gap, digits=3), n=n_rows))
     (top, _unused), (left, _unused2) = geo.pads
     padded = pad(x, geo.pads)
     mask = np.ones(padded.shape, dtype=bool)
@@ -431,10 +431,10 @@ def matrix_section() -> None:
     gap_t = float(np.abs(mt_y - transposed.ravel()).max())
     st.markdown(_(
         "**Mᵀ goes back.** `Mᵀ y` has one entry per input pixel: it scatters each output "
-        "through the same weights. It equals the transposed convolution "
-        "`conv_transpose2d(y, K, stride={s}, padding={p}, output_padding={op})` (largest "
+        "through the same weights. It equals the transposed convolution `{call}` (largest "
         "difference {gap}) — and the gradient of `conv2d` with respect to its input.").format(
-        s=stride, p=padding, op=out_pad if out_pad[0] != out_pad[1] else out_pad[0],
+        call=f"conv_transpose2d(y, K, stride={stride}, padding={padding}, output_padding="
+             f"{out_pad if out_pad[0] != out_pad[1] else out_pad[0]})",
         gap=format_number(gap_t, digits=3)))
     st.page_link("app_pages/padding_stride.py",
                  label=_("Transposed convolution, cell by cell: Padding & stride"), icon="📐")
@@ -537,8 +537,8 @@ def equivariance_section() -> None:
     fig = FW.transform_figure(chosen[2][0], chosen[2][1], chosen[1].difference, titles,
                               max_cell_px=12 if transform == "rotate" else 6)
     _show(fig, "transform", key=f"{P}_tf_chart")
-    lines = [_("- {kernel}: relative difference ‖difference‖ / ‖{side}‖ = **{pct} %**").format(
-        kernel=_(EQ_KERNELS[name]), pct=format_number(100 * res.relative_difference, digits=3),
+    lines = [_("- {name}: relative difference ‖difference‖ / ‖{side}‖ = **{pct} %**").format(
+        name=_(EQ_KERNELS[name]), pct=format_number(100 * res.relative_difference, digits=3),
         side=_("rotate(conv(x))") if transform == "rotate" else _("enlarge(conv(x))"))
         for name, res, _sides in results]
     st.markdown(_("**Not equivariant:** a convolution commutes with shifts only.") + "\n"

@@ -36,6 +36,9 @@ ALLOWED = {word.lower() for word in """
 #: One changed state per page: widget key → value (set after the first run).
 CHANGED: dict[str, dict[str, object]] = {
     "app_pages/home.py": {},
+    "app_pages/why_convolution.py": {"wc_tied": True, "wc_local": True, "wc_n": 12,
+                                     "wc_show": "weight", "wc_h": 64, "wc_w": 64,
+                                     "wc_tf": "scale", "wc_eq_k": "gaussian_blur_3x3"},
 }
 
 
