@@ -6,14 +6,15 @@ Run with ``streamlit run app.py``. The pages are listed in teaching order in
 
 import streamlit as st
 
-from ui import i18n, presenter
+from ui import a11y, i18n, presenter
 from ui.i18n import _
-from ui.navigation import existing_pages
+from ui.navigation import existing_pages, routed_pages
 
 
 def sidebar() -> None:
+    a11y.apply_base_style()
     with st.sidebar:
-        st.markdown("### 🔍 Convolution Explorer")
+        st.markdown("### Convolution Explorer")
         st.caption(_("See what a convolutional layer computes, one number at a time. Every "
                      "number is computed by convcore, a small NumPy engine checked against "
                      "PyTorch."))
@@ -28,12 +29,12 @@ def sidebar() -> None:
 
 
 st.set_page_config(page_title="Convolution Explorer", page_icon="🔍", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 i18n.language_selector()  # before the pages: they translate with the chosen language
 navigation = st.navigation([
-    st.Page(page.path, title=_(page.title), icon=page.icon, url_path=page.url_path,
-            default=page.path == "app_pages/home.py")
-    for page in existing_pages()
+    st.Page(route.path, title=_(route.title), icon=route.icon, url_path=route.url_path,
+            default=route.default, visibility=route.visibility)
+    for route in routed_pages(existing_pages())
 ])
 sidebar()
 navigation.run()

@@ -26,7 +26,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import explain_conv_output_shape, size_text
-from ui import controls, presenter, quiz, state
+from ui import a11y, controls, presenter, quiz, state
 from ui import figures as F
 from ui import url_state as us
 from ui.downloads import download_array_buttons, download_gif_button
@@ -228,8 +228,10 @@ def animation_section(c: Computed, fig, flipped: bool) -> None:
             f"The output has {t.out_hw[0] * t.out_hw[1]:,} cells — too many frames to send "
             f"to the browser one cell at a time — so each step computes a whole output row "
             f"({len(rows)} steps). Click any output cell to see its own sum.")
-    controls.show_chart(fig, "sliding_window_animation", base=CHART_CONFIG, scale=False,
-                        key=state.SW_ANIMATION_CHART)
+    with a11y.main_figure():
+        controls.show_chart(fig, "sliding_window_animation", base=CHART_CONFIG, scale=False,
+                            key=state.SW_ANIMATION_CHART)
+    a11y.animation_keys(state.SW_ANIMATION_CHART, "Sliding-window animation")
     legend = "Hatched grey cells are padding. " if c.pad_mask.any() else ""
     st.caption(
         "▶ plays (slow, normal or fast), ❚❚ pauses, the slider steps back and forth. The thick "
@@ -268,6 +270,7 @@ def inspect_section(c: Computed, image: bool, flipped: bool) -> None:
     (pt, _), (pl, _) = t.pads
     fig_col, text_col = st.columns([1.25, 1], gap="large")
     with text_col:
+        a11y.cell_picker(t.out_hw, state.SW_PICK, key="sw_cell")
         if kind == "output":
             _explain_output(c, fig, r, col)
         else:
@@ -278,6 +281,8 @@ def inspect_section(c: Computed, image: bool, flipped: bool) -> None:
                             on_select=state.pick_callback(state.SW_INSPECT_CHART,
                                                           state.SW_PICK),
                             selection_mode=("points",))
+        a11y.show_as_numbers(c.output, f"Output {size_text(t.out_hw)}",
+                             highlights={"picked": [(r, col)]} if kind == "output" else None)
 
 
 def _explain_output(c: Computed, fig, i: int, j: int) -> None:
@@ -289,7 +294,8 @@ def _explain_output(c: Computed, fig, i: int, j: int) -> None:
         F.add_marks(fig, 0, taps, color=F.PICK_COLOR, name="pick:taps")
     F.add_outline(fig, 2, [(i, j, i, j)], color=F.PICK_COLOR, name="pick:cell")
     arith = c.arithmetic(i, j)
-    st.markdown(f"**Output cell ({i}, {j})** = **{format_number(c.output[i, j])}**")
+    a11y.live_region(f"**Output cell ({i}, {j})** = **{format_number(c.output[i, j])}**",
+                     markdown=True)
     arith_line = F.arithmetic_text(arith, html=False).replace("\n", " ")
     st.code("\n".join(F.wrap_sum(arith_line)), language=None, wrap_lines=True)
     rows = [{"kernel tap": f"K[{a}, {b}]",
@@ -420,7 +426,8 @@ def full_image_section(inp: controls.InputChoice, kernel: np.ndarray, bias: floa
     shown_out = downsample(out, (DISPLAY_SIDE, DISPLAY_SIDE))
     left, right = st.columns(2)
     left.image(to_uint8(shown_in), caption=f"Input, {size_text(photo.gray.shape)} pixels",
-               width="stretch", output_format="PNG")
+               width="stretch", output_format="PNG",
+               alt=f"{photo.label}, the input image, in grey")
     colours = {"gray": "black = 0, white = the largest value",
                "diverging": "red negative, white 0, blue positive",
                "sequential": "white 0, blue positive",
@@ -429,7 +436,8 @@ def full_image_section(inp: controls.InputChoice, kernel: np.ndarray, bias: floa
                 caption=f"Output, {size_text(out.shape)} values "
                         f"(from {format_number(float(out.min()))} to "
                         f"{format_number(float(out.max()))}; {colours})", width="stretch",
-                output_format="PNG")
+                output_format="PNG",
+                alt=f"{photo.label} after the kernel: the output, {colours}")
     st.caption(f"Computed by convcore at full resolution in {seconds * 1000:.0f} ms; both "
                f"pictures are shrunk to at most {DISPLAY_SIDE} pixels only for display.")
 

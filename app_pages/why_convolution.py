@@ -326,7 +326,7 @@ def matrix_section() -> None:
         geo = convcore.conv_geometry((h, w), kernel.shape, stride, padding)
         triplets = convcore.conv_matrix_triplets((h, w), kernel, stride, padding)
     except ValueError as err:
-        st.error(_("No output for these settings: `{err}`").format(err=err), icon="🚫")
+        st.error(_("No output for these settings: `{err}`").format(err=err), icon=":material/block:")
         return
     x = np.arange(h * w, dtype=np.float64).reshape(h, w)
     y = convcore.conv2d(x, kernel, stride=stride, padding=padding)
@@ -336,7 +336,7 @@ def matrix_section() -> None:
         matrix = None
         st.warning(_("**The dense matrix is not built.** convcore says: `{err}`. Its non-zero "
                      "entries are used instead (as row, column, value triplets), and the "
-                     "drawing below shows them in blocks.").format(err=err), icon="📏")
+                     "drawing below shows them in blocks.").format(err=err), icon=":material/straighten:")
     if matrix is not None:
         mx = matrix @ x.ravel()
         mt_y = matrix.T @ y.ravel()
@@ -437,7 +437,7 @@ def matrix_section() -> None:
              f"{out_pad if out_pad[0] != out_pad[1] else out_pad[0]})",
         gap=format_number(gap_t, digits=3)))
     st.page_link("app_pages/padding_stride.py",
-                 label=_("Transposed convolution, cell by cell: Padding & stride"), icon="📐")
+                 label=_("Transposed convolution, cell by cell: Padding & stride"), icon=":material/straighten:")
     if matrix is not None and presenter.show_if_not_presenting() and n_rows * n_cols <= 400:
         with st.expander(_("Show M as numbers")):
             st.dataframe(matrix, width="content")
@@ -548,7 +548,7 @@ def equivariance_section() -> None:
     st.markdown(_("Invariance to small shifts (the output not moving at all) is what pooling "
                   "adds on top; it is measured on the pooling page."))
     st.page_link("app_pages/pooling.py", label=_("Translation invariance: Pooling"),
-                 icon="🧺")
+                 icon=":material/compress:")
 
 
 # ------------------------------------------------------------------------------ 5 · fig. 9.16
@@ -679,7 +679,7 @@ def main() -> None:
     us.sync_from_url(URL)
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
-    st.title(_("🤔 Why convolution?"))
+    st.title(_("Why convolution?"))
     st.markdown(_("From a dense layer to a convolutional one: d2l 5.1's two principles and "
                   "Goodfellow's three ideas — sparse interactions, parameter sharing, "
                   "equivariance — in numbers."))
@@ -697,7 +697,7 @@ def main() -> None:
     st.divider()
     prior_section()
     us.sync_to_url(URL)
-    with st.expander(_("🔗 Share this view")):
+    with st.expander(_("Share this view")):
         us.share_link_box()
 
 

@@ -465,7 +465,9 @@ def _patch_input(prefix: str) -> InputChoice | None:
                       16, key=f"{prefix}_patch_cells")
     patch = downsample(crop_patch(photo.gray, top, left, size, size), (cells, cells))
     st.image(patch_preview(photo.gray, top, left, size), output_format="PNG",
-             caption="The orange square is the patch.")
+             caption="The orange square is the patch.",
+             alt=f"{photo.label} with an orange square around the {size}×{size}-pixel patch "
+                 f"at row {top}, column {left}")
     note = (f"{size}×{size} pixels at row {top}, column {left} of {photo.label}, averaged "
             f"down to {patch.shape[0]}×{patch.shape[1]} cells")
     return InputChoice(patch, f"patch of {photo.label}", True, "patch", photo, note)

@@ -49,10 +49,15 @@ NORMAL_SCALE: dict[str, float] = {
     "font_scale": 1.0, "cell_font_px": 18, "min_cell_px": 10, "max_cell_px": 60,
     "line_width": 2, "title_font_px": 14, "tick_font_px": 11,
 }
+#: In presenter mode every number in a grid and every axis or panel title must be at least
+#: :data:`MIN_PROJECTED_PX` on screen (issue 9): ``font_scale`` takes the builders' 14 px titles
+#: to 25 px, and a cell must be about 56 px wide to hold a 24 px two-digit number.
 PRESENTER_SCALE: dict[str, float] = {
-    "font_scale": 1.6, "cell_font_px": 30, "min_cell_px": 28, "max_cell_px": 96,
-    "line_width": 4, "title_font_px": 22, "tick_font_px": 16,
+    "font_scale": 1.75, "cell_font_px": 30, "min_cell_px": 56, "max_cell_px": 96,
+    "line_width": 4, "title_font_px": 26, "tick_font_px": 24,
 }
+#: Smallest text (px) a projector layout allows for grid numbers, titles and metrics.
+MIN_PROJECTED_PX = 24
 
 PRESENTER_CSS = """
 <style>
@@ -69,6 +74,18 @@ html { font-size: 22px; }
 }
 [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 [data-testid="stCode"] code { font-size: 1.0rem; }
+/* Headline metrics: at least 24 px (they shrank to body size before). */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div {
+  font-size: max(2.0rem, 24px) !important; line-height: 1.2;
+}
+[data-testid="stMetricLabel"] p { font-size: 1.0rem !important; }
+[data-testid="stMetricDelta"] div { font-size: 1.0rem !important; }
+/* Tab labels as large as body text; the strip wraps (see ui.a11y) rather than cutting. */
+[data-baseweb="tab"] p, [data-baseweb="tab"] [data-testid="stMarkdownContainer"] p {
+  font-size: 1.05rem !important;
+}
+/* Tables (st.dataframe is a canvas: only its HTML cousins grow). */
+table.a11y-grid, [data-testid="stTable"] table { font-size: 1.05rem; }
 </style>
 """
 
@@ -94,7 +111,8 @@ def _url_value() -> bool | None:
     return None
 
 
-def presenter_toggle(*, where: Any = None, label: str = "📽️ Presenter mode") -> bool:
+def presenter_toggle(*, where: Any = None,
+                     label: str = ":material/co_present: Presenter mode") -> bool:
     """Draw the presenter toggle (in the sidebar unless ``where`` is given) and apply it.
 
     A link with ``present=1`` (or ``present=0``) sets the mode when the link is opened;
@@ -159,7 +177,20 @@ def show_if_not_presenting() -> bool:
     return not presenter_mode()
 
 
-def advanced_controls(label: str = "⚙️ More settings", *, where: Any = None):
+def main_controls(*, where: Any = None):
+    """The one row of controls a projector layout keeps above the main figure.
+
+    ``with presenter.main_controls(): ...`` lays the widgets out side by side (wrapping on
+    a narrow screen); put everything else in :func:`advanced_controls`. At 1280×720 in
+    presenter mode the page's title, this row and the top of the main figure
+    (``ui.a11y.main_figure``) must fit the first screen.
+    """
+    parent = st if where is None else where
+    return parent.container(horizontal=True, gap="medium", vertical_alignment="bottom",
+                            key="main_controls")
+
+
+def advanced_controls(label: str = ":material/tune: More settings", *, where: Any = None):
     """A container for advanced widgets: in place normally, folded away when presenting.
 
     Use as ``with presenter.advanced_controls(): ...``. The widgets are always drawn, so
@@ -190,6 +221,7 @@ def scale_figure(fig: go.Figure, scale: Mapping[str, float] | None = None) -> go
     cell_px = meta.get("cell_px") if isinstance(meta, dict) else None
     limits = (float(scale["cell_font_px"]), cell_px)
     _scale_fonts(layout, factor, None)
+    _raise_title_fonts(layout, float(scale.get("title_font_px", 0)))
     for trace in data.get("data", []):
         _scale_trace(trace, factor, limits)
     for frame in data.get("frames", []) or []:
@@ -199,6 +231,25 @@ def scale_figure(fig: go.Figure, scale: Mapping[str, float] | None = None) -> go
             _scale_fonts(frame["layout"], factor, None)
     layout.setdefault("font", {}).setdefault("size", round(12 * factor))
     return go.Figure(data.get("data"), layout, data.get("frames"), skip_invalid=True)
+
+
+def _raise_title_fonts(layout: dict, least: float) -> None:
+    """Annotations (panel titles, step text) and axis titles at least ``least`` px."""
+    if least <= 0:
+        return
+    fonts = [a.setdefault("font", {}) for a in layout.get("annotations", []) or []
+             if isinstance(a, dict)]
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            title = axis.get("title")
+            if isinstance(title, dict):
+                fonts.append(title.setdefault("font", {}))
+    title = layout.get("title")
+    if isinstance(title, dict):
+        fonts.append(title.setdefault("font", {}))
+    for font in fonts:
+        size = font.get("size")
+        font["size"] = max(size if _is_number(size) else 0, least)
 
 
 def _scale_trace(trace: dict, factor: float, limits: tuple[float, float | None]) -> None:

@@ -269,7 +269,7 @@ def test_a_present_link_turns_presenter_mode_on():
     assert at.toggle(key="presenter").value is True
     css = at.get("html")[0].proto.body
     assert "font-size: 22px" in css and "stWidgetLabel" in css
-    assert [e.label for e in at.expander] == ["⚙️ More settings"]
+    assert [e.label for e in at.expander] == [":material/tune: More settings"]
     assert at.expander[0].number_input(key="cls_gain").value == 1.0
     assert "max_cell_px=96" in state_line(at)
     assert at.query_params == {"present": "1"}
@@ -325,9 +325,10 @@ def test_scale_figure_enlarges_fonts_and_lines_in_a_copy():
     fig = _cell_figure()
     big = presenter.scale_figure(fig, presenter.figure_scale(True))
     assert big is not fig
-    assert big.layout.annotations[0].font.size == 22
-    assert big.data[0].textfont.size == 22
-    assert big.data[1].line.width == 3.2
+    # 14 px × 1.75 = 24.5; a title is raised to the presenter's title size (26 px)
+    assert big.layout.annotations[0].font.size == 26
+    assert big.data[0].textfont.size == 24 >= presenter.MIN_PROJECTED_PX
+    assert big.data[1].line.width == 3.5
     assert fig.layout.annotations[0].font.size == 14  # the original is untouched
     assert fig.data[0].textfont.size == 14
 
@@ -346,7 +347,7 @@ def test_scale_figure_scales_animation_frames_too():
     fig = _cell_figure()
     fig.frames = [go.Frame(data=[go.Scatter(line=dict(width=2))], traces=[1])]
     big = presenter.scale_figure(fig, presenter.figure_scale(True))
-    assert big.frames[0].data[0].line.width == 3.2
+    assert big.frames[0].data[0].line.width == 3.5
     assert np.isclose(fig.frames[0].data[0].line.width, 2)
 
 

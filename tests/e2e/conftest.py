@@ -15,6 +15,10 @@ browser_context : playwright BrowserContext (session)
     A context of ``browser`` with a fresh profile, shared by the session's tabs.
 browser_page : playwright Page (function)
     A new tab for one test, 1400×1000, closed afterwards.
+viewport_contexts : callable (session)
+    ``viewport_contexts(viewport)`` → a context of that size and pixel ratio (one each).
+loaded_tabs : tests.e2e.harness.TabCache (session)
+    Loaded tabs by viewport, page and presenter mode, for tests that only read a page.
 
 Helpers (import them: ``from tests.e2e.conftest import open_page, wait_idle, ...``)
 ---------------------------------------------------------------------------------------
@@ -196,3 +200,35 @@ def browser_page(browser_context):
         yield page
     finally:
         page.close()
+
+
+@pytest.fixture(scope="session")
+def viewport_contexts(browser):
+    """``contexts(viewport)``: one browser context per ``tests.e2e.harness.Viewport``
+    (CSS size and device pixel ratio), made on first use and shared by the session."""
+    made = {}
+
+    def get(viewport):
+        if viewport not in made:
+            made[viewport] = browser.new_context(
+                viewport={"width": viewport.width, "height": viewport.height},
+                device_scale_factor=viewport.scale)
+        return made[viewport]
+
+    try:
+        yield get
+    finally:
+        for context in made.values():
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def loaded_tabs(viewport_contexts, server):
+    """A ``tests.e2e.harness.TabCache``: loaded, settled tabs shared by read-only tests."""
+    from tests.e2e.harness import TabCache
+
+    cache = TabCache(viewport_contexts, server)
+    try:
+        yield cache
+    finally:
+        cache.close()

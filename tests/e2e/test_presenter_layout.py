@@ -1,0 +1,168 @@
+"""Presenter mode as a projector layout (issue 9): every page at 1280×720 with ``?present=1``.
+
+Per page, one load (shared with the axe presenter test) and five checks, each its own test
+id so that ``-k "sliding_window"`` runs one page and ``-k "sliding_window and fonts"`` one
+check:
+
+- ``overlap``: no two titles/labels overlap — inside each Plotly figure the title, panel
+  titles, annotations and axis titles against each other and against tick labels; outside,
+  widget labels, tab labels, headings and metric labels against each other;
+- ``cut``: nothing cut off — Plotly text outside its SVG, and any label, tab, heading,
+  button text or select value wider than its box or ending in an ellipsis; a tab strip
+  that scrolls;
+- ``fonts``: every number printed in a grid cell, every figure/panel/axis title and every
+  annotation ≥ 24 px (computed ``font-size`` of the SVG text; tick labels, slider and
+  button text are controls, not checked);
+- ``metrics``: every ``st.metric`` value ≥ 24 px;
+- ``main_figure``: the page marks its main figure (``ui.a11y.main_figure()``: class
+  ``st-key-main_figure``) and its top edge is above the fold (y < 720) with the page
+  scrolled to the top.
+
+The viewport screenshot goes to ``screenshots/tmp/presenter/<page>.png``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.harness import PAGE_IDS, PAGES, PROJECTOR, record, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+MIN_PX = 24
+FOLD_PX = PROJECTOR.height
+
+MEASURE = """(minPx) => {
+  const out = {overlap: [], cut: [], fonts: [], metrics: [], main_figure: []};
+  const vis = el => { const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0.5 && r.height > 0.5 && s.visibility !== 'hidden' && s.display !== 'none'
+      && !el.closest('details:not([open])') && (el.textContent || '').trim() !== ''; };
+  const box = el => { const r = el.getBoundingClientRect();
+    return {x0: r.left, y0: r.top + scrollY, x1: r.right, y1: r.bottom + scrollY}; };
+  const meet = (a, b, tol) => Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0) > tol &&
+                              Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0) > tol;
+  const name = el => (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const px = el => parseFloat(getComputedStyle(el).fontSize);
+  // ---- Plotly figures
+  document.querySelectorAll('.js-plotly-plot').forEach((g, gi) => {
+    const svg = g.querySelector('.main-svg'); if (!svg) { return; }
+    const frame = box(svg);
+    const titles = Array.from(g.querySelectorAll(
+      '.g-gtitle text, .g-xtitle text, .g-ytitle text, .annotation-text, .legendtext'))
+      .filter(vis);
+    const ticks = Array.from(g.querySelectorAll('.xtick text, .ytick text')).filter(vis);
+    for (let i = 0; i < titles.length; i++) {
+      const a = box(titles[i]);
+      for (let j = i + 1; j < titles.length; j++) {
+        if (meet(a, box(titles[j]), 1)) { out.overlap.push({check: 'overlap', where:
+          'figure ' + gi, a: name(titles[i]), b: name(titles[j])}); } }
+      for (const t of ticks) { if (meet(a, box(t), 1)) { out.overlap.push({check: 'overlap',
+          where: 'figure ' + gi, a: name(titles[i]), b: 'tick ' + name(t)}); } }
+      if (a.x0 < frame.x0 - 1 || a.x1 > frame.x1 + 1 || a.y0 < frame.y0 - 1 ||
+          a.y1 > frame.y1 + 1) { out.cut.push({check: 'cut', where: 'figure ' + gi,
+          a: name(titles[i]), b: 'outside the figure'}); }
+    }
+    const sized = titles.concat(Array.from(g.querySelectorAll(
+      '.heatmaplayer text, .textpoint text, g.text text')).filter(vis));
+    for (const t of sized) { const s = px(t);
+      if (s < minPx - 0.01) { out.fonts.push({check: 'fonts', where: 'figure ' + gi,
+        a: name(t), size: s}); } }
+  });
+  // ---- Streamlit text
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const labels = Array.from(main.querySelectorAll(
+    '[data-testid="stWidgetLabel"], [data-baseweb="tab"], h1, h2, h3, h4, h5, ' +
+    '[data-testid="stMetricLabel"], [data-testid="stMetricValue"]')).filter(vis);
+  for (let i = 0; i < labels.length; i++) { const a = box(labels[i]);
+    for (let j = i + 1; j < labels.length; j++) {
+      if (labels[i].contains(labels[j]) || labels[j].contains(labels[i])) { continue; }
+      if (meet(a, box(labels[j]), 2)) { out.overlap.push({check: 'overlap', where: 'page',
+        a: name(labels[i]), b: name(labels[j])}); } } }
+  const texts = Array.from(main.querySelectorAll(
+    '[data-testid="stWidgetLabel"] p, [data-baseweb="tab"] p, h1, h2, h3, h4, h5, ' +
+    '[data-testid="stMetricLabel"] p, [data-testid="stMetricValue"] div, button p, ' +
+    '[data-baseweb="select"] [value], [data-baseweb="select"] div[title], ' +
+    '[data-testid="stExpander"] summary p, [data-testid="stCaptionContainer"] p, *'))
+    .filter(vis);
+  const seen = new Set();
+  for (const el of texts) {
+    if (seen.has(el)) { continue; } seen.add(el);
+    const s = getComputedStyle(el);
+    const clipped = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 &&
+      (s.overflowX === 'hidden' || s.overflowX === 'clip' || s.textOverflow === 'ellipsis');
+    const edge = el.getBoundingClientRect().right + 1;
+    const spills = clipped && Array.from(el.children).some(c =>
+      c.getBoundingClientRect().right > edge && (c.textContent || '').trim() !== '' &&
+      !c.closest('.js-plotly-plot, [data-testid="stCode"]'));
+    if (clipped && (el.children.length === 0 || s.textOverflow === 'ellipsis' || spills)) {
+      out.cut.push({check: 'cut', where: 'page', a: name(el),
+                    b: el.clientWidth + ' px box for ' + el.scrollWidth + ' px'}); }
+  }
+  main.querySelectorAll('[data-baseweb="tab-list"]').forEach(t => {
+    if (t.scrollWidth > t.clientWidth + 1) { out.cut.push({check: 'cut', where: 'tabs',
+      a: name(t), b: 'tab strip scrolls: ' + t.clientWidth + ' of ' + t.scrollWidth}); } });
+  main.querySelectorAll('[data-testid="stMetricValue"]').forEach(m => {
+    const inner = m.querySelector('div') || m; const s = px(inner);
+    if (s < minPx - 0.01) { out.metrics.push({check: 'metrics', a: name(m), size: s}); } });
+  // ---- main figure
+  const marked = main.querySelector('.st-key-main_figure');
+  const first = main.querySelector('.js-plotly-plot');
+  out.top = marked ? box(marked).y0 : null;
+  out.first_chart_top = first ? box(first).y0 : null;
+  return out;
+}"""
+
+CHECKS = ["overlap", "cut", "fonts", "metrics", "main_figure"]
+_measured: dict[str, dict] = {}
+
+
+def measure(loaded_tabs, app_page) -> dict:
+    """One measurement per page (and one screenshot), shared by the five checks."""
+    if app_page.id not in _measured:
+        page = loaded_tabs.get(PROJECTOR, app_page, True)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        for scroller in ("[data-testid='stMain']", "[data-testid='stAppScrollToBottomContainer']"):
+            page.evaluate(f"() => {{ const s = document.querySelector(\"{scroller}\"); "
+                          f"if (s) s.scrollTop = 0; }}")
+        screenshot(page, "presenter", app_page.id)
+        data = page.evaluate(MEASURE, MIN_PX)
+        if data["top"] is None:
+            data["main_figure"].append({
+                "check": "main_figure", "a": "not marked (use ui.a11y.main_figure())",
+                "b": f"first chart's top at {data['first_chart_top']} px"})
+        elif data["top"] >= FOLD_PX:
+            data["main_figure"].append({"check": "main_figure",
+                                        "a": f"top at {data['top']:.0f} px",
+                                        "b": f"below the fold ({FOLD_PX} px)"})
+        _measured[app_page.id] = data
+        record("presenter", app_page.id,
+               [item for check in CHECKS for item in data[check]])
+    return _measured[app_page.id]
+
+
+def _lines(items: list[dict]) -> str:
+    if items and "size" in items[0]:  # fonts / metrics: one line per figure and size
+        groups: dict[tuple, list[str]] = {}
+        for it in items:
+            groups.setdefault((it.get("where", ""), it["size"]), []).append(it["a"])
+        return "\n".join(
+            f"  [{where}] {len(texts)} text(s) at {size:.1f} px: "
+            + ", ".join(repr(t) for t in texts[:6]) + (" …" if len(texts) > 6 else "")
+            for (where, size), texts in groups.items())
+    out = []
+    for it in items[:40]:
+        extra = f" ({it['size']:.1f} px)" if "size" in it else ""
+        b = f" ↔ {it['b']}" if it.get("b") else ""
+        out.append(f"  [{it.get('where', '')}] {it['a']!r}{b}{extra}")
+    more = f"\n  … and {len(items) - 40} more" if len(items) > 40 else ""
+    return "\n".join(out) + more
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
+def test_presenter_layout(loaded_tabs, app_page, check):
+    data = measure(loaded_tabs, app_page)
+    problems = data[check]
+    assert not problems, (f"{app_page.id}, presenter mode at 1280×720, {check}: "
+                          f"{len(problems)} problem(s)\n{_lines(problems)}")
