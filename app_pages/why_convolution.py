@@ -14,10 +14,10 @@ import numpy as np
 import streamlit as st
 
 import convcore
-from convcore.padding import pad, resolve_padding
+from convcore.padding import pad
 from convcore.shapes import size_text
 from convcore.trace import format_number
-from ui import controls, presenter
+from ui import a11y, controls, presenter
 from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
@@ -44,6 +44,9 @@ TILE = f"{P}_tile"
 TOP, LEFT, WALDO_CHART, WALDO_CLICK = f"{P}_top", f"{P}_left", f"{P}_waldo_chart", \
     f"{P}_waldo_click"
 
+#: The four layers of section 1, by (translation invariance, locality).
+STEP_NAMES = {(False, False): N_("dense"), (True, False): N_("① translation invariance"),
+              (False, True): N_("② locality only"), (True, True): N_("① + ②: convolution")}
 MAX_N = 12  # section 1: up to a 144×144 matrix (drawn in blocks beyond 96)
 MAX_SIDE = 64  # section 2: a 64×64 input's dense matrix is over convcore's limit
 MATRIX_KERNELS = {"d2l": N_("d2l's 2×2 [[0, 1], [2, 3]]"), "edge": N_("edge [1, −1]"),
@@ -134,14 +137,15 @@ def _clamp(key: str, low: int, high: int) -> int:
     return st.session_state[key]
 
 
-def _number(container, label: str, key: str, low: int, high: int, help: str | None = None
-            ) -> int:
+def _number(container, label: str, key: str, low: int, high: int, help: str | None = None,
+            width="stretch") -> int:
     _clamp(key, low, high)
     if high <= low:
         container.caption(_("{label}: {value} (the only value)").format(label=label,
                                                                         value=low))
         return low
-    return int(container.number_input(label, low, high, key=key, step=1, help=help))
+    return int(container.number_input(label, low, high, key=key, step=1, help=help,
+                                      width=width))
 
 
 def _show(fig, name: str, **kwargs):
@@ -155,6 +159,25 @@ def _click_callback(chart_key: str, store_key: str):
             st.session_state[store_key] = picked
 
     return callback
+
+
+#: Largest grid (entries) shown as a table of numbers.
+MAX_TABLE_ENTRIES = 4096
+
+
+def _numbers(values, caption: str, highlights=None) -> None:
+    """The text alternative of a grid: an expander with its numbers as a table."""
+    arr = np.asarray(values)
+    if arr.size > MAX_TABLE_ENTRIES:
+        st.caption(_("{caption}: {rows}×{cols} entries are too many for a table of numbers "
+                     "(at most {n}); the sentences above give its structure.").format(
+            caption=caption, rows=arr.shape[0], cols=arr.shape[1], n=f"{MAX_TABLE_ENTRIES:,}"))
+        return
+    a11y.show_as_numbers(
+        arr, caption, label=_("Show as numbers: {caption}").format(caption=caption),
+        row_labels=[_("row {r}").format(r=r) for r in range(arr.shape[0])],
+        col_labels=[_("column {c}").format(c=c) for c in range(arr.shape[1])],
+        highlights=highlights)
 
 
 def _big(n: int) -> str:
@@ -192,8 +215,10 @@ def dense_chart(n: int, delta: int, tied: bool, local: bool, presenting: bool, l
 
 
 def dense_section() -> None:
-    st.header(_("1 · From a dense layer to a convolution, in numbers"))
-    if not _presenting():
+    if _presenting():
+        st.markdown("##### " + _("1 · From a dense layer to a convolution, in numbers"))
+    else:
+        st.header(_("1 · From a dense layer to a convolution, in numbers"))
         st.markdown(_(
             "A dense layer (全连接层) from an H×W image to an H×W hidden layer has one weight "
             "for every pair of hidden cell `(i, j)` and input cell `(k, l)`: "
@@ -201,36 +226,39 @@ def dense_section() -> None:
             "`V[i, j, a, b] = W[i, j, i + a, j + b]`. Below, each row of the matrix is one "
             "hidden cell and each column one input pixel. Turn on the book's two principles "
             "in its order and watch the matrix become a convolution's."))
-    c = st.columns([1, 1, 1.3, 1.1])
-    n = _number(c[0], _("Image size H = W"), N, 3, MAX_N)
-    delta = _number(c[1], _("Locality Δ"), DELTA, 0, 3,
-                    help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
-    tied = c[2].toggle(_("① Translation invariance"), key=TIED,
-                       help=_("V[i, j, a, b] = V[a, b]: every hidden cell uses the same "
-                              "weights, shifted"))
-    local = c[3].toggle(_("② Locality"), key=LOCAL,
-                        help=_("V[a, b] = 0 when |a| > Δ or |b| > Δ"))
+    with presenter.main_controls():
+        n = _number(st, _("Image size H = W"), N, 3, MAX_N, width=190)
+        delta = _number(st, _("Locality Δ"), DELTA, 0, 3, width=150,
+                        help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
+        tied = st.toggle(_("① Translation invariance"), key=TIED,
+                         help=_("V[i, j, a, b] = V[a, b]: every hidden cell uses the same "
+                                "weights, shifted"))
+        local = st.toggle(_("② Locality"), key=LOCAL,
+                          help=_("V[a, b] = 0 when |a| > Δ or |b| > Δ"))
     steps = dense_steps(n, delta)
     step = steps[(tied, local)]
     fig, note = dense_chart(n, delta, tied, local, _presenting(), current_language())
-    _show(fig, "dense_to_conv", key=f"{P}_dense_chart")
+    with a11y.main_figure():
+        _show(fig, "dense_to_conv", key=f"{P}_dense_chart")
+    a11y.live_region(_("**{name}**: **{count}** free parameters (the dense layer has "
+                       "{dense}).").format(name=_(STEP_NAMES[(tied, local)]),
+                                           count=f"{step.params:,}",
+                                           dense=f"{steps[(False, False)].params:,}"),
+                     markdown=True)
     if note:
         st.caption(note)
     st.caption(_("Rows: hidden cells (i, j), numbered row by row; columns: input pixels "
                  "(k, l). Blue positive, red negative, white zero. Random weights (seed 0); "
                  "tying replaces each offset's weights by their mean."))
-    counts = {
-        _("dense"): steps[(False, False)].params,
-        _("① translation invariance"): steps[(True, False)].params,
-        _("② locality only"): steps[(False, True)].params,
-        _("① + ②: convolution"): steps[(True, True)].params,
-    }
+    counts = {_(name): steps[flags].params for flags, name in STEP_NAMES.items()}
     m = st.columns(2)
     m[0].metric(_("Free parameters now"), f"{step.params:,}",
                 help=_("Weights the learner can still choose independently"))
     m[1].metric(_("Dense layer"), f"{steps[(False, False)].params:,}")
     m[0].caption(_("{ratio}× fewer than the dense layer").format(
         ratio=format_number(steps[(False, False)].params / step.params, digits=3)))
+    _numbers(step.matrix, _("Weight matrix {rows}×{cols}").format(
+        rows=step.matrix.shape[0], cols=step.matrix.shape[1]))
     if tied and local:
         conv = convcore.conv_matrix((n, n), step.kernel, padding="same")
         gap = float(np.abs(conv - step.matrix).max())
@@ -271,7 +299,6 @@ def _apply_click(geo, triplets) -> None:
     factor = st.session_state.get(f"{P}_factor", 1)
     state = st.session_state
     n_rows, n_cols = geo.shape
-    (top, _unused), (left, _unused2) = geo.pads
     h, w = geo.in_hw
     out_h, out_w = geo.out_hw
     if tag == "matrix":
@@ -284,7 +311,7 @@ def _apply_click(geo, triplets) -> None:
         else:
             hit = np.flatnonzero((triplets.rows == row) & (triplets.cols == col))
             if hit.size:
-                kh, kw = geo.weight_shape[2:]
+                kw = geo.weight_shape[3]
                 state[TAP_A], state[TAP_B] = divmod(int(triplets.weight_index[hit[0]]), kw)
             state[ROW], state[COL] = row, col
     elif tag in ("y", "output"):
@@ -326,7 +353,8 @@ def matrix_section() -> None:
         geo = convcore.conv_geometry((h, w), kernel.shape, stride, padding)
         triplets = convcore.conv_matrix_triplets((h, w), kernel, stride, padding)
     except ValueError as err:
-        st.error(_("No output for these settings: `{err}`").format(err=err), icon=":material/block:")
+        st.error(_("No output for these settings: `{err}`").format(err=err),
+                 icon=":material/block:")
         return
     x = np.arange(h * w, dtype=np.float64).reshape(h, w)
     y = convcore.conv2d(x, kernel, stride=stride, padding=padding)
@@ -336,7 +364,8 @@ def matrix_section() -> None:
         matrix = None
         st.warning(_("**The dense matrix is not built.** convcore says: `{err}`. Its non-zero "
                      "entries are used instead (as row, column, value triplets), and the "
-                     "drawing below shows them in blocks.").format(err=err), icon=":material/straighten:")
+                     "drawing below shows them in blocks.").format(err=err),
+                   icon=":material/straighten:")
     if matrix is not None:
         mx = matrix @ x.ravel()
         mt_y = matrix.T @ y.ravel()
@@ -369,6 +398,16 @@ def matrix_section() -> None:
                                    max_cell_px=_cell_px())
     _show(fig, "conv_matrix", key=M_CHART, on_select=_click_callback(M_CHART, M_CLICK),
           selection_mode=("points",))
+    a11y.text_legend([
+        a11y.LegendItem(_("picked row, window, output cell: thick black frame"), "#ffffff",
+                        f"3px solid {FW.ROW_COLOR}"),
+        a11y.LegendItem(_("picked column, input pixel: thick blue frame"), "#ffffff",
+                        f"3px solid {FW.COLUMN_COLOR}"),
+        a11y.LegendItem(_("entries of the row, of the weight: vermillion dots"), "#ffffff",
+                        f"3px dotted {FW.WEIGHT_COLOR}"),
+        a11y.LegendItem(_("outputs the pixel touches: orange dots"), "#ffffff",
+                        f"3px dotted {FW.FEED_COLOR}"),
+    ])
     note = FW.downsample_note(drawn)
     if note:
         st.caption(note)
@@ -437,10 +476,14 @@ def matrix_section() -> None:
              f"{out_pad if out_pad[0] != out_pad[1] else out_pad[0]})",
         gap=format_number(gap_t, digits=3)))
     st.page_link("app_pages/padding_stride.py",
-                 label=_("Transposed convolution, cell by cell: Padding & stride"), icon=":material/straighten:")
-    if matrix is not None and presenter.show_if_not_presenting() and n_rows * n_cols <= 400:
-        with st.expander(_("Show M as numbers")):
-            st.dataframe(matrix, width="content")
+                 label=_("Transposed convolution, cell by cell: Padding & stride"),
+                 icon=":material/straighten:")
+    if matrix is not None:
+        marks = {"row": [(row, int(cc)) for cc in pick.row_columns]} if mode == "row" else (
+            {"column": [(int(rr), col) for rr in pick.column_rows]} if mode == "column" else
+            {"weight": list(pick.weight_cells)})
+        _numbers(matrix, _("M, {rows}×{cols}").format(rows=n_rows, cols=n_cols),
+                 highlights={_(k): v for k, v in marks.items()})
 
 
 # ------------------------------------------------------------------------------ 3 · depth
@@ -680,7 +723,8 @@ def main() -> None:
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
     st.title(_("Why convolution?"))
-    st.markdown(_("From a dense layer to a convolutional one: d2l 5.1's two principles and "
+    if not _presenting():
+        st.markdown(_("From a dense layer to a convolutional one: d2l 5.1's two principles and "
                   "Goodfellow's three ideas — sparse interactions, parameter sharing, "
                   "equivariance — in numbers."))
     dense_section()

@@ -337,14 +337,14 @@ def receptive_field_figure(paths: np.ndarray, box, unit: tuple[int, int],
     Returns
     -------
     go.Figure
-        Panel ``input`` (outline ``region``), panel ``layer`` (click tag ``"output"``,
+        Panel ``paths`` (outline ``region``), panel ``layer`` (click tag ``"output"``,
         outline ``unit``).
     """
     layer_values = np.zeros(out_hw)
     layer_values[unit] = 1.0
     panels = [
         Panel(paths.astype(float), _("<b>input</b> {size}: paths to the unit").format(
-            size=size_text(paths.shape)), name="input"),
+            size=size_text(paths.shape)), name="paths"),
         Panel(layer_values, _("<b>layer {n}</b> {size}").format(n=layer, size=size_text(
             out_hw)), show_values=False, click="output", name="layer"),
     ]
@@ -466,9 +466,9 @@ def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
 def layer_outputs_figure(x: np.ndarray, outputs: Sequence[np.ndarray],
                          titles: Sequence[str], *, max_cell_px: float = 30,
                          available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
-    """The input and the outputs of the three layers (panels ``input``, ``out0`` ...)."""
+    """The input and the outputs of the three layers (panels ``x``, ``out0`` ...)."""
     panels = [Panel(x, _("<b>input</b> {size}").format(size=size_text(x.shape)), image=True,
-                    show_values=False, name="input")]
+                    show_values=False, name="x")]
     scale = fig_lib.color_scale_for(np.concatenate([o.ravel() for o in outputs]))
     panels += [Panel(o, t, scale=scale, show_values=False, name=f"out{k}")
                for k, (o, t) in enumerate(zip(outputs, titles, strict=True))]
