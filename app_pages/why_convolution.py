@@ -55,6 +55,9 @@ SHOW_MODES = {"row": N_("a row: one output"), "column": N_("a column: one input 
               "weight": N_("a weight: everywhere it appears")}
 EQ_KERNELS = {"sobel_x": N_("Sobel x (oriented)"),
               "gaussian_blur_3x3": N_("Gaussian blur (symmetric)")}
+#: Words written into the highlighted cells of the tables of numbers.
+MARK_WORDS = {"row": N_("picked row"), "column": N_("picked column"),
+              "weight": N_("picked weight")}
 TRANSFORMS = {"rotate": N_("rotate 90°"), "scale": N_("enlarge 2×")}
 STACK_INPUT = (13, 13)
 EQ_SIDE = 40  # the photo is shrunk to 40×40 for the equivariance section
@@ -149,7 +152,24 @@ def _number(container, label: str, key: str, low: int, high: int, help: str | No
 
 
 def _show(fig, name: str, **kwargs):
-    return controls.show_chart(fig, name, base=CHART_CONFIG, scale=_presenting(), **kwargs)
+    """``controls.show_chart``; in presenter mode the figure is enlarged and fitted to a
+    projector (:func:`ui.figures_why.presenter_fit`)."""
+    if _presenting():
+        scale = presenter.figure_scale()
+        fig = FW.presenter_fit(presenter.scale_figure(fig, scale),
+                               min_text_px=presenter.MIN_PROJECTED_PX,
+                               title_px=scale["title_font_px"], tick_px=scale["tick_font_px"])
+    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
+
+
+def _width() -> float:
+    """Width the figures may take: the page's column (narrower on a 1280 px projector)."""
+    return 700.0 if _presenting() else 940.0
+
+
+def _title_scale() -> float:
+    """How much wider panel titles are drawn (presenter mode: 26 px bold instead of 14 px)."""
+    return 1.0
 
 
 def _click_callback(chart_key: str, store_key: str):
@@ -210,7 +230,8 @@ def dense_chart(n: int, delta: int, tied: bool, local: bool, presenting: bool, l
     drawn = FW.drawn_dense(step.matrix)
     height = 380 if presenting else 520
     max_cell = presenter.figure_scale(presenting)["max_cell_px"]
-    fig = FW.dense_matrix_figure(drawn, step.kernel, height_px=height, max_cell_px=max_cell)
+    fig = FW.dense_matrix_figure(drawn, step.kernel, height_px=height, max_cell_px=max_cell,
+                                 available_px=700.0 if presenting else 940.0)
     return fig, FW.downsample_note(drawn)
 
 
@@ -227,14 +248,19 @@ def dense_section() -> None:
             "hidden cell and each column one input pixel. Turn on the book's two principles "
             "in its order and watch the matrix become a convolution's."))
     with presenter.main_controls():
-        n = _number(st, _("Image size H = W"), N, 3, MAX_N, width=190)
-        delta = _number(st, _("Locality Δ"), DELTA, 0, 3, width=150,
-                        help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
+        n = _number(st, _("Image size H = W"), N, 3, MAX_N, width=170)
+        if not _presenting():
+            delta = _number(st, _("Locality Δ"), DELTA, 0, 3, width=140,
+                            help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
         tied = st.toggle(_("① Translation invariance"), key=TIED,
                          help=_("V[i, j, a, b] = V[a, b]: every hidden cell uses the same "
                                 "weights, shifted"))
         local = st.toggle(_("② Locality"), key=LOCAL,
                           help=_("V[a, b] = 0 when |a| > Δ or |b| > Δ"))
+    if _presenting():  # one row of main controls on a projector: Δ is folded
+        with presenter.advanced_controls(_("Locality Δ")):
+            delta = _number(st, _("Locality Δ"), DELTA, 0, 3, width=140,
+                            help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
     steps = dense_steps(n, delta)
     step = steps[(tied, local)]
     fig, note = dense_chart(n, delta, tied, local, _presenting(), current_language())
@@ -394,8 +420,9 @@ def matrix_section() -> None:
     drawn = FW.drawn_matrix(triplets.rows, triplets.cols, triplets.values, triplets.shape)
     st.session_state[f"{P}_factor"] = drawn.factor
     fig = FW.matrix_product_figure(drawn, x.ravel(), y.ravel(), pick,
-                                   height_px=400 if _presenting() else 520,
-                                   max_cell_px=_cell_px())
+                                   height_px=640 if _presenting() else 520,
+                                   max_cell_px=_cell_px(),
+                                   available_px=_width())
     _show(fig, "conv_matrix", key=M_CHART, on_select=_click_callback(M_CHART, M_CLICK),
           selection_mode=("points",))
     a11y.text_legend([
@@ -425,7 +452,8 @@ def matrix_section() -> None:
         window = (r0 + top, c0 + left, r0 + top + row_info.window_span[0] - 1,
                   c0 + left + row_info.window_span[1] - 1)
         grid = FW.grids_figure(padded, mask, (top, left), kernel, y, window=window,
-                               output_cells=[(i, j)], max_cell_px=min(_cell_px(), 44))
+                               output_cells=[(i, j)], max_cell_px=min(_cell_px(), 44),
+                               available_px=_width())
         on = int(row_info.on_input.sum())
         terms = " + ".join(
             f"{format_number(kernel[a, b], parenthesize=True)}×"
@@ -441,14 +469,16 @@ def matrix_section() -> None:
         r, s = col_info.in_cell
         outs = [(int(o[1]), int(o[2])) for o in col_info.out_cells]
         grid = FW.grids_figure(padded, mask, (top, left), kernel, y, input_cell=(r, s),
-                               output_cells=outs, max_cell_px=min(_cell_px(), 44))
+                               output_cells=outs, max_cell_px=min(_cell_px(), 44),
+                               available_px=_width())
         text = _("**Column {col}** of `M` is input pixel **({r}, {s})**: it touches {m} of "
                  "the {rows} outputs (orange dots) — at most {kh}×{kw}, whatever the image's "
                  "size (Goodfellow figs. 9.2–9.3).").format(
             col=col, r=r, s=s, m=len(outs), rows=n_rows, kh=kh, kw=kw)
     else:
         grid = FW.grids_figure(padded, mask, (top, left), kernel, y, tap=(tap_a, tap_b),
-                               max_cell_px=min(_cell_px(), 44))
+                               max_cell_px=min(_cell_px(), 44),
+                               available_px=_width())
         text = _("**Weight K[{a}, {b}] = {v}** appears {m} times in `M` (vermillion dots) — "
                  "once in every row whose window puts that tap on the input (*parameter "
                  "sharing*, 参数共享, Goodfellow fig. 9.5). `M` stores {nnz} entries but holds "
@@ -483,7 +513,7 @@ def matrix_section() -> None:
             {"column": [(int(rr), col) for rr in pick.column_rows]} if mode == "column" else
             {"weight": list(pick.weight_cells)})
         _numbers(matrix, _("M, {rows}×{cols}").format(rows=n_rows, cols=n_cols),
-                 highlights={_(k): v for k, v in marks.items()})
+                 highlights={_(MARK_WORDS[k]): v for k, v in marks.items()})
 
 
 # ------------------------------------------------------------------------------ 3 · depth
@@ -510,7 +540,8 @@ def depth_section() -> None:
     j = _number(c[4], _("Unit column"), RF_J, 0, out_hw[1] - 1)
     region = convcore.unit_input_region(STACK_INPUT, layers, (i, j))
     fig = FW.receptive_field_figure(region.paths, region.box, (i, j), out_hw, depth,
-                                    max_cell_px=min(_cell_px(), 40))
+                                    max_cell_px=min(_cell_px(), 40),
+                                    available_px=_width())
     _show(fig, "receptive_field", key=RF_CHART,
           on_select=_click_callback(RF_CHART, RF_CLICK), selection_mode=("points",))
     box = region.box
@@ -550,7 +581,8 @@ def equivariance_section() -> None:
     kernel = np.array(convcore.get_kernel(kname).array, dtype=np.float64)
     check = convcore.equivariance_check(photo, kernel, dy, dx, padding=1)
     fig = FW.equivariance_figure(check.conv_of_shifted, check.shifted_conv, check.difference,
-                                 check.border, max_cell_px=16 if not _presenting() else 20)
+                                 check.border, max_cell_px=16 if not _presenting() else 20,
+                                 available_px=_width())
     _show(fig, "equivariance", key=f"{P}_eq_chart")
     n_border = int(check.border.sum())
     st.markdown(_(
@@ -578,7 +610,8 @@ def equivariance_section() -> None:
     titles = ((_("<b>conv(rotate(x))</b>"), _("<b>rotate(conv(x))</b>")) if transform == "rotate"
               else (_("<b>conv(enlarge(x))</b>"), _("<b>enlarge(conv(x))</b>")))
     fig = FW.transform_figure(chosen[2][0], chosen[2][1], chosen[1].difference, titles,
-                              max_cell_px=12 if transform == "rotate" else 6)
+                              max_cell_px=12 if transform == "rotate" else 6,
+                              available_px=_width())
     _show(fig, "transform", key=f"{P}_tf_chart")
     lines = [_("- {name}: relative difference ‖difference‖ / ‖{side}‖ = **{pct} %**").format(
         name=_(EQ_KERNELS[name]), pct=format_number(100 * res.relative_difference, digits=3),
@@ -626,13 +659,17 @@ def local_section() -> None:
     titles = [f"<b>{name}</b>" for name in names]
     fig = FW.weights_mosaic_figure(mosaics, titles, (3, 3),
                                    [out_hw, (tile, tile), (1, 1)],
-                                   max_cell_px=14 if not _presenting() else 18)
+                                   max_cell_px=14 if not _presenting() else 18,
+                                   title_scale=_title_scale(),
+                                   available_px=_width())
     _show(fig, "weights_9_16", key=f"{P}_mosaic_chart")
     st.caption(_("Each 3×3 block is the kernel one output cell uses, placed where that cell "
                  "is ({out} outputs). The vermillion frame holds all the distinct kernels: "
                  "everything outside it repeats them. Random weights (seed 0).").format(
         out=size_text(out_hw)))
-    fig = FW.layer_outputs_figure(x, outputs, titles, max_cell_px=min(_cell_px(), 26))
+    fig = FW.layer_outputs_figure(x, outputs, titles, max_cell_px=min(_cell_px(), 26),
+                                  title_scale=_title_scale(),
+                                  available_px=_width())
     _show(fig, "outputs_9_16", key=f"{P}_outputs_chart")
     cmp = convcore.layer_comparison((1, *x.shape), 1, 3, tile=tile)
     kinds = {"dense": _("dense"), "locally connected": _("locally connected"),
@@ -679,7 +716,9 @@ def waldo_section() -> None:
     scene = convcore.place_pattern(waldo_background(), PATTERN, top, left)
     match = convcore.find_pattern(scene, PATTERN)
     fig = FW.waldo_figure(scene, match.template, match.response, (top, left), match.peak,
-                          max_cell_px=14 if not _presenting() else 18)
+                          max_cell_px=14 if not _presenting() else 18,
+                          title_scale=_title_scale(),
+                          available_px=_width())
     _show(fig, "waldo", key=WALDO_CHART, on_select=_click_callback(WALDO_CHART, WALDO_CLICK),
           selection_mode=("points",))
     found = match.peak == (top, left)

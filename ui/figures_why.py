@@ -19,6 +19,7 @@ the language current when the builder runs (a page that caches them passes the l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,15 @@ COLUMN_COLOR = "#0072b2"  # blue: the picked column / input cell
 WEIGHT_COLOR = fig_lib.PICK_COLOR  # vermillion: every entry of one weight
 FEED_COLOR = fig_lib.FEED_COLOR  # orange: outputs an input cell feeds
 BORDER_COLOR = "#cc79a7"  # reddish purple: cells the border changes
+
+
+def roomy_title(title: str, scale: float) -> str:
+    """``title`` with trailing no-break spaces, so that the shared layout (which sizes a panel's
+    slot for a 14 px title) leaves room for it drawn ``scale`` times wider (presenter mode)."""
+    if scale <= 1:
+        return title
+    plain = re.sub(r"<[^>]+>", "", title)
+    return title + "\u00a0" * int(np.ceil(len(plain) * (scale - 1)))
 
 
 # ------------------------------------------------------------------------------ matrices
@@ -343,7 +353,7 @@ def receptive_field_figure(paths: np.ndarray, box, unit: tuple[int, int],
     layer_values = np.zeros(out_hw)
     layer_values[unit] = 1.0
     panels = [
-        Panel(paths.astype(float), _("<b>input</b> {size}: paths to the unit").format(
+        Panel(paths.astype(float), _("<b>input</b> {size}").format(
             size=size_text(paths.shape)), name="paths"),
         Panel(layer_values, _("<b>layer {n}</b> {size}").format(n=layer, size=size_text(
             out_hw)), show_values=False, click="output", name="layer"),
@@ -433,7 +443,8 @@ def weight_mosaic(weights: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
 def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
                           kernel_hw: tuple[int, int], tiles: Sequence[tuple[int, int]], *,
                           max_cell_px: float = 14,
-                          available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+                          available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                          title_scale: float = 1.0) -> go.Figure:
     """Fig. 9.16 as weights: for each layer, the kernel every output cell uses.
 
     Parameters
@@ -448,7 +459,8 @@ def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
         outlined ``tile:k``, and a thin frame around every kernel ``kernels:k``.
     """
     scale = fig_lib.color_scale_for(np.concatenate([m.ravel() for m in mosaics]))
-    panels = [Panel(m, t, scale=scale, show_values=False, name=f"layer{k}")
+    panels = [Panel(m, roomy_title(t, title_scale), scale=scale, show_values=False,
+                    name=f"layer{k}")
               for k, (m, t) in enumerate(zip(mosaics, titles, strict=True))]
     fig = fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
     kh, kw = kernel_hw
@@ -465,12 +477,17 @@ def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
 
 def layer_outputs_figure(x: np.ndarray, outputs: Sequence[np.ndarray],
                          titles: Sequence[str], *, max_cell_px: float = 30,
-                         available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
-    """The input and the outputs of the three layers (panels ``x``, ``out0`` ...)."""
-    panels = [Panel(x, _("<b>input</b> {size}").format(size=size_text(x.shape)), image=True,
-                    show_values=False, name="x")]
+                         available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                         title_scale: float = 1.0) -> go.Figure:
+    """The input and the outputs of the three layers (panels ``x``, ``out0`` ...).
+
+    ``title_scale`` > 1 leaves room for titles drawn larger (:func:`roomy_title`).
+    """
+    panels = [Panel(x, roomy_title(_("<b>input</b> {size}").format(size=size_text(x.shape)),
+                                   title_scale), image=True, show_values=False, name="x")]
     scale = fig_lib.color_scale_for(np.concatenate([o.ravel() for o in outputs]))
-    panels += [Panel(o, t, scale=scale, show_values=False, name=f"out{k}")
+    panels += [Panel(o, roomy_title(t, title_scale), scale=scale, show_values=False,
+                     name=f"out{k}")
                for k, (o, t) in enumerate(zip(outputs, titles, strict=True))]
     return fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
 
@@ -480,7 +497,8 @@ def layer_outputs_figure(x: np.ndarray, outputs: Sequence[np.ndarray],
 
 def waldo_figure(scene: np.ndarray, template: np.ndarray, response: np.ndarray,
                  placed: tuple[int, int], peak: tuple[int, int], *, max_cell_px: float = 14,
-                 available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+                 available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                 title_scale: float = 1.0) -> go.Figure:
     """The scene with the hidden pattern, the zero-mean kernel, and the response.
 
     Returns
@@ -492,11 +510,14 @@ def waldo_figure(scene: np.ndarray, template: np.ndarray, response: np.ndarray,
     """
     ph, pw = template.shape
     panels = [
-        Panel(scene, _("<b>scene</b> {size}").format(size=size_text(scene.shape)), image=True,
-              show_values=False, click="input", name="scene"),
-        Panel(template, _("<b>kernel</b> = pattern − mean"), show_values=False, name="kernel"),
-        Panel(response, _("<b>response</b> {size}").format(size=size_text(response.shape)),
-              show_values=False, name="response"),
+        Panel(scene, roomy_title(_("<b>scene</b> {size}").format(size=size_text(scene.shape)),
+                                 title_scale), image=True, show_values=False, click="input",
+              name="scene"),
+        Panel(template, roomy_title(_("<b>kernel</b> {size}").format(
+            size=size_text(template.shape)), title_scale),
+              show_values=False, name="kernel"),
+        Panel(response, roomy_title(_("<b>response</b> {size}").format(
+            size=size_text(response.shape)), title_scale), show_values=False, name="response"),
     ]
     fig = fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
     top, left = placed
@@ -506,4 +527,78 @@ def waldo_figure(scene: np.ndarray, template: np.ndarray, response: np.ndarray,
     fig_lib.add_outline(fig, 0, [(pr, pc, pr + ph - 1, pc + pw - 1)], color=WEIGHT_COLOR,
                         dash="dash", name="found")
     fig_lib.add_outline(fig, 2, [(pr, pc, pr, pc)], color=WEIGHT_COLOR, name="peak")
+    return fig
+
+
+# ------------------------------------------------------------------------------ presenter
+
+
+def text_width_px(text: str, font_px: float) -> float:
+    """Rough drawn width of a label (HTML tags dropped; CJK characters count full width)."""
+    plain = re.sub(r"<[^>]+>", "", text).rstrip("\u00a0")
+    return font_px * sum(1.0 if ord(ch) >= 0x2E80 else 0.6 for ch in plain) + 6
+
+
+def _wrapped(title: str, room_px: float, font_px: float) -> str:
+    """``title`` broken at the space that makes its widest line narrowest, when it does not
+    fit ``room_px`` on one line (at most two lines)."""
+    if text_width_px(title, font_px) <= room_px or " " not in title:
+        return title
+    spaces = [k for k, ch in enumerate(title) if ch == " "]
+    best = min(spaces, key=lambda k: max(text_width_px(title[:k], font_px),
+                                         text_width_px(title[k + 1:], font_px)))
+    return title[:best] + "<br>" + title[best + 1:]
+
+
+def presenter_fit(fig: go.Figure, *, min_text_px: float = 24, title_px: float = 26,
+                  tick_px: float = 20, max_width_px: float = 740) -> go.Figure:
+    """Make a scaled grid figure (``ui.presenter.scale_figure``) fit a projector (in place).
+
+    - Numbers printed in cells smaller than ``min_text_px`` are not printed (a projector
+      cannot show them; the page's tables and sentences carry them).
+    - A panel title wider than the room before the next panel is broken onto two lines;
+      titles move up above the column numbers (``tick_px`` tall), the top margin growing
+      with them, so that no title touches a tick label or another title.
+    - The figure stays at most ``max_width_px`` wide (the page's column at 1280×720 with
+      the sidebar open is about 760 px): its right margin grows until the last title fits,
+      the panels shrinking if need be.
+
+    Returns
+    -------
+    go.Figure
+        ``fig`` itself.
+    """
+    for trace in fig.data:
+        if trace.type == "heatmap" and trace.texttemplate:
+            size = trace.textfont.size if trace.textfont and trace.textfont.size else 0
+            if size < min_text_px:
+                trace.update(texttemplate=None, text=None)
+    margin = fig.layout.margin
+    left, right = margin.l or 0, margin.r or 0
+    width = min(float(fig.layout.width or max_width_px), max_width_px)
+    titles = [a for a in fig.layout.annotations
+              if isinstance(a.xref, str) and a.xref.endswith(" domain")]
+    domains = [fig.layout["xaxis" + a.xref.split()[0][1:]].domain for a in titles]
+    extra = 0.0
+    for _round in range(3):  # the room depends on the margin, and back
+        plot_w = width - left - right - extra
+        starts = [left + d[0] * plot_w for d in domains]
+        last = text_width_px(titles[-1].text or "", title_px) if titles else 0.0
+        extra = max(0.0, (starts[-1] + last) - (width - 4)) + extra if titles else 0.0
+        plot_w = width - left - right - extra
+        starts = [left + d[0] * plot_w for d in domains]
+        if not titles or starts[-1] + last <= width - 4 + 0.5:
+            break
+    lines = 1
+    for k, annotation in enumerate(titles):
+        if k + 1 < len(titles):
+            room = starts[k + 1] - starts[k] - 8
+            annotation.text = _wrapped(annotation.text or "", room, title_px)
+            lines = max(lines, (annotation.text or "").count("<br>") + 1)
+    lift = int(tick_px + 10)  # titles above the column numbers
+    grow = lift + int((lines - 1) * title_px * 1.3)  # and room for a second line
+    for annotation in titles:
+        annotation.yshift = (annotation.yshift or 0) + lift
+    fig.update_layout(margin=dict(t=(margin.t or 0) + grow, r=right + int(np.ceil(extra))),
+                      width=int(width), height=(fig.layout.height or 0) + grow)
     return fig
