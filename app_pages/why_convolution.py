@@ -21,7 +21,7 @@ from ui import a11y, controls, presenter
 from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
-from ui.i18n import N_, _, current_language
+from ui.i18n import N_, _, current_language, translations
 
 P = "wc"  # prefix of every session-state key of this page
 CHART_CONFIG = {"displaylogo": False}
@@ -165,6 +165,16 @@ def _show(fig, name: str, **kwargs):
 def _width() -> float:
     """Width the figures may take: the page's column (narrower on a 1280 px projector)."""
     return 700.0 if _presenting() else 940.0
+
+
+def _labels(names: dict):
+    """A ``format_func`` that shows ``names[option]`` in the language of this run.
+
+    The language is bound when the widget is drawn: Streamlit's test client formats the
+    options again outside the script run, where the session's language is not known.
+    """
+    lang = current_language()
+    return lambda option: translations(lang).gettext(names[option])
 
 
 def _title_scale() -> float:
@@ -371,7 +381,7 @@ def matrix_section() -> None:
     h = _number(c[0], _("Input height"), MH, 1, MAX_SIDE)
     w = _number(c[1], _("Input width"), MW, 1, MAX_SIDE)
     kname = c[2].selectbox(_("Kernel"), list(MATRIX_KERNELS), key=MK,
-                           format_func=lambda k: _(MATRIX_KERNELS[k]))
+                           format_func=_labels(MATRIX_KERNELS))
     padding = _number(c[3], _("Padding"), MPAD, 0, 2)
     stride = _number(c[4], _("Stride"), MS, 1, 3)
     kernel = _matrix_kernel(kname)
@@ -403,7 +413,7 @@ def matrix_section() -> None:
     kh, kw = kernel.shape
     c = st.columns([1.6, 1, 1, 0.8, 0.8])
     mode = c[0].radio(_("Highlight"), list(SHOW_MODES), key=SHOW,
-                      format_func=lambda m: _(SHOW_MODES[m]))
+                      format_func=_labels(SHOW_MODES))
     row = _number(c[1], _("Row of M"), ROW, 0, n_rows - 1,
                   help=_("An output cell; or click a row of M, a cell of y or of the output"))
     col = _number(c[2], _("Column of M"), COL, 0, n_cols - 1,
@@ -577,7 +587,7 @@ def equivariance_section() -> None:
     dy = _number(c[0], _("Shift down (rows)"), DY, -8, 8)
     dx = _number(c[1], _("Shift right (columns)"), DX, -8, 8)
     kname = c[2].radio(_("Kernel"), list(EQ_KERNELS), key=EQ_K, horizontal=True,
-                       format_func=lambda k: _(EQ_KERNELS[k]))
+                       format_func=_labels(EQ_KERNELS))
     kernel = np.array(convcore.get_kernel(kname).array, dtype=np.float64)
     check = convcore.equivariance_check(photo, kernel, dy, dx, padding=1)
     fig = FW.equivariance_figure(check.conv_of_shifted, check.shifted_conv, check.difference,
@@ -595,7 +605,7 @@ def equivariance_section() -> None:
         inside=int((~check.border).sum()), n=n_border,
         edge=format_number(check.max_border_difference, digits=3)))
     transform = st.radio(_("Now transform the input instead"), list(TRANSFORMS), key=TRANSFORM,
-                         horizontal=True, format_func=lambda t: _(TRANSFORMS[t]))
+                         horizontal=True, format_func=_labels(TRANSFORMS))
     results = []
     for name in EQ_KERNELS:
         k = np.array(convcore.get_kernel(name).array, dtype=np.float64)

@@ -56,7 +56,7 @@ def test_clicking_a_row_of_m_draws_its_window(server, browser_page):
     _no_errors(page)
     matrix = plotly_chart(page, MATRIX)
     assert plotly_chart(page, GRIDS).evaluate(WINDOW) == _window(4)  # the default row
-    row_box = page.get_by_label("Row of M")
+    row_box = page.get_by_role("spinbutton", name="Row of M")
     assert row_box.input_value() == "4"
     target = 7
     # A click can be lost on a busy machine (plotly picks the point from the hover): try 3×.
