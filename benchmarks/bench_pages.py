@@ -99,7 +99,13 @@ def page_figures():
     """The page's figure builders (ui.figures_why) at default settings, with their numbers."""
     from ui import figures_why as FW
     from ui.controls import digit_pattern
+    from ui.i18n import use_language
 
+    with use_language("en"):  # outside a Streamlit run: say the language, no session
+        _build_figures(FW, digit_pattern())
+
+
+def _build_figures(FW, digit):
     rng = np.random.default_rng(0)
     step = convcore.constrain_dense_layer(convcore.random_dense_weight((6, 6)),
                                           translation_invariance=False)
@@ -124,7 +130,6 @@ def page_figures():
                            check.border)
     rot = convcore.rotation_check(photo, sobel, 1)
     FW.transform_figure(rot.conv_of_rotated, rot.rotated_conv, rot.difference, ("a", "b"))
-    digit = digit_pattern()
     local, tiled, conv = (rng.standard_normal((8, 6, 3, 3)), rng.standard_normal((2, 2, 3, 3)),
                           rng.standard_normal((3, 3)))
     mosaics = [FW.weight_mosaic(w, (8, 6)) for w in (local, tiled, conv)]
