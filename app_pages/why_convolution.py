@@ -258,7 +258,7 @@ def dense_section() -> None:
             "hidden cell and each column one input pixel. Turn on the book's two principles "
             "in its order and watch the matrix become a convolution's."))
     with presenter.main_controls():
-        n = _number(st, _("Image size H = W"), N, 3, MAX_N, width=170)
+        n = _number(st, _("Size H = W"), N, 3, MAX_N, width=150)
         if not _presenting():
             delta = _number(st, _("Locality Δ"), DELTA, 0, 3, width=140,
                             help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
@@ -291,8 +291,9 @@ def dense_section() -> None:
     m[0].metric(_("Free parameters now"), f"{step.params:,}",
                 help=_("Weights the learner can still choose independently"))
     m[1].metric(_("Dense layer"), f"{steps[(False, False)].params:,}")
-    m[0].caption(_("{ratio}× fewer than the dense layer").format(
-        ratio=format_number(steps[(False, False)].params / step.params, digits=3)))
+    if step.params < steps[(False, False)].params:
+        m[0].caption(_("{ratio}× fewer than the dense layer").format(
+            ratio=format_number(steps[(False, False)].params / step.params, digits=3)))
     _numbers(step.matrix, _("Weight matrix {rows}×{cols}").format(
         rows=step.matrix.shape[0], cols=step.matrix.shape[1]))
     if tied and local:
@@ -470,9 +471,10 @@ def matrix_section() -> None:
             f"{format_number(x[rr, ss], parenthesize=True)}"
             for (_o, _c, a, b), (_ch, rr, ss), ok in zip(
                 row_info.taps, row_info.input_cells, row_info.on_input, strict=True) if ok)
-        text = _("**Row {row}** of `M` computes output cell **({i}, {j})**: it has {on} "
-                 "non-zero entries out of {cols} — the taps of one {kh}×{kw} window "
-                 "(*sparse interactions*, 稀疏交互). `y[{i}, {j}] = {terms} = {value}`.").format(
+        text = _("**Row {row}** of `M` computes output cell **({i}, {j})**: only {on} of "
+                 "its {cols} entries hold a weight — the taps of one {kh}×{kw} window; all "
+                 "the others are 0 (*sparse interactions*, 稀疏交互). "
+                 "`y[{i}, {j}] = {terms} = {value}`.").format(
             row=row, i=i, j=j, on=on, cols=n_cols, kh=kh, kw=kw, terms=terms or "0",
             value=format_number(y[i, j]))
     elif mode == "column":

@@ -41,6 +41,23 @@ FEED_COLOR = fig_lib.FEED_COLOR  # orange: outputs an input cell feeds
 BORDER_COLOR = "#cc79a7"  # reddish purple: cells the border changes
 
 
+#: Where the dots of :func:`_corner_marks` sit in a cell, from its centre: (right, up), in
+#: cells, so that the number printed in the cell stays readable.
+MARK_OFFSET = (0.27, -0.27)
+
+
+def _corner_marks(fig: go.Figure, panel: int, cells, *, color: str, name: str) -> go.Figure:
+    """``ui.figures.add_marks``, the dots moved to the cells' top-right corners."""
+    fig_lib.add_marks(fig, panel, list(cells), color=color, name=name)
+    cell_px = float(fig.layout.meta["cell_px"]) if fig.layout.meta else 30.0
+    for trace in fig.data:
+        if trace.name == name:
+            trace.update(x=[v + MARK_OFFSET[0] for v in trace.x],
+                         y=[v + MARK_OFFSET[1] for v in trace.y],
+                         marker_size=max(5.0, 0.18 * cell_px))
+    return fig
+
+
 def roomy_title(title: str, scale: float) -> str:
     """``title`` with trailing no-break spaces, so that the shared layout (which sizes a panel's
     slot for a 14 px title) leaves room for it drawn ``scale`` times wider (presenter mode)."""
@@ -240,25 +257,25 @@ def matrix_product_figure(drawn: DrawnMatrix, x: np.ndarray | None, y: np.ndarra
     if pick.mode == "row":
         fig_lib.add_outline(fig, 0, [(r, 0, r, cols - 1)], color=ROW_COLOR, name="pick:row")
         taps = _unique_cells([drawn.cell(pick.row, col) for col in pick.row_columns])
-        fig_lib.add_marks(fig, 0, taps, color=WEIGHT_COLOR, name="pick:taps")
+        _corner_marks(fig, 0, taps, color=WEIGHT_COLOR, name="pick:taps")
         if with_vectors:
             fig_lib.add_outline(fig, 2, [(pick.row, 0, pick.row, 0)], color=ROW_COLOR,
                                 name="pick:y")
-            fig_lib.add_marks(fig, 1, [(col, 0) for col in pick.row_columns],
+            _corner_marks(fig, 1, [(col, 0) for col in pick.row_columns],
                               color=WEIGHT_COLOR, name="pick:x")
     elif pick.mode == "column":
         fig_lib.add_outline(fig, 0, [(0, c, rows - 1, c)], color=COLUMN_COLOR,
                             name="pick:column")
         outs = _unique_cells([drawn.cell(row, pick.column) for row in pick.column_rows])
-        fig_lib.add_marks(fig, 0, outs, color=FEED_COLOR, name="pick:outputs")
+        _corner_marks(fig, 0, outs, color=FEED_COLOR, name="pick:outputs")
         if with_vectors:
             fig_lib.add_outline(fig, 1, [(pick.column, 0, pick.column, 0)],
                                 color=COLUMN_COLOR, name="pick:x")
-            fig_lib.add_marks(fig, 2, [(row, 0) for row in pick.column_rows],
+            _corner_marks(fig, 2, [(row, 0) for row in pick.column_rows],
                               color=FEED_COLOR, name="pick:y")
     else:
         cells = _unique_cells([drawn.cell(a, b) for a, b in pick.weight_cells])
-        fig_lib.add_marks(fig, 0, cells, color=WEIGHT_COLOR, name="pick:weight")
+        _corner_marks(fig, 0, cells, color=WEIGHT_COLOR, name="pick:weight")
     return fig
 
 
@@ -317,7 +334,7 @@ def grids_figure(padded_x: np.ndarray, pad_mask: np.ndarray, origin: tuple[int, 
     if input_cell is not None:
         r, c = input_cell[0] + top, input_cell[1] + left
         fig_lib.add_outline(fig, 0, [(r, c, r, c)], color=COLUMN_COLOR, name="input:cell")
-        fig_lib.add_marks(fig, 2, list(output_cells), color=FEED_COLOR, name="outputs")
+        _corner_marks(fig, 2, list(output_cells), color=FEED_COLOR, name="outputs")
     if tap is not None:
         fig_lib.add_outline(fig, 1, [(tap[0], tap[1], tap[0], tap[1])], color=WEIGHT_COLOR,
                             name="kernel:tap")
@@ -400,7 +417,7 @@ def equivariance_figure(conv_of_shifted: np.ndarray, shifted_conv: np.ndarray,
     fig = fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
     cells = [(int(r), int(c)) for r, c in zip(*np.nonzero(border), strict=True)]
     if cells:
-        fig_lib.add_marks(fig, 2, cells, color=BORDER_COLOR, name="border")
+        _corner_marks(fig, 2, cells, color=BORDER_COLOR, name="border")
     return fig
 
 

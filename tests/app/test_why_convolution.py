@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import convcore
 from convcore.trace import format_number
+from ui import figures_why as FW
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/why_convolution.py"
@@ -169,7 +170,9 @@ def test_keyboard_column_shows_every_output_it_touches(at):
     assert (f"**Column 5** of `M` is input pixel **(1, 1)**: it touches {len(column.rows)} of "
             "the 9 outputs") in text(at)
     outputs = trace(charts(at)["input:values"], "outputs")
-    assert sorted(zip(outputs["y"], outputs["x"], strict=True)) == sorted(
+    dx, dy = FW.MARK_OFFSET
+    assert sorted(zip((round(v - dy) for v in outputs["y"]),
+                      (round(v - dx) for v in outputs["x"]), strict=True)) == sorted(
         (int(o[1]), int(o[2])) for o in column.out_cells)
 
 
@@ -180,7 +183,9 @@ def test_a_weight_is_highlighted_everywhere_it_appears(at):
     entries = convcore.weight_entries((4, 4), (2, 2), (0, 1))
     assert f"appears {len(entries.rows)} times in `M`" in text(at)
     dots = trace(charts(at)["M:values"], "pick:weight")
-    assert sorted(zip(dots["y"], dots["x"], strict=True)) == sorted(
+    dx, dy = FW.MARK_OFFSET
+    assert sorted(zip((round(v - dy) for v in dots["y"]),
+                      (round(v - dx) for v in dots["x"]), strict=True)) == sorted(
         zip(entries.rows.tolist(), entries.cols.tolist(), strict=True))
 
 

@@ -24,7 +24,10 @@ def trace(fig, name):
 
 
 def cells(tr) -> list[tuple[int, int]]:
-    return sorted(zip((int(v) for v in tr.y), (int(v) for v in tr.x), strict=True))
+    """The cells a trace of dots marks (dots sit at FW.MARK_OFFSET from the centres)."""
+    dx, dy = FW.MARK_OFFSET
+    return sorted(zip((round(v - dy) for v in tr.y), (round(v - dx) for v in tr.x),
+                      strict=True))
 
 
 # ------------------------------------------------------------------------------ drawn matrix
