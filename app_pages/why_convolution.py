@@ -258,14 +258,14 @@ def dense_section() -> None:
             "hidden cell and each column one input pixel. Turn on the book's two principles "
             "in its order and watch the matrix become a convolution's."))
     with presenter.main_controls():
-        n = _number(st, _("Size H = W"), N, 3, MAX_N, width=150)
+        n = _number(st, _("Size H = W"), N, 3, MAX_N, width=125)
         if not _presenting():
             delta = _number(st, _("Locality Δ"), DELTA, 0, 3, width=140,
                             help=_("Keep only the weights with |a| ≤ Δ and |b| ≤ Δ"))
-        tied = st.toggle(_("① Translation invariance"), key=TIED,
+        tied = st.toggle(_("① Translation invariance"), key=TIED, width="content",
                          help=_("V[i, j, a, b] = V[a, b]: every hidden cell uses the same "
                                 "weights, shifted"))
-        local = st.toggle(_("② Locality"), key=LOCAL,
+        local = st.toggle(_("② Locality"), key=LOCAL, width="content",
                           help=_("V[a, b] = 0 when |a| > Δ or |b| > Δ"))
     if _presenting():  # one row of main controls on a projector: Δ is folded
         with presenter.advanced_controls(_("Locality Δ")):
