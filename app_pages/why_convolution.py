@@ -177,11 +177,6 @@ def _labels(names: dict):
     return lambda option: translations(lang).gettext(names[option])
 
 
-def _title_scale() -> float:
-    """How much wider panel titles are drawn (presenter mode: 26 px bold instead of 14 px)."""
-    return 1.0
-
-
 def _click_callback(chart_key: str, store_key: str):
     def callback() -> None:
         picked = picked_cell(st.session_state.get(chart_key))
@@ -672,7 +667,6 @@ def local_section() -> None:
     fig = FW.weights_mosaic_figure(mosaics, titles, (3, 3),
                                    [out_hw, (tile, tile), (1, 1)],
                                    max_cell_px=14 if not _presenting() else 18,
-                                   title_scale=_title_scale(),
                                    available_px=_width())
     _show(fig, "weights_9_16", key=f"{P}_mosaic_chart")
     st.caption(_("Each 3×3 block is the kernel one output cell uses, placed where that cell "
@@ -680,7 +674,6 @@ def local_section() -> None:
                  "everything outside it repeats them. Random weights (seed 0).").format(
         out=size_text(out_hw)))
     fig = FW.layer_outputs_figure(x, outputs, titles, max_cell_px=min(_cell_px(), 26),
-                                  title_scale=_title_scale(),
                                   available_px=_width())
     _show(fig, "outputs_9_16", key=f"{P}_outputs_chart")
     cmp = convcore.layer_comparison((1, *x.shape), 1, 3, tile=tile)
@@ -729,7 +722,6 @@ def waldo_section() -> None:
     match = convcore.find_pattern(scene, PATTERN)
     fig = FW.waldo_figure(scene, match.template, match.response, (top, left), match.peak,
                           max_cell_px=14 if not _presenting() else 18,
-                          title_scale=_title_scale(),
                           available_px=_width())
     _show(fig, "waldo", key=WALDO_CHART, on_select=_click_callback(WALDO_CHART, WALDO_CLICK),
           selection_mode=("points",))

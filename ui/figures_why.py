@@ -58,14 +58,6 @@ def _corner_marks(fig: go.Figure, panel: int, cells, *, color: str, name: str) -
     return fig
 
 
-def roomy_title(title: str, scale: float) -> str:
-    """``title`` with trailing no-break spaces, so that the shared layout (which sizes a panel's
-    slot for a 14 px title) leaves room for it drawn ``scale`` times wider (presenter mode)."""
-    if scale <= 1:
-        return title
-    plain = re.sub(r"<[^>]+>", "", title)
-    return title + "\u00a0" * int(np.ceil(len(plain) * (scale - 1)))
-
 
 # ------------------------------------------------------------------------------ matrices
 
@@ -460,8 +452,7 @@ def weight_mosaic(weights: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
 def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
                           kernel_hw: tuple[int, int], tiles: Sequence[tuple[int, int]], *,
                           max_cell_px: float = 14,
-                          available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
-                          title_scale: float = 1.0) -> go.Figure:
+                          available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
     """Fig. 9.16 as weights: for each layer, the kernel every output cell uses.
 
     Parameters
@@ -476,8 +467,7 @@ def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
         outlined ``tile:k``, and a thin frame around every kernel ``kernels:k``.
     """
     scale = fig_lib.color_scale_for(np.concatenate([m.ravel() for m in mosaics]))
-    panels = [Panel(m, roomy_title(t, title_scale), scale=scale, show_values=False,
-                    name=f"layer{k}")
+    panels = [Panel(m, t, scale=scale, show_values=False, name=f"layer{k}")
               for k, (m, t) in enumerate(zip(mosaics, titles, strict=True))]
     fig = fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
     kh, kw = kernel_hw
@@ -494,17 +484,12 @@ def weights_mosaic_figure(mosaics: Sequence[np.ndarray], titles: Sequence[str],
 
 def layer_outputs_figure(x: np.ndarray, outputs: Sequence[np.ndarray],
                          titles: Sequence[str], *, max_cell_px: float = 30,
-                         available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
-                         title_scale: float = 1.0) -> go.Figure:
-    """The input and the outputs of the three layers (panels ``x``, ``out0`` ...).
-
-    ``title_scale`` > 1 leaves room for titles drawn larger (:func:`roomy_title`).
-    """
-    panels = [Panel(x, roomy_title(_("<b>input</b> {size}").format(size=size_text(x.shape)),
-                                   title_scale), image=True, show_values=False, name="x")]
+                         available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+    """The input and the outputs of the three layers (panels ``x``, ``out0`` ...)."""
+    panels = [Panel(x, _("<b>input</b> {size}").format(size=size_text(x.shape)), image=True,
+                    show_values=False, name="x")]
     scale = fig_lib.color_scale_for(np.concatenate([o.ravel() for o in outputs]))
-    panels += [Panel(o, roomy_title(t, title_scale), scale=scale, show_values=False,
-                     name=f"out{k}")
+    panels += [Panel(o, t, scale=scale, show_values=False, name=f"out{k}")
                for k, (o, t) in enumerate(zip(outputs, titles, strict=True))]
     return fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
 
@@ -514,8 +499,7 @@ def layer_outputs_figure(x: np.ndarray, outputs: Sequence[np.ndarray],
 
 def waldo_figure(scene: np.ndarray, template: np.ndarray, response: np.ndarray,
                  placed: tuple[int, int], peak: tuple[int, int], *, max_cell_px: float = 14,
-                 available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
-                 title_scale: float = 1.0) -> go.Figure:
+                 available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
     """The scene with the hidden pattern, the zero-mean kernel, and the response.
 
     Returns
@@ -527,14 +511,12 @@ def waldo_figure(scene: np.ndarray, template: np.ndarray, response: np.ndarray,
     """
     ph, pw = template.shape
     panels = [
-        Panel(scene, roomy_title(_("<b>scene</b> {size}").format(size=size_text(scene.shape)),
-                                 title_scale), image=True, show_values=False, click="input",
-              name="scene"),
-        Panel(template, roomy_title(_("<b>kernel</b> {size}").format(
-            size=size_text(template.shape)), title_scale),
+        Panel(scene, _("<b>scene</b> {size}").format(size=size_text(scene.shape)), image=True,
+              show_values=False, click="input", name="scene"),
+        Panel(template, _("<b>kernel</b> {size}").format(size=size_text(template.shape)),
               show_values=False, name="kernel"),
-        Panel(response, roomy_title(_("<b>response</b> {size}").format(
-            size=size_text(response.shape)), title_scale), show_values=False, name="response"),
+        Panel(response, _("<b>response</b> {size}").format(size=size_text(response.shape)),
+              show_values=False, name="response"),
     ]
     fig = fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
     top, left = placed
@@ -552,7 +534,7 @@ def waldo_figure(scene: np.ndarray, template: np.ndarray, response: np.ndarray,
 
 def text_width_px(text: str, font_px: float) -> float:
     """Rough drawn width of a label (HTML tags dropped; CJK characters count full width)."""
-    plain = re.sub(r"<[^>]+>", "", text).rstrip("\u00a0")
+    plain = re.sub(r"<[^>]+>", "", text)
     return font_px * sum(1.0 if ord(ch) >= 0x2E80 else 0.6 for ch in plain) + 6
 
 
