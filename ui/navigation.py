@@ -38,6 +38,9 @@ class PageInfo(NamedTuple):
 PAGES = (
     PageInfo("app_pages/home.py", N_("Home"), ":material/home:", "home",
              N_("What the app teaches and how to use it in class.")),
+    PageInfo("app_pages/why_convolution.py", N_("Why convolution"), ":material/lightbulb:",
+             "why_convolution",
+             N_("From a dense layer to a convolution: the matrix, sharing, equivariance.")),
     PageInfo("app_pages/sliding_window.py", N_("Sliding window"), ":material/grid_on:",
              "sliding_window",
              N_("Watch the kernel slide, multiply and add, one output cell at a time; click any "

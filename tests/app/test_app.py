@@ -81,12 +81,13 @@ def z_of(spec: dict, name: str) -> np.ndarray:
 
 def test_navigation_lists_the_pages_in_teaching_order():
     titles = [p.title for p in PAGES]
-    assert titles == ["Home", "Sliding window", "Padding & stride", "Channels", "Pooling",
-                      "Kernel learning", "Your image"]
+    assert titles == ["Home", "Why convolution", "Sliding window", "Padding & stride",
+                      "Channels", "Pooling", "Kernel learning", "Your image"]
     # Material Symbols, which Streamlit serves itself (offline: test_offline_browser.py), not
     # emoji, which Debian's Chromium without an emoji font draws as empty boxes.
     assert all(p.icon.startswith(":material/") and p.icon.endswith(":") for p in PAGES)
-    assert [p.path for p in existing_pages()][:2] == ["app_pages/home.py", SLIDING]
+    assert [p.path for p in existing_pages()][:3] == ["app_pages/home.py",
+                                                      "app_pages/why_convolution.py", SLIDING]
 
 
 @pytest.mark.parametrize("page", [p.path for p in existing_pages()])
