@@ -193,16 +193,23 @@ def main_controls(*, where: Any = None):
                             key="main_controls")
 
 
-def advanced_controls(label: str = N_("More settings"), *, where: Any = None):
+def advanced_controls(label: str | None = None, *, where: Any = None):
     """A container for advanced widgets: in place normally, folded away when presenting.
 
     Use as ``with presenter.advanced_controls(): ...``. The widgets are always drawn, so
     their values (and the page's link) survive switching presenter mode on and off.
+    ``label`` (translated, or marked with ``N_``) names the folded box; the default is "More
+    settings" with a settings icon.
     """
     parent = st if where is None else where
     if presenter_mode():
-        return parent.expander(":material/tune: " + _(label), expanded=False)
+        text = _(label) if label is not None else ":material/tune: " + _(MORE_SETTINGS)
+        return parent.expander(text, expanded=False)
     return parent.container()
+
+
+#: The folded box's default name.
+MORE_SETTINGS = N_("More settings")
 
 
 # ------------------------------------------------------------------------------ figures
