@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import image_source
+from ui import image_source, state
 from ui.navigation import existing_pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,13 +258,18 @@ def test_presenter_mode_toggles_on_every_page(page):
 def test_presenter_mode_is_remembered_across_pages_and_folds_advanced_controls():
     at = open_page(SLIDING, {"present": "1"})
     assert at.toggle(key="presenter").value is True
-    labels = [e.label for e in at.expander]
-    assert "⚙️ Dilation and padding values" in labels
-    assert "⚙️ Bias and operation" in labels
+    # Projector layout (issue 9 item 1): one row of main controls, everything else in one
+    # folded "More settings" expander: dilation, padding values, weights, bias, operation.
+    folded = [e for e in at.expander if e.label == ":material/tune: More settings"]
+    assert len(folded) == 1
+    inside = {w.key for w in folded[0].number_input} | {w.key for w in folded[0].radio}
+    assert {"sw_geo_dilation_h", "sw_geo_dilation_w", state.SW_BIAS,
+            state.SW_OPERATION} <= inside
+    assert "sw_k_text" in {w.key for w in folded[0].text_area}
     at.switch_page(PADDING).run()
     assert_clean(at)
     assert at.toggle(key="presenter").value is True
-    assert "⚙️ Dilation and padding values" in [e.label for e in at.expander]
+    assert ":material/tune: Dilation and padding values" in [e.label for e in at.expander]
 
 
 def test_presenter_mode_enlarges_the_inspect_figure():
@@ -356,4 +361,4 @@ def test_the_session_image_is_offered_first_for_a_patch():
     at.switch_page(POOLING).run()
     at.radio(key="pool_in_source").set_value("patch").run()
     assert_clean(at)
-    assert at.selectbox(key="pool_in_patch_image").options[0].startswith("🖼️ Your image")
+    assert at.selectbox(key="pool_in_patch_image").options[0].startswith("Your image")
