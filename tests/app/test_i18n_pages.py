@@ -36,6 +36,11 @@ ALLOWED = {word.lower() for word in """
 #: One changed state per page: widget key → value (set after the first run).
 CHANGED: dict[str, dict[str, object]] = {
     "app_pages/home.py": {},
+    # True convolution (the flipped-kernel note), padding with a caption, a pinned input
+    # cell (its sentence), the transposed edge image (the all-zeros verdict), the quiz.
+    "app_pages/sliding_window.py": {"sw_operation": "True convolution", "sw_geo_padding": "full",
+                                    "sw_pick": ("input", 1, 1), "sw_edge_transposed": True,
+                                    "sw_k_preset": "sobel_x"},
 }
 
 
