@@ -17,6 +17,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
+from ui.i18n import use_language
 from ui.navigation import existing_pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,9 +128,12 @@ def open_page(path: str, **query: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for name, value in query.items():
         at.query_params[name] = value
-    at.run()
-    if path != "app_pages/home.py":
-        at.switch_page(path).run()
+    # AppTest rebuilds each widget's state in this thread, through the widget's format_func
+    # (e.g. Home's translated photo names): let this thread speak the page's language too.
+    with use_language(query.get("lang", "en")):
+        at.run()
+        if path != "app_pages/home.py":
+            at.switch_page(path).run()
     return at
 
 
@@ -152,7 +156,10 @@ def test_every_page_reads_in_chinese(path):
     if changed:
         for key, value in changed.items():
             at.session_state[key] = value
-        at.run()
+        # AppTest rebuilds each widget's state in this thread, through the widget's
+        # format_func: let that thread speak the page's language too.
+        with use_language("zh"):
+            at.run()
         _check_chinese(at, f"{path} (changed: {sorted(changed)})")
 
 
