@@ -60,6 +60,9 @@ CHART_CONFIG = {"displaylogo": False,
                                            "resetScale2d"]}
 #: Most output cells listed one by one under "Every step as text".
 MAX_LISTED_STEPS = 144
+#: Most cells per side taken from Your image's patch: with a kernel beside it and the output,
+#: 12 cells still leave each cell ≈ 30 px, room to print "0.54" ("number by number").
+SESSION_PATCH_CELLS = 12
 #: Largest side of the whole-image views.
 DISPLAY_SIDE = 520
 
@@ -169,7 +172,8 @@ def controls_section():
         row = presenter.main_controls()
         more = presenter.advanced_controls(_(":material/tune: More settings"))
         with row:
-            inp = controls.input_picker(IN, page=PAGE, details=more)
+            inp = controls.input_picker(IN, page=PAGE, details=more,
+                                        patch_cells=SESSION_PATCH_CELLS)
             _take_handed_kernel(inp)
             kern = controls.kernel_editor(KER, details=more)
             settings = controls.conv_settings(GEO, details=more)
@@ -185,7 +189,7 @@ def controls_section():
     col_in, col_k, col_geo = st.columns([1.1, 1, 1.05], gap="medium")
     with col_in, st.container(border=True):
         st.markdown("##### " + _("1 · Input"))
-        inp = controls.input_picker(IN, page=PAGE)
+        inp = controls.input_picker(IN, page=PAGE, patch_cells=SESSION_PATCH_CELLS)
         _take_handed_kernel(inp)
         if inp.note:
             st.caption(inp.note)
@@ -236,15 +240,17 @@ def _bias_and_operation() -> tuple[float, str]:
 def true_convolution_note(kern: controls.KernelChoice, kernel: np.ndarray,
                           settings: controls.ConvSettings, c: Computed | None,
                           *, show_outputs: bool = True) -> None:
-    with st.container(border=True):
+    box = (st.expander(_("True convolution: the flipped kernel"))
+           if presenter.presenter_mode() else st.container(border=True))
+    with box:
         st.markdown(_(
             "**True convolution = flip the kernel (rotate it 180°), then cross-correlate.** "
             "The window below slides the flipped kernel."))
         fig = F.grid_figure([F.Panel(kern.values, _("<b>K</b> as typed"), name="kernel"),
                              F.Panel(kernel, _("<b>K flipped</b> (rows and columns reversed)"),
                                      name="flipped")], max_cell_px=max(44, cell_px()))
-        controls.show_chart(fig, "kernel_flipped", base={"displayModeBar": False},
-                            key="sw_flip_chart", scale=True)
+        controls.show_chart(projector_figure(fig), "kernel_flipped",
+                            base={"displayModeBar": False}, key="sw_flip_chart")
         if c is not None and show_outputs and _plain_padding_mode(settings):
             mode = settings.padding
             matches = np.allclose(convolve2d(c.x, kern.values, mode=mode) + c.bias, c.output)
@@ -282,12 +288,43 @@ def shape_section(c: Computed, inp: controls.InputChoice, *, show_output: bool =
                 axis=_(AXIS_NAMES.get(f.axis, f.axis)), note=f.note))
 
 
+#: Presenter mode: room added between a panel title and the column numbers under it, once
+#: both are enlarged (px), and the widest the step text may run (in characters per line).
+PROJECTOR_TITLE_LIFT_PX = 16
+
+
+def projector_figure(fig):
+    """``fig`` enlarged for a projector (:func:`ui.presenter.scale_figure`), with its panel
+    titles lifted clear of the enlarged column numbers and the step text kept inside.
+
+    A local fix for what ``scale_figure`` leaves: it grows fonts but not the room above
+    the grids (``ui.figures`` lays that out for 14 px titles).
+    """
+    if not presenter.presenter_mode():
+        return fig
+    big = presenter.scale_figure(fig)
+    lift = PROJECTOR_TITLE_LIFT_PX
+    old_top = big.layout.margin.t or 0
+    new_top = old_top + lift
+    for note in big.layout.annotations or ():
+        size = (note.font.size or 14) if note.font else 14
+        if note.yshift == 20:  # a panel title over its grid (ui.figures._title_annotation)
+            note.yshift = 20 + lift
+        elif note.yshift == F.TITLE_PX + 4:  # the animation's step text, above the titles
+            lines = max(1, round((old_top - F.TITLE_PX - 16) / F.LINE_PX))
+            note.yshift = 20 + lift + round(1.35 * 26) + 8
+            new_top = max(new_top, note.yshift + round(lines * 1.3 * size) + 8)
+    grow = new_top - old_top
+    big.update_layout(margin=dict(t=new_top), height=(big.layout.height or 0) + grow)
+    return big
+
+
 def animation_section(c: Computed, fig) -> None:
     t = c.trace
     how, rows = F.plan_steps(t.out_hw)
     with a11y.main_figure():
-        controls.show_chart(fig, "sliding_window_animation", base=CHART_CONFIG, scale=True,
-                            key=state.SW_ANIMATION_CHART)
+        controls.show_chart(projector_figure(fig), "sliding_window_animation",
+                            base=CHART_CONFIG, key=state.SW_ANIMATION_CHART)
     a11y.animation_keys(state.SW_ANIMATION_CHART, _("Sliding-window animation"))
     if how == "row":
         st.info(_(
@@ -329,8 +366,16 @@ def current_pick(c: Computed) -> tuple[str, int, int]:
 SEPARATE_KERNEL_BELOW_PX = 30
 
 
+def section(title: str):
+    """A section of the page: a heading normally, a folded expander when presenting (the
+    projector shows the main figure; the rest opens on demand)."""
+    if presenter.presenter_mode():
+        return st.expander(title)
+    st.subheader(title)
+    return st.container()
+
+
 def inspect_section(c: Computed, image: bool, flipped: bool, digits: int) -> None:
-    st.subheader(_("Inspect a cell"))
     st.caption(_("Click an output cell to pin it (or type its row and column): its window — "
                  "its receptive field — is outlined on the input and its sum written out. "
                  "Click an input cell to see every output cell it feeds."))
@@ -347,7 +392,10 @@ def inspect_section(c: Computed, image: bool, flipped: bool, digits: int) -> Non
         index = {"input": 0, "kernel": 0, "output": 1}
     t = c.trace
     (pt, _unused), (pl, _unused2) = t.pads
-    fig_col, text_col = st.columns([1.25, 1], gap="large")
+    if presenter.presenter_mode():  # the figure as wide as the page, the text under it
+        fig_col, text_col = st.container(), st.container()
+    else:
+        fig_col, text_col = st.columns([1.25, 1], gap="large")
     with text_col:
         a11y.cell_picker(t.out_hw, state.SW_PICK, key="sw_cell",
                          label=_("Inspect output cell"))
@@ -356,13 +404,13 @@ def inspect_section(c: Computed, image: bool, flipped: bool, digits: int) -> Non
         else:
             _explain_input(c, fig, kernel_fig, index, kind, r, col, pt, pl)
     with fig_col:
-        controls.show_chart(fig, "sliding_window_cell", base=CHART_CONFIG, scale=True,
+        controls.show_chart(projector_figure(fig), "sliding_window_cell", base=CHART_CONFIG,
                             key=state.SW_INSPECT_CHART,
                             on_select=state.pick_callback(state.SW_INSPECT_CHART,
                                                           state.SW_PICK),
                             selection_mode=("points",))
         if kernel_fig is not None:
-            controls.show_chart(kernel_fig, "sliding_window_kernel", scale=True,
+            controls.show_chart(projector_figure(kernel_fig), "sliding_window_kernel",
                                 base={"displayModeBar": False}, key="sw_inspect_kernel")
         a11y.text_legend([a11y.LEGEND_PICKED, a11y.LEGEND_FED])
         a11y.show_as_numbers(c.output, _("Output {size}").format(size=size_text(t.out_hw)),
@@ -463,7 +511,6 @@ def edge_values(transposed: bool) -> dict:
 
 
 def edge_section(question_open: bool) -> None:
-    st.subheader(_("Edge detection, the d2l example"))
     st.markdown(_(
         "**X** is a 6×8 image: white (1) on the left and right, a black (0) band in columns "
         "2–5. The kernel **K = [1, −1]** takes each pixel minus its right-hand neighbour, so "
@@ -482,7 +529,7 @@ def edge_section(question_open: bool) -> None:
         shown.append(F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}",
                              name="output"))
     fig = F.grid_figure(shown, max_cell_px=max(44, cell_px()))
-    controls.show_chart(fig, "edge_detection", base={"displayModeBar": False}, scale=True,
+    controls.show_chart(projector_figure(fig), "edge_detection", base={"displayModeBar": False},
                         key=state.SW_EDGE_CHART)
     if question_open:
         st.caption(_("Y is hidden while the question above waits for your answer."))
@@ -535,7 +582,6 @@ COLOUR_WORDS = {"gray": N_("black = 0, white = the largest value"),
 
 def full_image_section(inp: controls.InputChoice, kernel: np.ndarray, bias: float,
                        settings: controls.ConvSettings) -> None:
-    st.subheader(_("The same kernel on a whole image"))
     photo = inp.photo
     if photo is None:
         photo = controls.image_source(state.SW_FULL_IMAGE, label=N_("Image"))
@@ -595,7 +641,7 @@ def hidden_output_section(c: Computed, inp: controls.InputChoice, flipped: bool,
     fig = F.grid_figure(shown, max_cell_px=cell_px(), digits=digits_for(inp))
     F.add_outline(fig, 0, [c.trace.window_box(*cell)], color=F.PICK_COLOR, name="quiz:window")
     with a11y.main_figure():
-        controls.show_chart(fig, "sliding_window_question", base=CHART_CONFIG, scale=True,
+        controls.show_chart(projector_figure(fig), "sliding_window_question", base=CHART_CONFIG,
                             key="sw_quiz_chart")
     st.caption(_("The output is hidden until you answer. Multiply the cells in the window "
                  "framed in orange-red by the kernel, add the products (and the bias)."))
@@ -662,13 +708,16 @@ def main() -> None:
         shape_section(c, inp)
         if revealed:
             steps_text_section(c)
-            inspect_section(c, inp.image, flipped, digits_for(inp))
+            with section(_("Inspect a cell")):
+                inspect_section(c, inp.image, flipped, digits_for(inp))
             downloads_section(c, kernel)
     quiz.score_badge(state.SW)
     st.divider()
-    edge_section(question_open=not revealed)
+    with section(_("Edge detection, the d2l example")):
+        edge_section(question_open=not revealed)
     st.divider()
-    full_image_section(inp, kernel, bias, settings)
+    with section(_("The same kernel on a whole image")):
+        full_image_section(inp, kernel, bias, settings)
     kind_row_col = st.session_state.get(state.SW_PICK, state.SW_PICK_DEFAULT)
     st.session_state[state.SW_PICK_TEXT] = state.pick_text(kind_row_col)
     us.sync_to_url(URL)

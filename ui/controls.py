@@ -377,7 +377,8 @@ def input_state_values(prefix: str, preset: str) -> dict:
 
 
 def input_picker(prefix: str, *, default: str = "arange", page: str | None = None,
-                 labels: Mapping[str, str] | None = None, details=None) -> InputChoice:
+                 labels: Mapping[str, str] | None = None, details=None,
+                 patch_cells: int = PATCH_MAX_CELLS) -> InputChoice:
     """Choose the input grid: a preset, numbers typed in, a patch of a photo, or the patch
     chosen on "Your image" (offered only once the session has an image).
 
@@ -392,6 +393,8 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
     A session whose image is gone (a link with ``src=session`` opened in a new session, or
     a server restart) falls back to the preset and says so in one sentence, with an upload
     box right there that makes the upload the session's image.
+    ``patch_cells`` caps the side of "Your image's patch": a larger patch gives its central
+    cells (a page that prints every cell's number needs them large enough).
     """
     source_key = f"{prefix}_source"
     st.session_state.setdefault(source_key, "preset")
@@ -413,7 +416,7 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
                           format_func=lambda name: _(SOURCES[name]),
                           label_visibility="collapsed")
         if source == "session":
-            choice = _session_patch_input()
+            choice = _session_patch_input(patch_cells)
             return InputChoice(choice.values, choice.label, choice.image, choice.source,
                                choice.photo, choice.note, handed_kernel=handed)
         if source == "typed":
@@ -423,6 +426,10 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
             if choice is not None:
                 return choice
     return _preset_input(prefix, default, {**INPUT_PRESETS, **(labels or {})}, details)
+
+
+def _compact(details) -> int | str:
+    return "stretch" if details is None else COMPACT_WIDTH_PX["input"]
 
 
 def _lost_image_notice(prefix: str) -> bool:
@@ -448,7 +455,7 @@ def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
     key = f"{prefix}_preset"
     st.session_state.setdefault(key, default)
     name = st.selectbox(_("Input"), list(INPUT_PRESETS), key=key,
-                        format_func=lambda n: _(labels[n]))
+                        format_func=lambda n: _(labels[n]), width=_compact(details))
     note = ""
     if name == "arange":
         values = arange_grid()
@@ -478,13 +485,17 @@ def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
                        preset=name)
 
 
-def _session_patch_input() -> InputChoice:
+def _session_patch_input(max_cells: int = PATCH_MAX_CELLS) -> InputChoice:
     """The patch chosen on "Your image" (the session's current image)."""
     current = session_image.current_image()
-    values = session_image.current_patch(PATCH_MAX_CELLS)
+    values = session_image.current_patch(max_cells)
     photo = ImageChoice(current.name, current.key, current.gray)
     note = _("{patch} (change it on the Your image page)").format(
         patch=session_image.describe_patch())
+    spec = session_image.current_patch_spec()
+    if spec is not None and spec.size > values.shape[0]:
+        note += " " + _("Shown here: its central {n}×{n} cells, large enough to print every "
+                        "number.").format(n=values.shape[0])
     return InputChoice(values, _("patch of {name}").format(name=current.name), True, "session",
                        photo, note)
 
@@ -703,7 +714,8 @@ def kernel_editor(prefix: str, *, default: str = "d2l", label: str = N_("Kernel"
             st.session_state.setdefault(key, value)
     names = [*kernel_names(), CUSTOM]
     name = st.selectbox(_(label), names, key=preset_key, on_change=_load_preset,
-                        args=(prefix,), format_func=kernel_label)
+                        args=(prefix,), format_func=kernel_label,
+                        width="stretch" if details is None else COMPACT_WIDTH_PX["kernel"])
     with st.container() if details is None else details:
         text = st.text_area(
             _("Weights (rows on lines, numbers separated by spaces; up to {side}×{side})"
@@ -748,6 +760,8 @@ class ConvSettings:
 #: Padding choices: the values are PyTorch's words (they stay in links); "custom" reads
 #: "each side" (marked; translated where shown).
 PADDING_CHOICES = {"valid": "valid", "same": "same", "full": "full", "custom": N_("each side")}
+#: Widths (px) of the menus in a projector row (``details=`` given): the row must fit 1280 px.
+COMPACT_WIDTH_PX = {"input": 260, "kernel": 260, "padding": 150}
 PAD_SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
 
 
@@ -760,11 +774,17 @@ def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
     paddings, dilation and padding mode instead: a projector layout then keeps only the
     padding choice and the strides in its row.
     """
-    kind = st.radio(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
-                    horizontal=True, format_func=lambda k: _(PADDING_CHOICES[k]),
-                    help=_("valid: no padding. same: output as large as the input (stride 1; "
-                           "PyTorch puts the extra row/column of an even kernel at the bottom/"
-                           "right). full: every partial overlap."))
+    padding_help = _("valid: no padding. same: output as large as the input (stride 1; "
+                     "PyTorch puts the extra row/column of an even kernel at the bottom/"
+                     "right). full: every partial overlap.")
+    if details is None:
+        kind = st.radio(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
+                        horizontal=True, format_func=lambda k: _(PADDING_CHOICES[k]),
+                        help=padding_help)
+    else:  # a projector row: a narrow menu instead of four radio buttons
+        kind = st.selectbox(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
+                            format_func=lambda k: _(PADDING_CHOICES[k]), help=padding_help,
+                            width=COMPACT_WIDTH_PX["padding"])
     padding: str | tuple = kind
     if kind == "custom":
         with st.container() if details is None else details:
@@ -774,8 +794,9 @@ def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
         padding = ((int(sides[0]), int(sides[1])), (int(sides[2]), int(sides[3])))
     if details is None:
         c1, c2 = st.columns(2)
-    else:
-        c1 = c2 = st
+    else:  # the strides go with the other settings: the row keeps input, kernel, padding
+        with details:
+            c1, c2 = st.columns(2)
     stride = (_int_input(c1, _("Stride ↓"), 1, 8, 1, f"{prefix}_stride_h",
                          help=_("Rows the window moves down per step")),
               _int_input(c2, _("Stride →"), 1, 8, 1, f"{prefix}_stride_w",
