@@ -197,8 +197,9 @@ def test_a_patch_prints_its_numbers_in_the_animation():
     at.radio(key="sw_in_source").set_value("session").run()
     assert not at.exception
     spec = chart(at, state.SW_ANIMATION_CHART)
-    text_traces = [t for t in spec["data"] if t.get("name") == "input:values"]
-    assert text_traces and text_traces[0].get("texttemplate") or text_traces[0].get("text")
+    (values,) = [t for t in spec["data"] if t.get("name") == "input:values"]
+    assert values.get("texttemplate") or values.get("text"), "the patch's cells print no numbers"
+    assert "central 12×12 cells" in every_text(at)
 
 
 # ------------------------------------------------------------------------------ item 6
