@@ -291,6 +291,8 @@ def shape_section(c: Computed, inp: controls.InputChoice, *, show_output: bool =
 #: Presenter mode: room added between a panel title and the column numbers under it, once
 #: both are enlarged (px), and the widest the step text may run (in characters per line).
 PROJECTOR_TITLE_LIFT_PX = 16
+#: Width of the page's column at 1280×720 with the sidebar open (what a figure may take).
+PROJECTOR_CONTENT_PX = 760
 
 
 def projector_figure(fig):
@@ -316,7 +318,83 @@ def projector_figure(fig):
             new_top = max(new_top, note.yshift + round(lines * 1.3 * size) + 8)
     grow = new_top - old_top
     big.update_layout(margin=dict(t=new_top), height=(big.layout.height or 0) + grow)
+    _space_panels_for_titles(big, 20 + lift)
+    _widen_for_titles(big)
     return big
+
+
+def _space_panels_for_titles(fig, title_yshift: int) -> None:
+    """Move panels apart so that no enlarged title runs into the next panel's (ui.figures
+    spaces them for 14 px titles), shrinking the cells if the figure's width needs it."""
+    layout = fig.layout
+    meta = layout.meta if isinstance(layout.meta, dict) else {}
+    cell = float(meta.get("cell_px") or 0)
+    width = layout.width or 0
+    left, right = layout.margin.l or 0, layout.margin.r or 0
+    old_w = width - left - right
+    plot_w = min(old_w, PROJECTOR_CONTENT_PX - left - right)
+    if not cell or plot_w <= 0:
+        return
+    titles = {}
+    for note in layout.annotations or ():
+        xref = str(note.xref or "")
+        if note.yshift == title_yshift and xref.endswith(" domain"):
+            size = note.font.size if note.font and note.font.size else 14
+            titles[xref.split()[0]] = F.title_width_px(str(note.text or ""), size)
+    axes = []
+    for k in range(1, 10):
+        name = "xaxis" if k == 1 else f"xaxis{k}"
+        axis = layout[name] if name in layout else None
+        if axis is None or axis.domain is None:
+            break
+        axes.append((axis.domain[0], name, "x" if k == 1 else f"x{k}"))
+    if len(axes) < 2:
+        return
+    axes.sort()
+    gap = F.GAP_CELLS * cell
+    first = 0.0
+    grids = [(name, (layout[name].domain[1] - d0) * old_w, 1.15 * titles.get(ref, 0.0) + 16)
+             for d0, name, ref in axes]
+
+    def spans(factor: float) -> tuple[list, float]:
+        x, out = first, []
+        for name, grid_w, title_w in grids:
+            out.append((name, x, grid_w * factor))
+            x += max(grid_w * factor, title_w) + gap * factor
+        return out, x - gap * factor
+
+    factor = 1.0
+    placed, end = spans(factor)
+    while end > plot_w and factor > 0.3:  # shrink the cells until the titles fit
+        factor *= 0.95
+        placed, end = spans(factor)
+    spare = max(0.0, (plot_w - end) / 2)  # centred, as ui.figures lays them out
+    for name, start, grid_w in placed:
+        layout[name].domain = [(start + spare) / plot_w,
+                               min(1.0, (start + spare + grid_w) / plot_w)]
+    fig.update_layout(width=round(plot_w + left + right))
+
+
+def _widen_for_titles(fig) -> None:
+    """Add room on the right when an enlarged title runs past the figure's edge (a 1×1
+    output's "Output 1×1" at 26 px is wider than its one cell and the margin)."""
+    layout = fig.layout
+    width = layout.width or 0
+    left, right = layout.margin.l or 0, layout.margin.r or 0
+    plot_w = width - left - right
+    overflow = 0.0
+    for note in layout.annotations or ():
+        xref = str(note.xref or "")
+        if not xref.endswith(" domain"):
+            continue
+        axis = layout["xaxis" + xref.split()[0][1:]]
+        size = (note.font.size if note.font and note.font.size else 14)
+        start = left + (axis.domain[0] if axis.domain else 0.0) * plot_w
+        lines = str(note.text or "").split("<br>")
+        end = start + max(F.title_width_px(line, size) for line in lines)
+        overflow = max(overflow, end - width + 8)
+    if overflow > 0:  # more room on the right; the panels keep their pixel positions
+        fig.update_layout(width=round(width + overflow), margin=dict(r=round(right + overflow)))
 
 
 def animation_section(c: Computed, fig) -> None:

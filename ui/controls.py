@@ -761,7 +761,7 @@ class ConvSettings:
 #: "each side" (marked; translated where shown).
 PADDING_CHOICES = {"valid": "valid", "same": "same", "full": "full", "custom": N_("each side")}
 #: Widths (px) of the menus in a projector row (``details=`` given): the row must fit 1280 px.
-COMPACT_WIDTH_PX = {"input": 260, "kernel": 260, "padding": 150}
+COMPACT_WIDTH_PX = {"input": 290, "kernel": 260, "padding": 130}
 PAD_SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
 
 
