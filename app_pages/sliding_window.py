@@ -93,7 +93,7 @@ class Computed:
 
 def padding_mask(trace: WindowTrace) -> np.ndarray:
     """True on the padded cells of the padded input (indexing only)."""
-    (top, _), (left, _) = trace.pads
+    (top, _bottom), (left, _right) = trace.pads
     mask = np.ones(trace.padded_hw, dtype=bool)
     mask[top:top + trace.in_hw[0], left:left + trace.in_hw[1]] = False
     return mask

@@ -320,8 +320,8 @@ class _Layout:
     def span_box(self, panel: int, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         """Pixel box around the inclusive cell box ``(top, left, bottom, right)``."""
         top, left, bottom, right = box
-        x0, y0, _, _ = self.cell_box(panel, top, left)
-        _, _, x1, y1 = self.cell_box(panel, bottom, right)
+        x0, y0 = self.cell_box(panel, top, left)[:2]
+        x1, y1 = self.cell_box(panel, bottom, right)[2:]
         return x0, y0, x1, y1
 
 
@@ -332,20 +332,20 @@ def _layout(shapes: Sequence[tuple[int, int]], titles: Sequence[str], caption_li
     From the top: the caption (the sum being computed), a progress bar, the titles, the
     grids. Keeping everything that changes near the top keeps the GIF's frame deltas small.
     """
-    total_cols = sum(c for _, c in shapes) + _GAP_CELLS * (len(shapes) - 1)
+    total_cols = sum(c for _rows, c in shapes) + _GAP_CELLS * (len(shapes) - 1)
     if cell_px is None:
         cell_px = int(np.clip((MAX_GIF_WIDTH_PX - 2 * _MARGIN) // total_cols, MIN_CELL_PX,
                               MAX_CELL_PX))
     cell = int(cell_px)
     title_font = _font(_TITLE_FONT_PX, cjk)
     slots = [max(cols * cell, int(title_font.getlength(title)) + 6)
-             for (_, cols), title in zip(shapes, titles, strict=True)]
+             for (_rows, cols), title in zip(shapes, titles, strict=True)]
     gap = round(_GAP_CELLS * max(cell, 12))
     grid_w = sum(slots) + gap * (len(slots) - 1)
     width = max(grid_w + 2 * _MARGIN, 360)
     if width > 2 * MAX_GIF_WIDTH_PX:
         raise ValueError(
-            f"the grids are {sum(c for _, c in shapes)} cells wide in all: too many to draw "
+            f"the grids are {sum(c for _rows, c in shapes)} cells wide in all: too many to draw "
             "cell by cell in a GIF; use a smaller input (a patch of up to 64×64 cells)")
     start = (width - grid_w) // 2
     lefts = []
@@ -355,7 +355,7 @@ def _layout(shapes: Sequence[tuple[int, int]], titles: Sequence[str], caption_li
     caption_top = _MARGIN
     progress_top = caption_top + caption_lines * _LINE_PX + 6
     grid_top = progress_top + 6 + _TITLE_PX
-    height = grid_top + max(r for r, _ in shapes) * cell + _MARGIN
+    height = grid_top + max(r for r, _cols in shapes) * cell + _MARGIN
     return _Layout(cell, width, height, caption_top, progress_top, grid_top, tuple(lefts))
 
 
@@ -418,7 +418,7 @@ def _draw_panel(canvas: Image.Image, layout: _Layout, panel: int, values: np.nda
         if rr.size:
             x0, y0, x1, y1 = layout.span_box(panel, (rr.min(), cc.min(), rr.max(), cc.max()))
             _dashed_rectangle(draw, (x0 - 1, y0 - 1, x1 + 1, y1 + 1), _rgb(BORDER_COLOR))
-    x0, y0, _, _ = layout.cell_box(panel, 0, 0)
+    x0, y0 = layout.cell_box(panel, 0, 0)[:2]
     draw.text((x0, y0 - 6), title, fill=_rgb(TEXT_COLOR), font=_font(_TITLE_FONT_PX, cjk),
               anchor="ls")
 
@@ -525,7 +525,7 @@ def _check_gif_inputs(x_padded, kernel, output, trace) -> tuple[np.ndarray, ...]
 
 
 def _real_mask(trace: WindowTrace) -> np.ndarray:
-    (top, _), (left, _) = trace.pads
+    (top, _bottom), (left, _right) = trace.pads
     h, w = trace.in_hw
     real = np.zeros(trace.padded_hw, dtype=bool)
     real[top:top + h, left:left + w] = True
@@ -615,8 +615,8 @@ def animation_gif(x_padded, kernel, output, trace: WindowTrace, *, image: bool =
             out_box = (i, j, i, j)
         else:
             i = plan.steps[n]
-            top, left, bottom, _ = trace.window_box(i, 0)
-            _, _, _, right = trace.window_box(i, out.shape[1] - 1)
+            top, left, bottom = trace.window_box(i, 0)[:3]
+            right = trace.window_box(i, out.shape[1] - 1)[3]
             window_box = (top, left, bottom, right)
             out_box = (i, 0, i, out.shape[1] - 1)
         _draw_covers(draw, layout, out_box, out.shape)
@@ -653,7 +653,7 @@ def _has_cjk(text: str) -> bool:
 def _draw_covers(draw: ImageDraw.ImageDraw, layout: _Layout, out_box, out_hw) -> None:
     """Grey over the output cells after ``out_box`` in row-major order (not computed yet)."""
     out_h, out_w = out_hw
-    top, _, bottom, right = out_box
+    top, _left, bottom, right = out_box
     if right < out_w - 1:
         draw.rectangle(layout.span_box(2, (top, right + 1, bottom, out_w - 1)), fill=_COVER)
     if bottom < out_h - 1:
