@@ -248,7 +248,7 @@ def true_convolution_note(kern: controls.KernelChoice, kernel: np.ndarray,
             "The window below slides the flipped kernel."))
         fig = F.grid_figure([F.Panel(kern.values, _("<b>K</b> as typed"), name="kernel"),
                              F.Panel(kernel, _("<b>K flipped</b> (rows and columns reversed)"),
-                                     name="flipped")], max_cell_px=max(44, cell_px()))
+                                     name="flipped")], max_cell_px=small_cell_px())
         controls.show_chart(projector_figure(fig), "kernel_flipped",
                             base={"displayModeBar": False}, key="sw_flip_chart")
         if c is not None and show_outputs and _plain_padding_mode(settings):
@@ -442,6 +442,9 @@ def current_pick(c: Computed) -> tuple[str, int, int]:
 
 #: Below this cell size the kernel is drawn in its own figure (its numbers stay readable).
 SEPARATE_KERNEL_BELOW_PX = 30
+#: Width of the figure column of "Inspect a cell" beside its text (1400 px window): the
+#: grids are laid out for it, so Streamlit need not shrink the figure (and leave a gap).
+INSPECT_COLUMN_PX = 520
 
 
 def section(title: str):
@@ -459,14 +462,15 @@ def inspect_section(c: Computed, image: bool, flipped: bool, digits: int) -> Non
                  "Click an input cell to see every output cell it feeds."))
     kind, r, col = current_pick(c)
     every = panels(c, image=image, flipped=flipped, click=True)
-    fig = F.grid_figure(every, max_cell_px=cell_px(), digits=digits)
+    room = {} if presenter.presenter_mode() else {"available_px": INSPECT_COLUMN_PX}
+    fig = F.grid_figure(every, max_cell_px=cell_px(), digits=digits, **room)
     index = {"input": 0, "kernel": 1, "output": 2}
     kernel_fig = None
     if fig.layout.meta["cell_px"] < SEPARATE_KERNEL_BELOW_PX:
         # Large inputs: one cell size for three panels shrinks the kernel to unreadable
         # specks and crowds the titles; draw input and output, the kernel on its own.
-        fig = F.grid_figure([every[0], every[2]], max_cell_px=cell_px(), digits=digits)
-        kernel_fig = F.grid_figure([every[1]], max_cell_px=max(44, cell_px()), digits=digits)
+        fig = F.grid_figure([every[0], every[2]], max_cell_px=cell_px(), digits=digits, **room)
+        kernel_fig = F.grid_figure([every[1]], max_cell_px=small_cell_px(), digits=digits)
         index = {"input": 0, "kernel": 0, "output": 1}
     t = c.trace
     (pt, _unused), (pl, _unused2) = t.pads
@@ -606,7 +610,7 @@ def edge_section(question_open: bool) -> None:
     if not question_open:
         shown.append(F.Panel(y, f"<b>Y = {x_name} ⋆ K</b> {size_text(y.shape)}",
                              name="output"))
-    fig = F.grid_figure(shown, max_cell_px=max(44, cell_px()))
+    fig = F.grid_figure(shown, max_cell_px=small_cell_px())
     controls.show_chart(projector_figure(fig), "edge_detection", base={"displayModeBar": False},
                         key=state.SW_EDGE_CHART)
     if question_open:
@@ -704,6 +708,11 @@ def cell_px() -> float:
     if presenter.presenter_mode():
         return presenter.figure_scale()["max_cell_px"]
     return F.MAX_CELL_PX
+
+
+def small_cell_px() -> float:
+    """Cell side of the small side figures (flipped kernel, edge example, lone kernel)."""
+    return cell_px() if presenter.presenter_mode() else 44
 
 
 def quiz_cell(c: Computed) -> tuple[int, int]:
