@@ -30,6 +30,7 @@ from convcore.trace import format_number
 from ui import image_source as session_image
 from ui import presenter, state
 from ui.downloads import plotly_png_config
+from ui.i18n import N_, _
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
@@ -39,6 +40,8 @@ SAMPLE_ORDER = ("landscape.png", "house.png", "checkerboard.png", "digit.png")
 UPLOAD = "Upload your own…"
 #: The image option that stands for the session's current image (set on "Your image").
 SESSION_IMAGE = "Your image"
+#: How the two options above read (the option values stay English: tests and links use them).
+OPTION_NAMES = {UPLOAD: N_("Upload your own…"), SESSION_IMAGE: N_("Your image")}
 CUSTOM = "custom"
 #: Mode-bar buttons a teaching chart does not need (zooming breaks the cell grid).
 MODEBAR_REMOVE = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d",
@@ -49,6 +52,9 @@ GRID_MAX_SIDE = 32
 #: Most cells a side of an image patch is shrunk to for the animation.
 PATCH_MAX_CELLS = 32
 MAX_UPLOAD_MB = 50
+
+#: What a typed grid is, in the messages of :func:`parse_grid` (marked; translated there).
+GRID_WHAT = (N_("kernel"), N_("input"), N_("digit"))
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -83,7 +89,7 @@ def parse_grid(text: str, *, max_side: int = KERNEL_MAX_SIDE, what: str = "kerne
         different lengths, an empty grid, or a grid larger than ``max_side``.
     """
     if not isinstance(text, str):
-        raise ValueError(f"The {what} must be typed as text.")
+        raise ValueError(_("The {what} must be typed as text.").format(what=_(what)))
     cleaned = text.replace("−", "-").replace("\u2212", "-").strip()
     if "[" in cleaned or "]" in cleaned:
         rows_text = re.findall(r"\[([^\[\]]*)\]", cleaned)
@@ -92,7 +98,8 @@ def parse_grid(text: str, *, max_side: int = KERNEL_MAX_SIDE, what: str = "kerne
     rows = [[tok for tok in re.split(r"[,\s]+", row.strip()) if tok] for row in rows_text]
     rows = [row for row in rows if row]
     if not rows:
-        raise ValueError(f"The {what} is empty: type at least one number.")
+        raise ValueError(_("The {what} is empty: type at least one number.").format(
+            what=_(what)))
     values = []
     for r, row in enumerate(rows, start=1):
         values.append([_parse_number(tok, r, c, what) for c, tok in enumerate(row, start=1)])
@@ -101,30 +108,34 @@ def parse_grid(text: str, *, max_side: int = KERNEL_MAX_SIDE, what: str = "kerne
         first = len(values[0])
         bad = next(r for r, row in enumerate(values, start=1) if len(row) != first)
         raise ValueError(
-            f"Row {bad} of the {what} has {len(values[bad - 1])} numbers but row 1 has "
-            f"{first}: every row needs the same count.")
+            _("Row {bad} of the {what} has {n} numbers but row 1 has {first}: every row "
+              "needs the same count.").format(bad=bad, what=_(what), n=len(values[bad - 1]),
+                                               first=first))
     arr = np.array(values, dtype=np.float64)
     if max(arr.shape) > max_side:
-        raise ValueError(f"The {what} is {arr.shape[0]}×{arr.shape[1]}; it can be at most "
-                         f"{max_side}×{max_side}.")
+        raise ValueError(_("The {what} is {h}×{w}; it can be at most {side}×{side}.").format(
+            what=_(what), h=arr.shape[0], w=arr.shape[1], side=max_side))
     return arr
 
 
 def _parse_number(token: str, row: int, col: int, what: str) -> float:
-    where = f"Row {row}, entry {col} of the {what}"
+    where = _("Row {row}, entry {col} of the {what}").format(row=row, col=col, what=_(what))
     parts = token.split("/")
     if len(parts) <= 2 and all(_NUMBER.match(p) for p in parts):
         num = float(parts[0])
         if len(parts) == 2:
             den = float(parts[1])
             if den == 0:
-                raise ValueError(f"{where} divides by zero ({token}).")
+                raise ValueError(_("{where} divides by zero ({token}).").format(
+                    where=where, token=token))
             num /= den
         if not np.isfinite(num):
-            raise ValueError(f"{where} ({token}) is too large.")
+            raise ValueError(_("{where} ({token}) is too large.").format(where=where,
+                                                                         token=token))
         return num
-    raise ValueError(f'{where} is "{token}", which is not a number. Use digits, a decimal '
-                     f"point, a minus sign or a fraction such as 1/9.")
+    raise ValueError(_('{where} is "{token}", which is not a number. Use digits, a decimal '
+                       "point, a minus sign or a fraction such as 1/9.").format(
+        where=where, token=token))
 
 
 def format_grid(values) -> str:
@@ -184,13 +195,15 @@ def digit_pattern() -> np.ndarray:
     return parse_grid(DIGIT_TWO, max_side=GRID_MAX_SIDE, what="digit")
 
 
+#: Preset inputs (labels marked with ``N_``; translated where shown). No label gives an
+#: output away: the quiz asks for them while the label is on screen.
 INPUT_PRESETS: dict[str, str] = {
-    "arange": "3×3 arange (d2l 19…43)",
-    "edge": "6×8 edge image (d2l)",
-    "random": "Random integers",
-    "checkerboard": "Checkerboard",
-    "digit": "Digit 2, 10×8 pixel font",
-    "mnist": "Digit 2, 28×28 sample image",
+    "arange": N_("3×3 input 0…8 (d2l)"),
+    "edge": N_("6×8 edge image (d2l)"),
+    "random": N_("Random integers"),
+    "checkerboard": N_("Checkerboard"),
+    "digit": N_("Digit 2, 10×8 pixel font"),
+    "mnist": N_("Digit 2, 28×28 sample image"),
 }
 
 #: Presets whose values are intensities of a picture (shown black to white).
@@ -247,7 +260,7 @@ def load_sample(name: str) -> np.ndarray:
     return _load_gray_file(str(path), path.stat().st_mtime)
 
 
-def image_source(prefix: str, *, label: str = "Image", default: str = "house.png"
+def image_source(prefix: str, *, label: str = N_("Image"), default: str = "house.png"
                  ) -> ImageChoice | None:
     """Pick a bundled sample or upload a photo.
 
@@ -261,13 +274,14 @@ def image_source(prefix: str, *, label: str = "Image", default: str = "house.png
     key = f"{prefix}_image"
     if st.session_state.get(key) not in options:
         st.session_state[key] = default if default in options else options[0]
-    choice = st.selectbox(label, options, key=key, format_func=_image_label)
+    choice = st.selectbox(_(label), options, key=key, format_func=_image_label)
     if choice == SESSION_IMAGE:
         return ImageChoice(current.name, current.key, current.gray)
     if choice != UPLOAD:
         gray = load_sample(choice)
-        return ImageChoice(f"sample {choice}", f"sample:{choice}", gray)
-    upload = st.file_uploader("Photo (PNG, JPEG, GIF, BMP, TIFF, WebP)", type=list(IMAGE_TYPES),
+        return ImageChoice(_("sample {name}").format(name=choice), f"sample:{choice}", gray)
+    upload = st.file_uploader(_("Photo (PNG, JPEG, GIF, BMP, TIFF, WebP)"),
+                              type=list(IMAGE_TYPES),
                               key=f"{prefix}_upload", max_upload_size=MAX_UPLOAD_MB)
     if upload is not None:
         data = upload.getvalue()
@@ -275,13 +289,13 @@ def image_source(prefix: str, *, label: str = "Image", default: str = "house.png
         try:
             _load_gray_bytes(digest, data)
         except ImageLoadError as err:
-            st.error(f"{upload.name}: {err}")
+            st.error(f"{upload.name}: {err}")  # convcore's sentence names the problem
         else:
             st.session_state[state.UPLOADED_IMAGE] = {"name": upload.name, "data": data,
                                                       "digest": digest}
     previous = st.session_state.get(state.UPLOADED_IMAGE)
     if not previous:
-        st.info("Upload a photo, or pick one of the samples above.")
+        st.info(_("Upload a photo, or pick one of the samples above."))
         return None
     gray = _load_gray_bytes(previous["digest"], previous["data"])
     return ImageChoice(previous["name"], f"upload:{previous['digest']}", gray)
@@ -290,7 +304,10 @@ def image_source(prefix: str, *, label: str = "Image", default: str = "house.png
 def _image_label(option: str) -> str:
     if option == SESSION_IMAGE:
         current = session_image.current_image()
-        return f"🖼️ Your image: {current.name}" if current is not None else option
+        if current is not None:
+            return _("Your image: {name}").format(name=current.name)
+    if option in OPTION_NAMES:
+        return _(OPTION_NAMES[option])
     return option
 
 
@@ -333,6 +350,11 @@ class InputChoice:
         The photo a patch was cut from.
     note : str
         How the grid was made (e.g. the patch's position and shrink factor), or "".
+    preset : str
+        The preset's name ("arange", …) when ``source`` is "preset", else "".
+    handed_kernel : object or None
+        The kernel "Your image" handed over with its patch (``ui.image_source.PatchKernel``)
+        on the run right after its "Open in …" button, else None.
     """
 
     values: np.ndarray
@@ -341,15 +363,12 @@ class InputChoice:
     source: str
     photo: ImageChoice | None = None
     note: str = ""
+    preset: str = ""
+    handed_kernel: object | None = None
 
 
-SOURCES = {"preset": "Preset", "typed": "Type numbers", "patch": "Image patch",
-           "session": "Your image's patch"}
-#: Shown when the input should be the patch of "Your image" but this server has no image for
-#: the session: uploads live in one server process and are lost when it restarts.
-IMAGE_GONE = ("Your image is not on this server any more (uploads are kept for one session "
-              "on one server), so this shows a preset input: choose the picture again on "
-              "🖼️ Your image to get its patch back.")
+SOURCES = {"preset": N_("Preset"), "typed": N_("Type numbers"), "patch": N_("Image patch"),
+           "session": N_("Your image's patch")}
 
 
 def input_state_values(prefix: str, preset: str) -> dict:
@@ -358,82 +377,134 @@ def input_state_values(prefix: str, preset: str) -> dict:
 
 
 def input_picker(prefix: str, *, default: str = "arange", page: str | None = None,
-                 labels: Mapping[str, str] | None = None) -> InputChoice:
+                 labels: Mapping[str, str] | None = None, details=None,
+                 patch_cells: int = PATCH_MAX_CELLS) -> InputChoice:
     """Choose the input grid: a preset, numbers typed in, a patch of a photo, or the patch
     chosen on "Your image" (offered only once the session has an image).
 
     ``page`` (``"app_pages/sliding_window.py"``) is the page's own script: when the user just
     pressed "Open in …" for it on "Your image", the source switches to that patch.
-    ``labels`` renames presets for this page (``{"arange": "… max → 4, 5, 7, 8"}``); the
-    others keep their :data:`INPUT_PRESETS` label.
+    ``labels`` renames presets for this page (``{"arange": "… max → 4, 5, 7, 8"}``, marked
+    with ``N_`` or translated); the others keep their :data:`INPUT_PRESETS` label.
+    ``details`` (a container, e.g. :func:`ui.presenter.advanced_controls`) receives every
+    widget but the preset menu — the source switch, typed numbers, patch sliders — so that a
+    projector layout keeps one row of controls; by default everything is drawn in place.
+
+    A session whose image is gone (a link with ``src=session`` opened in a new session, or
+    a server restart) falls back to the preset and says so in one sentence, with an upload
+    box right there that makes the upload the session's image.
+    ``patch_cells`` caps the side of "Your image's patch": a larger patch gives its central
+    cells (a page that prints every cell's number needs them large enough).
     """
     source_key = f"{prefix}_source"
     st.session_state.setdefault(source_key, "preset")
     has_image = session_image.current_image() is not None
+    handed = None
     if page is not None and session_image.take_patch_request(page):
         st.session_state[source_key] = "session"
-    image_gone = st.session_state[source_key] == "session" and not has_image
-    if image_gone:  # a link (or a reconnect to a restarted server) asked for a lost picture
+        getter = getattr(session_image, "patch_kernel", None)  # added by the image branch
+        handed = getter() if getter is not None else None
+    lost = st.session_state[source_key] == "session" and not has_image
+    if lost:
         st.session_state[source_key] = "preset"
     options = [name for name in SOURCES if name != "session" or has_image]
-    source = st.radio("Source", options, key=source_key, horizontal=True,
-                      format_func=SOURCES.get, label_visibility="collapsed")
-    if image_gone:
-        st.info(IMAGE_GONE, icon="🖼️")
-    if source == "session":
-        return _session_patch_input()
-    if source == "typed":
-        return _typed_input(prefix)
-    if source == "patch":
-        choice = _patch_input(prefix)
-        if choice is not None:
-            return choice
-        source = "preset"
-    return _preset_input(prefix, default, {**INPUT_PRESETS, **(labels or {})})
+    if lost and _lost_image_notice(prefix):
+        st.session_state[source_key] = "session"
+        st.rerun()
+    with st.container() if details is None else details:
+        source = st.radio(_("Source"), options, key=source_key, horizontal=True,
+                          format_func=lambda name: _(SOURCES[name]),
+                          label_visibility="collapsed")
+        if source == "session":
+            choice = _session_patch_input(patch_cells)
+            return InputChoice(choice.values, choice.label, choice.image, choice.source,
+                               choice.photo, choice.note, handed_kernel=handed)
+        if source == "typed":
+            return _typed_input(prefix)
+        if source == "patch":
+            choice = _patch_input(prefix)
+            if choice is not None:
+                return choice
+    return _preset_input(prefix, default, {**INPUT_PRESETS, **(labels or {})}, details)
 
 
-def _preset_input(prefix: str, default: str, labels: Mapping[str, str]) -> InputChoice:
+def _compact(details) -> int | str:
+    return "stretch" if details is None else COMPACT_WIDTH_PX["input"]
+
+
+def _lost_image_notice(prefix: str) -> bool:
+    """Say that the session's image is gone; offer an upload. True once one is taken."""
+    st.warning(_("The photo this view was showing is no longer on the server (a new "
+                 "session or a restart forgets uploads), so the input is back to a preset: "
+                 "upload the photo again below, or pick another source."))
+    upload = st.file_uploader(_("Upload the photo again"), type=list(IMAGE_TYPES),
+                              key=f"{prefix}_lost_upload", max_upload_size=MAX_UPLOAD_MB)
+    if upload is None:
+        return False
+    try:
+        session_image.set_current_image_from_bytes(upload.name or "upload",
+                                                   upload.getvalue(), source="upload")
+    except ImageLoadError as err:
+        st.error(_("{name} cannot be read: {reason}").format(name=upload.name, reason=err))
+        return False
+    return True
+
+
+def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
+                  details=None) -> InputChoice:
     key = f"{prefix}_preset"
     st.session_state.setdefault(key, default)
-    name = st.selectbox("Input", list(INPUT_PRESETS), key=key, format_func=labels.get)
+    name = st.selectbox(_("Input"), list(INPUT_PRESETS), key=key,
+                        format_func=lambda n: _(labels[n]), width=_compact(details))
     note = ""
     if name == "arange":
         values = arange_grid()
     elif name == "edge":
         values = edge_image()
     elif name == "random":
-        c1, c2, c3 = st.columns(3)
-        rows = c1.number_input("Rows", 1, 16, 6, key=f"{prefix}_rand_rows")
-        cols = c2.number_input("Columns", 1, 16, 6, key=f"{prefix}_rand_cols")
-        seed = c3.number_input("Seed", 0, 10_000, 0, key=f"{prefix}_rand_seed")
-        low, high = st.slider("Values from … to", -9, 9, (0, 9), key=f"{prefix}_rand_range")
+        with st.container() if details is None else details:
+            c1, c2, c3 = st.columns(3)
+            rows = c1.number_input(_("Rows"), 1, 16, 6, key=f"{prefix}_rand_rows")
+            cols = c2.number_input(_("Columns"), 1, 16, 6, key=f"{prefix}_rand_cols")
+            seed = c3.number_input(_("Seed"), 0, 10_000, 0, key=f"{prefix}_rand_seed")
+            low, high = st.slider(_("Values from … to"), -9, 9, (0, 9),
+                                  key=f"{prefix}_rand_range")
         values = random_grid(int(rows), int(cols), int(low), int(high), int(seed))
-        note = f"seed {seed}, integers {low}…{high}"
+        note = _("seed {seed}, integers {low}…{high}").format(seed=seed, low=low, high=high)
     elif name == "checkerboard":
-        c1, c2 = st.columns(2)
-        size = c1.number_input("Size", 2, 16, 8, key=f"{prefix}_board_size")
-        square = c2.number_input("Square", 1, 8, 2, key=f"{prefix}_board_square")
+        with st.container() if details is None else details:
+            c1, c2 = st.columns(2)
+            size = c1.number_input(_("Size"), 2, 16, 8, key=f"{prefix}_board_size")
+            square = c2.number_input(_("Square"), 1, 8, 2, key=f"{prefix}_board_square")
         values = checkerboard(int(size), int(square))
     elif name == "digit":
         values = digit_pattern()
     else:
         values = _mnist_digit()
-    return InputChoice(values, labels[name], name in IMAGE_PRESETS, "preset", note=note)
+    return InputChoice(values, _(labels[name]), name in IMAGE_PRESETS, "preset", note=note,
+                       preset=name)
 
 
-def _session_patch_input() -> InputChoice:
+def _session_patch_input(max_cells: int = PATCH_MAX_CELLS) -> InputChoice:
     """The patch chosen on "Your image" (the session's current image)."""
     current = session_image.current_image()
-    values = session_image.current_patch(PATCH_MAX_CELLS)
+    values = session_image.current_patch(max_cells)
     photo = ImageChoice(current.name, current.key, current.gray)
-    note = f"{session_image.describe_patch()} (change it on the Your image page)"
-    return InputChoice(values, f"patch of {current.name}", True, "session", photo, note)
+    note = _("{patch} (change it on the Your image page)").format(
+        patch=session_image.describe_patch())
+    spec = session_image.current_patch_spec()
+    if spec is not None and spec.size > values.shape[0]:
+        note += " " + _("Shown here: its central {n}×{n} cells, large enough to print every "
+                        "number.").format(n=values.shape[0])
+    return InputChoice(values, _("patch of {name}").format(name=current.name), True, "session",
+                       photo, note)
 
 
 def _mnist_digit() -> np.ndarray:
     if (ASSETS / "digit.png").is_file():
         return np.array(load_sample("digit.png"))
-    st.warning("The sample assets/digit.png is missing; showing the pixel-font digit instead.")
+    st.warning(_("The sample assets/digit.png is missing; showing the pixel-font digit "
+                 "instead."))
     return digit_pattern()
 
 
@@ -441,17 +512,18 @@ def _typed_input(prefix: str) -> InputChoice:
     text_key, valid_key = f"{prefix}_text", f"{prefix}_valid"
     st.session_state.setdefault(text_key, format_grid(arange_grid(4, 4)))
     st.session_state.setdefault(valid_key, arange_grid(4, 4))
-    text = st.text_area(f"Input values (rows on lines; up to {GRID_MAX_SIDE}×{GRID_MAX_SIDE})",
-                        key=text_key, height=130)
+    text = st.text_area(_("Input values (rows on lines; up to {side}×{side})").format(
+        side=GRID_MAX_SIDE), key=text_key, height=130)
     try:
         values = parse_grid(text, max_side=GRID_MAX_SIDE, what="input")
     except ValueError as err:
         last = st.session_state[valid_key]
-        st.error(f"{err} Using the last valid input ({last.shape[0]}×{last.shape[1]}).")
+        st.error(_("{error} Using the last valid input ({h}×{w}).").format(
+            error=err, h=last.shape[0], w=last.shape[1]))
         values = last
     else:
         st.session_state[valid_key] = values
-    return InputChoice(values, "typed grid", False, "typed")
+    return InputChoice(values, _("typed grid"), False, "typed")
 
 
 def _patch_input(prefix: str) -> InputChoice | None:
@@ -462,23 +534,27 @@ def _patch_input(prefix: str) -> InputChoice | None:
     smallest = min(height, width)
     size_key, top_key, left_key = (f"{prefix}_patch_size", f"{prefix}_patch_top",
                                    f"{prefix}_patch_left")
-    size = _bounded_slider("Patch size (pixels)", size_key, 2, smallest, min(smallest, 64))
+    size = _bounded_slider(_("Patch size (pixels)"), size_key, 2, smallest, min(smallest, 64))
     c1, c2 = st.columns(2)
     with c1:  # by default a little up and left of the centre: more edges there
-        top = _bounded_slider("Top row", top_key, 0, height - size, (height - size) * 3 // 10)
+        top = _bounded_slider(_("Top row"), top_key, 0, height - size,
+                              (height - size) * 3 // 10)
     with c2:
-        left = _bounded_slider("Left column", left_key, 0, width - size,
+        left = _bounded_slider(_("Left column"), left_key, 0, width - size,
                                (width - size) * 3 // 10)
-    cells = st.slider("Grid cells per side (the patch is shrunk to fit)", 2, PATCH_MAX_CELLS,
-                      16, key=f"{prefix}_patch_cells")
+    cells = st.slider(_("Grid cells per side (the patch is shrunk to fit)"), 2,
+                      PATCH_MAX_CELLS, 16, key=f"{prefix}_patch_cells")
     patch = downsample(crop_patch(photo.gray, top, left, size, size), (cells, cells))
     st.image(patch_preview(photo.gray, top, left, size), output_format="PNG",
-             caption="The orange square is the patch.",
-             alt=f"{photo.label} with an orange square around the {size}×{size}-pixel patch "
-                 f"at row {top}, column {left}")
-    note = (f"{size}×{size} pixels at row {top}, column {left} of {photo.label}, averaged "
-            f"down to {patch.shape[0]}×{patch.shape[1]} cells")
-    return InputChoice(patch, f"patch of {photo.label}", True, "patch", photo, note)
+             caption=_("The orange square (a two-pixel frame) is the patch."),
+             alt=_("{image} with an orange square around the {size}×{size}-pixel patch at "
+                   "row {top}, column {left}").format(image=photo.label, size=size, top=top,
+                                                      left=left))
+    note = _("{size}×{size} pixels at row {top}, column {left} of {image}, averaged down to "
+             "{h}×{w} cells").format(size=size, top=top, left=left, image=photo.label,
+                                     h=patch.shape[0], w=patch.shape[1])
+    return InputChoice(patch, _("patch of {name}").format(name=photo.label), True, "patch",
+                       photo, note)
 
 
 def _bounded_slider(label: str, key: str, low: int, high: int, default: int) -> int:
@@ -493,6 +569,85 @@ def _bounded_slider(label: str, key: str, low: int, high: int, default: int) -> 
 
 
 # ------------------------------------------------------------------------------ kernel editor
+
+#: convcore's preset kernels as the app names and explains them (marked; translated where
+#: shown). The English is convcore's own label and description.
+KERNEL_TEXTS: dict[str, tuple[str, str]] = {
+    "identity": (N_("Identity"),
+                 N_("Copies every pixel unchanged, a baseline to compare the others with.")),
+    "edge": (N_("Vertical edges [1, −1]"),
+             N_("The seeds' 1×2 horizontal difference: 1 where white turns black going right, "
+                "−1 where black turns white, 0 elsewhere, so it finds vertical edges.")),
+    "edge_transposed": (N_("Horizontal edges [1, −1]ᵀ"),
+                        N_("The transposed edge kernel, a vertical difference that finds "
+                           "horizontal edges.")),
+    "sobel_x": (N_("Sobel x (vertical edges)"),
+                N_("Smoothed left-to-right difference that responds to vertical edges.")),
+    "sobel_y": (N_("Sobel y (horizontal edges)"),
+                N_("Smoothed top-to-bottom difference that responds to horizontal edges.")),
+    "prewitt_x": (N_("Prewitt x (vertical edges)"),
+                  N_("Left-to-right difference averaged over three rows, responding to "
+                     "vertical edges.")),
+    "prewitt_y": (N_("Prewitt y (horizontal edges)"),
+                  N_("Top-to-bottom difference averaged over three columns, responding to "
+                     "horizontal edges.")),
+    "laplacian_4": (N_("Laplacian (4-neighbour)"),
+                    N_("Second derivative from the four direct neighbours, responding to edges "
+                       "in every direction and zero on flat areas and linear ramps.")),
+    "laplacian_8": (N_("Laplacian (8-neighbour)"),
+                    N_("Second derivative from all eight neighbours, responding to edges in "
+                       "every direction, diagonals included.")),
+    "box_blur_3x3": (N_("Box blur 3×3"),
+                     N_("Replaces each pixel by the plain average of its 3×3 neighbourhood.")),
+    "box_blur_5x5": (N_("Box blur 5×5"),
+                     N_("Replaces each pixel by the plain average of its 5×5 neighbourhood.")),
+    "gaussian_blur_3x3": (N_("Gaussian blur 3×3"),
+                          N_("Weighted average favouring the centre (binomial 1-2-1 weights), a "
+                             "gentle blur without the box blur's blocky look.")),
+    "gaussian_blur_5x5": (N_("Gaussian blur 5×5"),
+                          N_("Wider weighted average favouring the centre (binomial 1-4-6-4-1 "
+                             "weights).")),
+    "sharpen": (N_("Sharpen"),
+                N_("Adds the difference from the neighbours back to each pixel, boosting fine "
+                   "detail.")),
+    "emboss": (N_("Emboss"),
+               N_("Brighter where the brightness increases toward the bottom-right, darker "
+                  "where it increases toward the top-left (each pixel plus that change), so "
+                  "shapes look raised.")),
+    "outline": (N_("Outline"),
+                N_("Eight times each pixel minus the sum of its eight neighbours: zero on flat "
+                   "areas and even slopes, so outlines stand out on a dark ground.")),
+    "d2l": (N_("d2l example [[0, 1], [2, 3]]"),
+            N_("The seeds' 2×2 worked example: on the 3×3 input 0…8 it gives 19, 25, 37 and "
+               "43.")),
+}
+#: The d2l kernel's description where its outputs would be untrue (another input) or would
+#: give a quiz answer away.
+D2L_WITHOUT_OUTPUTS = N_("The seeds' 2×2 worked example: each output is 0 × its window's "
+                         "top-left + 1 × top-right + 2 × bottom-left + 3 × bottom-right.")
+
+
+def kernel_label(name: str) -> str:
+    """A preset kernel's name in the session's language (convcore's label if unknown)."""
+    if name == CUSTOM:
+        return _("Custom (edit the numbers)")
+    if name in KERNEL_TEXTS:
+        return _(KERNEL_TEXTS[name][0])
+    return get_kernel(name).label
+
+
+def kernel_description(name: str, *, with_outputs: bool = True) -> str:
+    """A preset kernel's one-sentence description in the session's language.
+
+    ``with_outputs=False`` drops the outputs the d2l kernel's description quotes (they hold
+    only on the 3×3 input 0…8, and they are the quiz's answers).
+    """
+    if name == "d2l" and not with_outputs:
+        return _(D2L_WITHOUT_OUTPUTS)
+    if name in KERNEL_TEXTS:
+        return _(KERNEL_TEXTS[name][1])
+    return get_kernel(name).description if name != CUSTOM else ""
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -517,8 +672,15 @@ class KernelChoice:
     error: str = ""
 
 
-def kernel_state_values(prefix: str, name: str) -> dict:
-    """Session-state values that select preset kernel ``name`` (for button callbacks)."""
+def kernel_state_values(prefix: str, name: str, weights=None) -> dict:
+    """Session-state values that select preset kernel ``name`` (for button callbacks).
+
+    ``name="custom"`` with ``weights`` (a ``(kh, kw)`` grid) selects those typed weights.
+    """
+    if name == CUSTOM or (weights is not None and name not in kernel_names()):
+        array = np.array(weights, dtype=np.float64)
+        return {f"{prefix}_preset": CUSTOM, f"{prefix}_text": format_grid(array),
+                f"{prefix}_valid": array}
     kernel = get_kernel(name)
     return {f"{prefix}_preset": name, f"{prefix}_text": format_grid(kernel.array),
             f"{prefix}_valid": np.array(kernel.array)}
@@ -535,11 +697,15 @@ def _mark_custom(prefix: str) -> None:
     st.session_state[f"{prefix}_preset"] = CUSTOM
 
 
-def kernel_editor(prefix: str, *, default: str = "d2l", label: str = "Kernel") -> KernelChoice:
+def kernel_editor(prefix: str, *, default: str = "d2l", label: str = N_("Kernel"),
+                  details=None) -> KernelChoice:
     """A preset kernel, editable as a grid of numbers (1×1 up to 7×7).
 
     Editing the numbers switches the preset to "custom". Anything that is not a grid of
     numbers gets an ``st.error`` sentence and the last valid kernel stays in use.
+    ``details`` (a container) receives the weights box, so that a projector layout keeps
+    only the preset menu in its row. ``label`` is translated here (mark it with ``N_``).
+    The returned ``label`` and ``description`` are in the session's language.
     """
     preset_key, text_key, valid_key = (f"{prefix}_preset", f"{prefix}_text",
                                        f"{prefix}_valid")
@@ -547,26 +713,27 @@ def kernel_editor(prefix: str, *, default: str = "d2l", label: str = "Kernel") -
         for key, value in kernel_state_values(prefix, default).items():
             st.session_state.setdefault(key, value)
     names = [*kernel_names(), CUSTOM]
-    name = st.selectbox(
-        label, names, key=preset_key, on_change=_load_preset, args=(prefix,),
-        format_func=lambda n: "Custom (edit the numbers)" if n == CUSTOM else get_kernel(n).label)
-    text = st.text_area(
-        f"Weights (rows on lines, numbers separated by spaces; up to "
-        f"{KERNEL_MAX_SIDE}×{KERNEL_MAX_SIDE})", key=text_key, height=110,
-        on_change=_mark_custom, args=(prefix,))
-    error = ""
-    try:
-        values = parse_grid(text, max_side=KERNEL_MAX_SIDE, what="kernel")
-    except ValueError as err:
-        values = np.asarray(st.session_state[valid_key], dtype=np.float64)
-        error = f"{err} Keeping the last valid {values.shape[0]}×{values.shape[1]} kernel."
-        st.error(error)
-    else:
-        st.session_state[valid_key] = values
+    name = st.selectbox(_(label), names, key=preset_key, on_change=_load_preset,
+                        args=(prefix,), format_func=kernel_label,
+                        width="stretch" if details is None else COMPACT_WIDTH_PX["kernel"])
+    with st.container() if details is None else details:
+        text = st.text_area(
+            _("Weights (rows on lines, numbers separated by spaces; up to {side}×{side})"
+              ).format(side=KERNEL_MAX_SIDE), key=text_key, height=110,
+            on_change=_mark_custom, args=(prefix,))
+        error = ""
+        try:
+            values = parse_grid(text, max_side=KERNEL_MAX_SIDE, what="kernel")
+        except ValueError as err:
+            values = np.asarray(st.session_state[valid_key], dtype=np.float64)
+            error = _("{error} Keeping the last valid {h}×{w} kernel.").format(
+                error=err, h=values.shape[0], w=values.shape[1])
+            st.error(error)
+        else:
+            st.session_state[valid_key] = values
     if name == CUSTOM:
-        return KernelChoice(values, CUSTOM, "custom kernel", "", error)
-    preset = get_kernel(name)
-    return KernelChoice(values, name, preset.label, preset.description, error)
+        return KernelChoice(values, CUSTOM, _("custom kernel"), "", error)
+    return KernelChoice(values, name, kernel_label(name), kernel_description(name), error)
 
 
 # ------------------------------------------------------------------------------ geometry
@@ -590,32 +757,57 @@ class ConvSettings:
     padding_mode: str = "zeros"
 
 
-PADDING_CHOICES = {"valid": "valid", "same": "same", "full": "full", "custom": "each side"}
+#: Padding choices: the values are PyTorch's words (they stay in links); "custom" reads
+#: "each side" (marked; translated where shown).
+PADDING_CHOICES = {"valid": "valid", "same": "same", "full": "full", "custom": N_("each side")}
+#: Widths (px) of the menus in a projector row (``details=`` given): the row must fit 1280 px.
+COMPACT_WIDTH_PX = {"input": 290, "kernel": 260, "padding": 130}
+PAD_SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
 
 
-def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False) -> ConvSettings:
+def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
+                  details=None) -> ConvSettings:
     """Padding (named or per side), stride and dilation per axis, and padding mode.
 
     ``fold=True`` puts dilation and padding mode in :func:`ui.presenter.advanced_controls`
-    (folded away in presenter mode).
+    (folded away in presenter mode). ``details`` (a container) receives the per-side
+    paddings, dilation and padding mode instead: a projector layout then keeps only the
+    padding choice and the strides in its row.
     """
-    kind = st.radio("Padding", list(PADDING_CHOICES), key=f"{prefix}_padding",
-                    horizontal=True, format_func=PADDING_CHOICES.get,
-                    help="valid: no padding. same: output as large as the input (stride 1; "
-                         "PyTorch puts the extra row/column of an even kernel at the bottom/"
-                         "right). full: every partial overlap.")
+    padding_help = _("valid: no padding. same: output as large as the input (stride 1; "
+                     "PyTorch puts the extra row/column of an even kernel at the bottom/"
+                     "right). full: every partial overlap.")
+    if details is None:
+        kind = st.radio(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
+                        horizontal=True, format_func=lambda k: _(PADDING_CHOICES[k]),
+                        help=padding_help)
+    else:  # a projector row: a narrow menu instead of four radio buttons
+        kind = st.selectbox(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
+                            format_func=lambda k: _(PADDING_CHOICES[k]), help=padding_help,
+                            width=COMPACT_WIDTH_PX["padding"])
     padding: str | tuple = kind
     if kind == "custom":
-        cols = st.columns(4)
-        sides = [_int_input(cols[k], side, 0, 20, 1, f"{prefix}_pad_{side.lower()}")
-                 for k, side in enumerate(("Top", "Bottom", "Left", "Right"))]
+        with st.container() if details is None else details:
+            cols = st.columns(4)
+            sides = [_int_input(cols[k], _(word), 0, 20, 1, f"{prefix}_pad_{side}")
+                     for k, (side, word) in enumerate(PAD_SIDES.items())]
         padding = ((int(sides[0]), int(sides[1])), (int(sides[2]), int(sides[3])))
-    c1, c2 = st.columns(2)
-    stride = (_int_input(c1, "Stride ↓", 1, 8, 1, f"{prefix}_stride_h",
-                         help="Rows the window moves down per step"),
-              _int_input(c2, "Stride →", 1, 8, 1, f"{prefix}_stride_w",
-                         help="Columns the window moves right per step"))
-    with presenter.advanced_controls("⚙️ Dilation and padding values") if fold else st.container():
+    if details is None:
+        c1, c2 = st.columns(2)
+    else:  # the strides go with the other settings: the row keeps input, kernel, padding
+        with details:
+            c1, c2 = st.columns(2)
+    stride = (_int_input(c1, _("Stride ↓"), 1, 8, 1, f"{prefix}_stride_h",
+                         help=_("Rows the window moves down per step")),
+              _int_input(c2, _("Stride →"), 1, 8, 1, f"{prefix}_stride_w",
+                         help=_("Columns the window moves right per step")))
+    if details is not None:
+        where = details
+    elif fold:
+        where = presenter.advanced_controls(_(":material/tune: Dilation and padding values"))
+    else:
+        where = st.container()
+    with where:
         dilation, mode = _dilation_and_mode(prefix, modes)
     return ConvSettings(padding, stride, dilation, mode)
 
@@ -633,15 +825,16 @@ def _int_input(container, label: str, lo: int, hi: int, default: int, key: str, 
 
 def _dilation_and_mode(prefix: str, modes: bool) -> tuple[tuple[int, int], str]:
     c3, c4 = st.columns(2)
-    dilation = (_int_input(c3, "Dilation ↓", 1, 5, 1, f"{prefix}_dilation_h",
-                           help="Spacing of kernel rows (1: no gap)"),
-                _int_input(c4, "Dilation →", 1, 5, 1, f"{prefix}_dilation_w",
-                           help="Spacing of kernel columns (1: no gap)"))
+    dilation = (_int_input(c3, _("Dilation ↓"), 1, 5, 1, f"{prefix}_dilation_h",
+                           help=_("Spacing of kernel rows (1: no gap)")),
+                _int_input(c4, _("Dilation →"), 1, 5, 1, f"{prefix}_dilation_w",
+                           help=_("Spacing of kernel columns (1: no gap)")))
     mode = "zeros"
     if modes:
-        mode = st.selectbox("Padding values", PADDING_MODES, key=f"{prefix}_padding_mode",
-                            help="zeros; reflect (mirror, edge not repeated); replicate (repeat "
-                                 "the edge); circular (wrap around), as torch.nn.Conv2d.")
+        mode = st.selectbox(_("Padding values"), PADDING_MODES, key=f"{prefix}_padding_mode",
+                            help=_("zeros; reflect (mirror, edge not repeated); replicate "
+                                   "(repeat the edge); circular (wrap around), as "
+                                   "torch.nn.Conv2d."))
     return dilation, mode
 
 

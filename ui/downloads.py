@@ -88,7 +88,8 @@ def download_array_buttons(label: str, arr: np.ndarray | Callable[[], np.ndarray
     left, right = st.columns(2, gap="small")
     with left:
         if csv_ok:
-            st.download_button(f"⬇️ {label} (.csv)", data=lambda: array_to_csv(compute()),
+            st.download_button(_("{what} (.csv)").format(what=label),
+                               data=lambda: array_to_csv(compute()), icon=":material/download:",
                                file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv",
                                on_click="ignore", width="stretch")
         else:
@@ -97,13 +98,19 @@ def download_array_buttons(label: str, arr: np.ndarray | Callable[[], np.ndarray
             else:
                 st.caption(_("Too large for CSV: download it as .npy."))
     with right:
-        st.download_button(f"⬇️ {label} (.npy)", data=lambda: array_to_npy(compute()),
+        st.download_button(_("{what} (.npy)").format(what=label),
+                           data=lambda: array_to_npy(compute()), icon=":material/download:",
                            file_name=f"{stem}.npy", mime="application/octet-stream",
                            key=f"{key}_npy", on_click="ignore", width="stretch")
 
 
 def download_gif_button(label: str, make_gif: Callable[[], bytes], key: str, *,
                         file_name: str = "sliding_window.gif", help: str | None = None) -> None:
-    """A button that builds a GIF (e.g. :func:`ui.export.animation_gif`) when clicked."""
-    st.download_button(f"🎞️ {label}", data=make_gif, file_name=_safe_stem(file_name),
-                       mime="image/gif", key=key, on_click="ignore", help=help)
+    """A button that builds a GIF (e.g. :func:`ui.export.animation_gif`) when clicked.
+
+    ``label`` is shown as given (translate it first); the icon is a Material Symbol, which
+    needs no emoji font.
+    """
+    st.download_button(label, data=make_gif, file_name=_safe_stem(file_name),
+                       mime="image/gif", key=key, on_click="ignore", help=help,
+                       icon=":material/movie:")

@@ -16,6 +16,11 @@ and the cells not computed yet covered in grey. One frame per step:
 
 Frames are drawn in palette mode on one shared palette (the grids quantised once, plus the
 outline colours), so a 400-frame GIF takes well under a second to build.
+
+Language: titles and words are in the session's language (:mod:`ui.i18n`; outside a script
+run, :func:`ui.i18n.use_language`). Chinese needs a CJK font file, which Pillow cannot take
+from the browser: the system's Noto Sans CJK (Debian's ``fonts-noto-cjk``) when present
+(:func:`cjk_font_path`), else the GIF is drawn with English titles (the numbers are the same).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from convcore.trace import WindowTrace, format_number
+from ui import i18n
 from ui.figures import (
     BORDER_COLOR,
     COVER_FILL,
@@ -43,6 +49,7 @@ from ui.figures import (
     plan_steps,
     row_text,
 )
+from ui.i18n import _
 
 __all__ = [
     "MAX_GIF_FRAMES",
@@ -50,6 +57,9 @@ __all__ = [
     "animation_gif",
     "array_to_csv",
     "array_to_npy",
+    "cjk_font_path",
+    "default_titles",
+    "gif_language",
     "gif_plan",
     "gif_plan_note",
 ]
@@ -77,6 +87,19 @@ _FONT_PATHS = (
     "/Library/Fonts/Menlo.ttc",
     "C:/Windows/Fonts/consola.ttf",
 )
+
+#: CJK font files tried for Chinese titles (the first that exists), with the face index of
+#: Simplified Chinese inside a collection (Noto Sans CJK: JP, KR, SC, TC, HK).
+CJK_FONT_PATHS = (
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/System/Library/Fonts/PingFang.ttc", 0),
+    ("C:/Windows/Fonts/msyh.ttc", 0),
+)
+#: Languages whose words need a CJK font in a GIF.
+CJK_LANGUAGES = frozenset({"zh"})
 
 # Palette indices reserved after the quantised grid colours.
 _GRID_COLORS = 240
@@ -203,20 +226,23 @@ def gif_plan(out_hw: tuple[int, int], *, max_frames: int = MAX_GIF_FRAMES) -> Gi
 
 
 def gif_plan_note(out_hw: tuple[int, int], *, max_frames: int = MAX_GIF_FRAMES) -> str:
-    """One sentence for the page: how many frames, and why rows when there are rows.
+    """One sentence for the page (in the session's language): how many frames, and why rows
+    when there are rows.
 
     >>> gif_plan_note((2, 2))
     'One frame per output cell: 4 frames.'
     """
     plan = gif_plan(out_hw, max_frames=max_frames)
-    cells = plan.out_hw[0] * plan.out_hw[1]
+    cells = f"{plan.out_hw[0] * plan.out_hw[1]:,}"
     if plan.mode == "cell":
-        return f"One frame per output cell: {plan.n_frames} frames."
+        return _("One frame per output cell: {n} frames.").format(n=plan.n_frames)
     if plan.n_frames == plan.out_hw[0]:
-        return (f"One frame per output row ({plan.n_frames} frames): {cells:,} output cells "
-                f"are more than the {max_frames} frames a GIF gets.")
-    return (f"{plan.n_frames} of the {plan.out_hw[0]} output rows, evenly spread, one frame "
-            f"each: {cells:,} output cells are more than the {max_frames} frames a GIF gets.")
+        return _("One frame per output row ({n} frames): {cells} output cells are more than "
+                 "the {max} frames a GIF gets.").format(n=plan.n_frames, cells=cells,
+                                                        max=max_frames)
+    return _("{n} of the {rows} output rows, evenly spread, one frame each: {cells} output "
+             "cells are more than the {max} frames a GIF gets.").format(
+        n=plan.n_frames, rows=plan.out_hw[0], cells=cells, max=max_frames)
 
 
 # ------------------------------------------------------------------------------ drawing
@@ -233,8 +259,39 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return r, g, b
 
 
+def cjk_font_path() -> tuple[str, int] | None:
+    """The first CJK font file of :data:`CJK_FONT_PATHS` on this machine (path, face index),
+    or None."""
+    for path, index in CJK_FONT_PATHS:
+        if Path(path).is_file():
+            return path, index
+    return None
+
+
+def gif_language() -> str:
+    """The language a GIF is drawn in: the session's, or English when it needs a CJK font
+    and this machine has none."""
+    lang = i18n.current_language()
+    if lang in CJK_LANGUAGES and cjk_font_path() is None:
+        return i18n.DEFAULT_LANGUAGE
+    return lang
+
+
+def _font(size: int, cjk: bool = False) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """The monospace font at ``size`` px, or the CJK font (``cjk``) when there is one."""
+    found = cjk_font_path() if cjk else None
+    if found is not None:
+        return _font_file(found[0], found[1], size)
+    return _mono_font(size)
+
+
 @lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def _font_file(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, index=index, layout_engine=ImageFont.Layout.BASIC)
+
+
+@lru_cache(maxsize=16)
+def _mono_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     for path in _FONT_PATHS:
         if Path(path).is_file():
             try:
@@ -263,32 +320,32 @@ class _Layout:
     def span_box(self, panel: int, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         """Pixel box around the inclusive cell box ``(top, left, bottom, right)``."""
         top, left, bottom, right = box
-        x0, y0, _, _ = self.cell_box(panel, top, left)
-        _, _, x1, y1 = self.cell_box(panel, bottom, right)
+        x0, y0 = self.cell_box(panel, top, left)[:2]
+        x1, y1 = self.cell_box(panel, bottom, right)[2:]
         return x0, y0, x1, y1
 
 
 def _layout(shapes: Sequence[tuple[int, int]], titles: Sequence[str], caption_lines: int,
-            cell_px: int | None) -> _Layout:
+            cell_px: int | None, cjk: bool = False) -> _Layout:
     """Panels side by side, square cells of one size, each slot wide enough for its title.
 
     From the top: the caption (the sum being computed), a progress bar, the titles, the
     grids. Keeping everything that changes near the top keeps the GIF's frame deltas small.
     """
-    total_cols = sum(c for _, c in shapes) + _GAP_CELLS * (len(shapes) - 1)
+    total_cols = sum(c for _rows, c in shapes) + _GAP_CELLS * (len(shapes) - 1)
     if cell_px is None:
         cell_px = int(np.clip((MAX_GIF_WIDTH_PX - 2 * _MARGIN) // total_cols, MIN_CELL_PX,
                               MAX_CELL_PX))
     cell = int(cell_px)
-    title_font = _font(_TITLE_FONT_PX)
+    title_font = _font(_TITLE_FONT_PX, cjk)
     slots = [max(cols * cell, int(title_font.getlength(title)) + 6)
-             for (_, cols), title in zip(shapes, titles, strict=True)]
+             for (_rows, cols), title in zip(shapes, titles, strict=True)]
     gap = round(_GAP_CELLS * max(cell, 12))
     grid_w = sum(slots) + gap * (len(slots) - 1)
     width = max(grid_w + 2 * _MARGIN, 360)
     if width > 2 * MAX_GIF_WIDTH_PX:
         raise ValueError(
-            f"the grids are {sum(c for _, c in shapes)} cells wide in all: too many to draw "
+            f"the grids are {sum(c for _rows, c in shapes)} cells wide in all: too many to draw "
             "cell by cell in a GIF; use a smaller input (a patch of up to 64×64 cells)")
     start = (width - grid_w) // 2
     lefts = []
@@ -298,17 +355,18 @@ def _layout(shapes: Sequence[tuple[int, int]], titles: Sequence[str], caption_li
     caption_top = _MARGIN
     progress_top = caption_top + caption_lines * _LINE_PX + 6
     grid_top = progress_top + 6 + _TITLE_PX
-    height = grid_top + max(r for r, _ in shapes) * cell + _MARGIN
+    height = grid_top + max(r for r, _cols in shapes) * cell + _MARGIN
     return _Layout(cell, width, height, caption_top, progress_top, grid_top, tuple(lefts))
 
 
-def _fit_caption(captions: list[list[str]], width: int) -> tuple[ImageFont.ImageFont, list]:
+def _fit_caption(captions: list[list[str]], width: int, cjk: bool = False
+                 ) -> tuple[ImageFont.ImageFont, list]:
     """The largest caption font (14 down to 10 px) that fits every line; lines still too
     long are cut with an ellipsis."""
     room = width - 2 * _MARGIN
     longest = max((line for lines in captions for line in lines), key=len, default="")
     for size in range(_CAPTION_FONT_PX, 9, -1):
-        font = _font(size)
+        font = _font(size, cjk)
         if font.getlength(longest) <= room:
             return font, captions
     chars = max(8, int(len(longest) * room / max(font.getlength(longest), 1)) - 1)
@@ -327,7 +385,8 @@ def _cell_text_color(rgb: np.ndarray) -> tuple[int, int, int]:
 
 
 def _draw_panel(canvas: Image.Image, layout: _Layout, panel: int, values: np.ndarray,
-                colors: np.ndarray, real: np.ndarray, title: str, digits: int) -> None:
+                colors: np.ndarray, real: np.ndarray, title: str, digits: int,
+                cjk: bool = False) -> None:
     """Cells, padding hatching, the dashed border around the real cells, values, title."""
     draw = ImageDraw.Draw(canvas)
     rows, cols = values.shape
@@ -359,8 +418,8 @@ def _draw_panel(canvas: Image.Image, layout: _Layout, panel: int, values: np.nda
         if rr.size:
             x0, y0, x1, y1 = layout.span_box(panel, (rr.min(), cc.min(), rr.max(), cc.max()))
             _dashed_rectangle(draw, (x0 - 1, y0 - 1, x1 + 1, y1 + 1), _rgb(BORDER_COLOR))
-    x0, y0, _, _ = layout.cell_box(panel, 0, 0)
-    draw.text((x0, y0 - 6), title, fill=_rgb(TEXT_COLOR), font=_font(_TITLE_FONT_PX),
+    x0, y0 = layout.cell_box(panel, 0, 0)[:2]
+    draw.text((x0, y0 - 6), title, fill=_rgb(TEXT_COLOR), font=_font(_TITLE_FONT_PX, cjk),
               anchor="ls")
 
 
@@ -418,7 +477,8 @@ def _products_lines(window: np.ndarray, kernel: np.ndarray, total: float, i: int
     kh, kw = kernel.shape
     result = format_number(total, digits=digits)
     if kh * kw > MAX_WRITTEN_TERMS:
-        return [f"{head}Σ window × kernel ({kh * kw} products) = {result}"]
+        return [head + _("Σ window × kernel ({n} products) = {result}").format(
+            n=kh * kw, result=result)]
     products = [f"{format_number(v, parenthesize=True, digits=digits)}×"
                 f"{format_number(w, parenthesize=True, digits=digits)}"
                 for v, w in zip(window.ravel(), kernel.ravel(), strict=True)]
@@ -465,7 +525,7 @@ def _check_gif_inputs(x_padded, kernel, output, trace) -> tuple[np.ndarray, ...]
 
 
 def _real_mask(trace: WindowTrace) -> np.ndarray:
-    (top, _), (left, _) = trace.pads
+    (top, _bottom), (left, _right) = trace.pads
     h, w = trace.in_hw
     real = np.zeros(trace.padded_hw, dtype=bool)
     real[top:top + h, left:left + w] = True
@@ -520,24 +580,28 @@ def animation_gif(x_padded, kernel, output, trace: WindowTrace, *, image: bool =
     """
     xp, k, out = _check_gif_inputs(x_padded, kernel, output, trace)
     plan = gif_plan(out.shape, max_frames=max_frames)
-    captions = [_caption_lines(plan, n, xp, k, out, trace, digits) for n in range(plan.n_frames)]
     real = _real_mask(trace)
-    if titles is None:
-        titles = (f"input {'(padded) ' if not real.all() else ''}"
-                  f"{xp.shape[0]}×{xp.shape[1]}",
-                  f"kernel {k.shape[0]}×{k.shape[1]}", f"output {out.shape[0]}×{out.shape[1]}")
+    lang = gif_language()
+    cjk = lang in CJK_LANGUAGES
+    with i18n.use_language(lang):
+        captions = [_caption_lines(plan, n, xp, k, out, trace, digits)
+                    for n in range(plan.n_frames)]
+        if titles is None:
+            titles = default_titles(xp.shape, k.shape, out.shape, padded=not real.all())
     if len(titles) != 3:
         raise ValueError(f"titles needs 3 strings (input, kernel, output), got {len(titles)}")
+    if not cjk and any(_has_cjk(t) for t in titles):
+        cjk = cjk_font_path() is not None  # titles given in Chinese: draw them if we can
     n_lines = max(len(c) for c in captions)
-    layout = _layout([xp.shape, k.shape, out.shape], titles, n_lines, cell_px)
-    font, captions = _fit_caption(captions, layout.width)
+    layout = _layout([xp.shape, k.shape, out.shape], titles, n_lines, cell_px, cjk)
+    font, captions = _fit_caption(captions, layout.width, cjk)
 
     canvas = Image.new("RGB", (layout.width, layout.height), (255, 255, 255))
     all_real = [real, np.ones(k.shape, dtype=bool), np.ones(out.shape, dtype=bool)]
     for panel, (values, mask, title) in enumerate(zip((xp, k, out), all_real, titles,
                                                       strict=True)):
         colors = _panel_colors(values, mask, image and panel != 1)
-        _draw_panel(canvas, layout, panel, values, colors, mask, title, digits)
+        _draw_panel(canvas, layout, panel, values, colors, mask, title, digits, cjk)
     base = _palette_base(canvas)
 
     delay = frame_ms if frame_ms is not None else _frame_ms(plan.n_frames)
@@ -551,8 +615,8 @@ def animation_gif(x_padded, kernel, output, trace: WindowTrace, *, image: bool =
             out_box = (i, j, i, j)
         else:
             i = plan.steps[n]
-            top, left, bottom, _ = trace.window_box(i, 0)
-            _, _, _, right = trace.window_box(i, out.shape[1] - 1)
+            top, left, bottom = trace.window_box(i, 0)[:3]
+            right = trace.window_box(i, out.shape[1] - 1)[3]
             window_box = (top, left, bottom, right)
             out_box = (i, 0, i, out.shape[1] - 1)
         _draw_covers(draw, layout, out_box, out.shape)
@@ -572,10 +636,24 @@ def animation_gif(x_padded, kernel, output, trace: WindowTrace, *, image: bool =
     return buffer.getvalue()
 
 
+def default_titles(x_hw, k_hw, out_hw, *, padded: bool) -> tuple[str, str, str]:
+    """The GIF's panel titles in the current language: ``("input (padded) 4×5", "kernel
+    2×2", "output 3×4")``."""
+    size = "{}×{}".format
+    first = (_("input (padded) {size}") if padded else _("input {size}")).format(
+        size=size(*x_hw))
+    return (first, _("kernel {size}").format(size=size(*k_hw)),
+            _("output {size}").format(size=size(*out_hw)))
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
+
+
 def _draw_covers(draw: ImageDraw.ImageDraw, layout: _Layout, out_box, out_hw) -> None:
     """Grey over the output cells after ``out_box`` in row-major order (not computed yet)."""
     out_h, out_w = out_hw
-    top, _, bottom, right = out_box
+    top, _left, bottom, right = out_box
     if right < out_w - 1:
         draw.rectangle(layout.span_box(2, (top, right + 1, bottom, out_w - 1)), fill=_COVER)
     if bottom < out_h - 1:

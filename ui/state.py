@@ -26,6 +26,9 @@ SW = "sw"
 #: The pinned cell: ``("output", i, j)``, ``("input", r, c)`` or ``("padding", r, c)``
 #: (input coordinates: padding rows/columns are negative or ≥ the input size).
 SW_PICK = "sw_pick"
+SW_PICK_DEFAULT = ("output", 0, 0)
+#: The pinned cell as a link carries it: ``"output:1:0"`` (kept in step with ``SW_PICK``).
+SW_PICK_TEXT = "sw_pick_text"
 SW_ANIMATION_CHART = "sw_animation_chart"
 SW_INSPECT_CHART = "sw_inspect_chart"
 SW_EDGE_CHART = "sw_edge_chart"
@@ -38,11 +41,45 @@ CROSS_CORRELATION = "Cross-correlation"
 TRUE_CONVOLUTION = "True convolution"
 
 SLIDING_WINDOW_DEFAULTS: dict[str, Any] = {
-    SW_PICK: ("output", 0, 0),
+    SW_PICK: SW_PICK_DEFAULT,
     SW_EDGE_TRANSPOSED: False,
     SW_OPERATION: CROSS_CORRELATION,
     SW_BIAS: 0.0,
 }
+
+
+PICK_KINDS = ("output", "input", "padding")
+
+
+def pick_text(pick: tuple[str, int, int]) -> str:
+    """``("output", 1, 0)`` → ``"output:1:0"`` (how a link carries a pinned cell)."""
+    kind, row, col = pick
+    return f"{kind}:{int(row)}:{int(col)}"
+
+
+def parse_pick(text: str) -> tuple[str, int, int]:
+    """``"output:1:0"`` → ``("output", 1, 0)``.
+
+    Raises
+    ------
+    ValueError
+        Not ``kind:row:column`` with a known kind and whole numbers.
+    """
+    parts = str(text).strip().split(":")
+    if len(parts) != 3 or parts[0] not in PICK_KINDS:
+        raise ValueError(f"a picked cell is written kind:row:column with kind one of "
+                         f"{', '.join(PICK_KINDS)}, got {text!r}")
+    try:
+        return parts[0], int(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"the row and column of a picked cell are whole numbers, "
+                         f"got {text!r}") from None
+
+
+def pick_state(text: str) -> dict[str, Any]:
+    """Session writes for a pinned cell that came from a link (``UrlParam.to_state``)."""
+    pick = parse_pick(text)
+    return {SW_PICK: pick, SW_PICK_TEXT: pick_text(pick)}
 
 
 def init_defaults(defaults: Mapping[str, Any],

@@ -258,7 +258,7 @@ def test_true_convolution_flips_the_kernel():
     assert steps_text(at)[0] == "out[0, 0] = 0×3 + 1×2 + 3×1 + 4×0 = 5"
     flip = chart(at, "sw_flip_chart")
     np.testing.assert_array_equal(z_of(flip, "flipped:values"), [[3, 2], [1, 0]])
-    assert any("✅ equals `convolve2d(x, K, mode='valid')`" in c.value for c in at.caption)
+    assert any("Equals `convolve2d(x, K, mode='valid')`" in c.value for c in at.caption)
 
 
 def test_bias_is_added_to_every_sum():

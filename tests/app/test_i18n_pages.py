@@ -61,6 +61,11 @@ CHANGED: dict[str, dict[str, object]] = {
     "app_pages/why_convolution.py": {"wc_tied": True, "wc_local": True, "wc_n": 12,
                                      "wc_show": "weight", "wc_h": 64, "wc_w": 64,
                                      "wc_tf": "scale", "wc_eq_k": "gaussian_blur_3x3"},
+    # True convolution (the flipped-kernel note), padding with a caption, a pinned input
+    # cell (its sentence), the transposed edge image (the all-zeros verdict), the quiz.
+    "app_pages/sliding_window.py": {"sw_operation": "True convolution", "sw_geo_padding": "full",
+                                    "sw_pick": ("input", 1, 1), "sw_edge_transposed": True,
+                                    "sw_k_preset": "sobel_x"},
 }
 
 

@@ -106,3 +106,28 @@ def test_clicking_an_input_cell_shows_the_outputs_it_feeds(server, browser_page)
     fed = page.locator("[data-testid='stCode']", has_text="via K").first.inner_text()
     assert fed.split("\n") == ["out[0, 0]  via K[0, 1] = 1", "out[0, 1]  via K[0, 0] = 0"]
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("query", ["lang=zh&present=1", "lang=zh&present=1&quiz=1",
+                                   "present=1&iin=mnist&k=sobel_x", "present=1&k=sobel_x"],
+                         ids=["chinese", "chinese-quiz", "large-input", "one-by-one-output"])
+def test_projector_layout_in_chinese_with_the_quiz_and_a_large_input(viewport_contexts, server,
+                                                                      query):
+    """Issue 9 item 1 beyond the shared harness (English, default state): the same five
+    checks at 1280×720 in Chinese, with the quiz's question figure as the main figure, on a
+    28×28 input, and with a 1×1 output (whose enlarged title is wider than its cell)."""
+    from tests.e2e.harness import PROJECTOR, screenshot, settle
+    from tests.e2e.test_presenter_layout import CHECKS, FOLD_PX, MEASURE, MIN_PX
+
+    page = viewport_contexts(PROJECTOR).new_page()
+    try:
+        open_page(page, server, f"sliding_window?{query}")
+        settle(page)
+        assert_no_exception(page)
+        screenshot(page, "presenter", f"sliding_window_{query.replace('&', '_')}")
+        data = page.evaluate(MEASURE, MIN_PX)
+        assert data["top"] is not None and data["top"] < FOLD_PX, data["top"]
+        problems = [item for check in CHECKS for item in data[check]]
+        assert not problems, problems[:20]
+    finally:
+        page.close()

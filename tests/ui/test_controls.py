@@ -93,3 +93,50 @@ def test_sample_images_are_offered_in_order():
     present = [n for n in C.SAMPLE_ORDER if n in names]
     assert names[: len(present)] == present
     assert "house.png" in names
+
+
+def test_every_preset_kernel_has_its_convcore_words_marked_for_translation():
+    """KERNEL_TEXTS repeats convcore's label and description (English msgids), so a new or
+    reworded kernel in convcore fails here until its words are marked and translated."""
+    from convcore.kernels import get_kernel, kernel_names
+    from ui import controls
+
+    assert set(controls.KERNEL_TEXTS) == set(kernel_names())
+    for name in kernel_names():
+        kernel = get_kernel(name)
+        assert controls.KERNEL_TEXTS[name] == (kernel.label, kernel.description), name
+
+
+def test_kernel_words_in_chinese_and_the_d2l_caption_without_its_outputs():
+    from ui import controls
+    from ui.i18n import use_language
+
+    assert "19, 25, 37 and 43" in controls.kernel_description("d2l")
+    assert not any(n in controls.kernel_description("d2l", with_outputs=False)
+                   for n in ("19", "25", "37", "43"))
+    with use_language("zh"):
+        assert controls.kernel_label("sobel_x") == "Sobel x（竖直边缘）"
+        assert controls.kernel_label("custom") == "自定义（编辑数值）"
+        assert "卷积核" in controls.kernel_description("edge_transposed")
+
+
+@pytest.mark.parametrize(("name", "weights", "preset", "grid"), [
+    pytest.param("sobel_x", None, "sobel_x", [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], id="preset"),
+    pytest.param("custom", ((1.0, -2.0),), "custom", [[1, -2]], id="custom-weights"),
+    pytest.param("no_such_kernel", ((0.5,),), "custom", [[0.5]], id="unknown-name-weights"),
+])
+def test_kernel_state_values_select_a_preset_or_typed_weights(name, weights, preset, grid):
+    from ui import controls
+
+    values = controls.kernel_state_values("k", name, weights)
+    assert values["k_preset"] == preset
+    np.testing.assert_array_equal(values["k_valid"], grid)
+    np.testing.assert_array_equal(controls.parse_grid(values["k_text"]), grid)
+
+
+def test_parse_grid_messages_speak_chinese():
+    from ui import controls
+    from ui.i18n import use_language
+
+    with use_language("zh"), pytest.raises(ValueError, match="卷积核第 2 行第 2 个数是 \"x\""):
+        controls.parse_grid("0 1\n2 x")

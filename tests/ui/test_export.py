@@ -237,3 +237,49 @@ def test_npy_round_trips_shape_dtype_and_values(arr):
 def test_npy_refuses_objects():
     with pytest.raises(TypeError, match="arrays of numbers"):
         array_to_npy(np.array([None, 1], dtype=object))
+
+
+# ------------------------------------------------------------------------------ language
+
+
+def test_gif_in_chinese_draws_chinese_titles_with_the_system_cjk_font():
+    """With a CJK font on the machine (Debian's fonts-noto-cjk), a Chinese session gets a
+    GIF whose titles are Chinese: drawn differently from the English one, same frames."""
+    from ui import export
+    from ui.i18n import use_language
+
+    assert export.cjk_font_path() is not None, "fonts-noto-cjk is installed for the tests"
+    case = conv_case(SEED_X, SEED_K)
+    with use_language("zh"):
+        assert export.gif_language() == "zh"
+        titles = export.default_titles((3, 3), (2, 2), (2, 2), padded=False)
+        chinese = animation_gif(*case)
+    assert titles == ("输入 3×3", "卷积核 2×2", "输出 2×2")
+    with use_language("en"):
+        english = animation_gif(*case)
+    zh_frames, en_frames = frames_of(chinese), frames_of(english)
+    assert len(zh_frames) == len(en_frames) == 4
+    assert not np.array_equal(zh_frames[0], en_frames[0])
+
+
+def test_gif_in_chinese_falls_back_to_english_titles_without_a_cjk_font(monkeypatch):
+    """No CJK font: the same GIF as in English (no boxes instead of characters)."""
+    from ui import export
+    from ui.i18n import use_language
+
+    case = conv_case(SEED_X, SEED_K)
+    with use_language("en"):
+        english = animation_gif(*case)
+    monkeypatch.setattr(export, "CJK_FONT_PATHS", (("/nonexistent/cjk.ttc", 0),))
+    with use_language("zh"):
+        assert export.cjk_font_path() is None
+        assert export.gif_language() == "en"
+        fallback = animation_gif(*case)
+    assert fallback == english
+
+
+def test_gif_plan_note_speaks_chinese():
+    from ui.i18n import use_language
+
+    with use_language("zh"):
+        assert gif_plan_note((2, 2)) == "每个输出单元一帧：共 4 帧。"
