@@ -9,7 +9,6 @@ channels" from Your image opens the RGB photo. Session-state keys start with ``c
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,12 +228,6 @@ def example_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
 # ------------------------------------------------------------------------------ state
 
 
-def labels_now(table: dict[str, str]) -> Callable[[str], str]:
-    """A ``format_func`` giving each option's label from ``table`` (``N_``-marked), translated
-    now, in this run's language: the widget's labels stay the same whoever calls it later
-    (Streamlit's test harness calls it outside the script run)."""
-    labels = {key: _(label) for key, label in table.items()}
-    return labels.__getitem__
 
 
 def _x_key(c: int) -> str:
@@ -471,7 +464,7 @@ def multi_input_tab() -> None:
     _init_multi_input()
     c_example, c_bias, c_row, c_col = st.columns([2, 1, 1, 1], gap="small")
     c_example.selectbox(_("Example"), list(EXAMPLES), key=f"{P}_mi_example",
-                        format_func=labels_now(EXAMPLES), on_change=_load_example)
+                        format_func=i18n.option_labels(EXAMPLES), on_change=_load_example)
     bias = float(c_bias.number_input(_("Bias b"), -100.0, 100.0, step=1.0,
                                      key=f"{P}_mi_bias", format="%g"))
     if presenter.presenter_mode():
@@ -672,7 +665,7 @@ def mixing_tab() -> None:
     with presenter.advanced_controls(_("Numbers")):
         kind_col, new_col = st.columns([2, 1], gap="small", vertical_alignment="bottom")
         kind = kind_col.radio(_("Numbers"), list(MIXING_KINDS), key=f"{P}_mx_kind",
-                              horizontal=True, format_func=labels_now(MIXING_KINDS))
+                              horizontal=True, format_func=i18n.option_labels(MIXING_KINDS))
         st.session_state.setdefault(f"{P}_mx_seed", 0)
         new_col.button(_("New random numbers"), key=f"{P}_mx_new",
                        on_click=_new_mixing_numbers)

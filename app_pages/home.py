@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import a11y, presenter
+from ui import a11y, i18n, presenter
 from ui.i18n import N_, _, n_
 from ui.navigation import existing_pages
 from ui.param_count import dense_vs_conv, human_bytes, power_of_ten
@@ -67,7 +67,8 @@ def calculator() -> None:
         "for every pixel. A **convolutional** layer reuses one small kernel everywhere."))
     left, right = st.columns([1, 1.35], gap="large")
     with left:
-        photo = st.radio(_("Photo"), list(PHOTOS), format_func=lambda k: _(PHOTOS[k][0]),
+        photo = st.radio(_("Photo"), list(PHOTOS),
+                         format_func=i18n.option_labels({k: v[0] for k, v in PHOTOS.items()}),
                          key="home_photo")
         hidden = st.number_input(_("Hidden units of the dense layer"), 1, 100_000, 1000,
                                  step=100, key="home_hidden")

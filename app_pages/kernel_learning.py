@@ -173,20 +173,6 @@ def kernel_label(name: str) -> str:
     return _(KERNEL_LABELS[name]) if name in KERNEL_LABELS else get_kernel(name).label
 
 
-def in_run_language(format_func):
-    """``format_func`` fixed to this run's language.
-
-    Streamlit (and AppTest) may call a widget's format function outside the script run,
-    where the session's language is unknown; the options must keep the language they were
-    drawn in.
-    """
-    lang = i18n.current_language()
-
-    def formatted(value) -> str:
-        with i18n.use_language(lang):
-            return format_func(value)
-
-    return formatted
 
 
 def size_text(shape: tuple[int, ...]) -> str:
@@ -367,7 +353,7 @@ with setup:
     experiment = st.selectbox(
         _("Experiment"),
         list(EXPERIMENTS),
-        format_func=in_run_language(lambda name: _(EXPERIMENTS[name])),
+        format_func=i18n.in_run_language(lambda name: _(EXPERIMENTS[name])),
         key="kl_experiment",
         on_change=on_experiment_change,
     )
@@ -411,7 +397,7 @@ with setup:
             _("True kernel (makes Y; hidden from the learner)"),
             true_names,
             key="kl_true",
-            format_func=in_run_language(kernel_label),
+            format_func=i18n.in_run_language(kernel_label),
             disabled=experiment == "book",
         )
         if true_name == CUSTOM:
@@ -473,7 +459,7 @@ with setup:
         max_steps = st.number_input(_("Number of steps"), 1, 5000, step=10, key="kl_steps")
     with set_cols[2]:
         init_mode = st.radio(_("Start from"), list(INIT_NAMES), key="kl_init", horizontal=True,
-                             format_func=in_run_language(lambda mode: _(INIT_NAMES[mode])))
+                             format_func=i18n.in_run_language(lambda mode: _(INIT_NAMES[mode])))
         seed = st.number_input(_("Random seed"), 0, 10_000, step=1, key="kl_seed")
     with set_cols[3]:
         use_bias = st.checkbox(_("Learn a bias b too"), key="kl_bias")
@@ -539,7 +525,7 @@ with run_row:
     button_cols[3].button(_("Reset"), key="kl_reset", on_click=on_reset, width="stretch")
     speed = button_cols[4].select_slider(
         _("Speed"), list(SPEEDS), key="kl_speed", label_visibility="collapsed",
-        format_func=in_run_language(lambda name: _(SPEED_NAMES[name])))
+        format_func=i18n.in_run_language(lambda name: _(SPEED_NAMES[name])))
     if not presenting:
         button_cols[4].caption(_("{rate} steps per second").format(
             rate=f"{steps_per_refresh(config.max_steps) / SPEEDS[speed]:.3g}"))

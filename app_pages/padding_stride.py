@@ -299,14 +299,6 @@ def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.Conv
     return in_hw, ks, controls.ConvSettings(padding, stride, dilation, mode)
 
 
-def _labels(names: dict[str, str]):
-    """A ``format_func`` showing ``names[value]`` in this run's language.
-
-    The language is fixed when the widget is drawn: Streamlit (and AppTest) may call a
-    format function outside the script run, where the session's language is unknown.
-    """
-    translations = i18n.translations(i18n.current_language())
-    return lambda value: translations.gettext(names[value])
 
 
 #: Padding kinds of the radio (values as in ``ui.controls.PADDING_CHOICES``).
@@ -326,7 +318,7 @@ def padding_and_stride():
     ``((top, bottom), (left, right))``.
     """
     kind = st.radio(_("Padding"), list(PADDING_KINDS), key=f"{GEO}_padding", horizontal=True,
-                    format_func=_labels(PADDING_KINDS),
+                    format_func=i18n.option_labels(PADDING_KINDS),
                     help=_("valid: no padding. same: output as large as the input (stride 1; "
                            "PyTorch puts the extra row/column of an even kernel at the bottom/"
                            "right). full: every partial overlap."))
@@ -653,7 +645,7 @@ def same_conventions_section(in_hw, ks, dilation, axes) -> None:
     show_chart(conventions_chart(in_hw, ks, dilation, i18n.current_language()),
                "same_conventions", key=f"{P}_conventions_chart")
     st.radio(_("Draw the page with"), list(CONVENTION_LABELS), key=CONVENTION, horizontal=True,
-             format_func=_labels(CONVENTION_LABELS))
+             format_func=i18n.option_labels(CONVENTION_LABELS))
 
 
 def pytorch_notes(generated, padding, padding_mode: str) -> list[str]:
@@ -756,7 +748,7 @@ def stack_section() -> None:
     n = int(c[2].number_input(_("Layers"), 0, 64, key=f"{SK}_n"))
     k = int(c[3].number_input(_("Kernel"), 1, 31, key=f"{SK}_k"))
     kind = c[4].radio(_("Padding"), list(STACK_PADDINGS), key=f"{SK}_pad",
-                      format_func=_labels(STACK_PADDINGS), horizontal=True)
+                      format_func=i18n.option_labels(STACK_PADDINGS), horizontal=True)
     padding = kind
     if kind == "number":
         padding = int(c[4].number_input(_("Padding per side"), 0, 32, key=f"{SK}_p"))

@@ -229,7 +229,7 @@ def _bias_and_operation() -> tuple[float, str]:
     bias = c1.number_input(_("Bias"), -100.0, 100.0, step=0.5, key=state.SW_BIAS,
                            format="%g")
     operation = c2.radio(_("Operation"), [state.CROSS_CORRELATION, state.TRUE_CONVOLUTION],
-                         key=state.SW_OPERATION, format_func=lambda o: _(OPERATION_NAMES[o]),
+                         key=state.SW_OPERATION, format_func=i18n.option_labels(OPERATION_NAMES),
                          help=_("Deep-learning libraries compute cross-correlation and call "
                                 "it convolution. True convolution flips the kernel first."))
     return float(bias), operation

@@ -17,11 +17,11 @@ import convcore
 from convcore.padding import pad
 from convcore.shapes import size_text
 from convcore.trace import format_number
-from ui import a11y, controls, presenter
+from ui import a11y, controls, i18n, presenter
 from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
-from ui.i18n import N_, _, current_language, translations
+from ui.i18n import N_, _, current_language
 
 P = "wc"  # prefix of every session-state key of this page
 CHART_CONFIG = {"displaylogo": False}
@@ -167,14 +167,6 @@ def _width() -> float:
     return 700.0 if _presenting() else 940.0
 
 
-def _labels(names: dict):
-    """A ``format_func`` that shows ``names[option]`` in the language of this run.
-
-    The language is bound when the widget is drawn: Streamlit's test client formats the
-    options again outside the script run, where the session's language is not known.
-    """
-    lang = current_language()
-    return lambda option: translations(lang).gettext(names[option])
 
 
 def _click_callback(chart_key: str, store_key: str):
@@ -377,7 +369,7 @@ def matrix_section() -> None:
     h = _number(c[0], _("Input height"), MH, 1, MAX_SIDE)
     w = _number(c[1], _("Input width"), MW, 1, MAX_SIDE)
     kname = c[2].selectbox(_("Kernel"), list(MATRIX_KERNELS), key=MK,
-                           format_func=_labels(MATRIX_KERNELS))
+                           format_func=i18n.option_labels(MATRIX_KERNELS))
     padding = _number(c[3], _("Padding"), MPAD, 0, 2)
     stride = _number(c[4], _("Stride"), MS, 1, 3)
     kernel = _matrix_kernel(kname)
@@ -409,7 +401,7 @@ def matrix_section() -> None:
     kh, kw = kernel.shape
     c = st.columns([1.6, 1, 1, 0.8, 0.8])
     mode = c[0].radio(_("Highlight"), list(SHOW_MODES), key=SHOW,
-                      format_func=_labels(SHOW_MODES))
+                      format_func=i18n.option_labels(SHOW_MODES))
     row = _number(c[1], _("Row of M"), ROW, 0, n_rows - 1,
                   help=_("An output cell; or click a row of M, a cell of y or of the output"))
     col = _number(c[2], _("Column of M"), COL, 0, n_cols - 1,
@@ -446,7 +438,7 @@ def matrix_section() -> None:
         st.caption(note)
     gap = float(np.abs(mx - y.ravel()).max())
     st.success(_("`M @ x` equals `{call}` flattened: largest difference {gap} over {n} "
-                 "outputs.").format(call=f"conv2d(x, K, stride={stride}, padding={padding})",
+                 "outputs.").format(call=f"F.conv2d(x, K, stride={stride}, padding={padding})",
                                     gap=format_number(gap, digits=3), n=n_rows))
     (top, _unused), (left, _unused2) = geo.pads
     padded = pad(x, geo.pads)
@@ -509,7 +501,7 @@ def matrix_section() -> None:
         "**Mᵀ goes back.** `Mᵀ y` has one entry per input pixel: it scatters each output "
         "through the same weights. It equals the transposed convolution `{call}` (largest "
         "difference {gap}) — and the gradient of `conv2d` with respect to its input.").format(
-        call=f"conv_transpose2d(y, K, stride={stride}, padding={padding}, output_padding="
+        call=f"F.conv_transpose2d(y, K, stride={stride}, padding={padding}, output_padding="
              f"{out_pad if out_pad[0] != out_pad[1] else out_pad[0]})",
         gap=format_number(gap_t, digits=3)))
     st.page_link("app_pages/padding_stride.py",
@@ -577,14 +569,14 @@ def equivariance_section() -> None:
     st.header(_("4 · Equivariance: shift, then convolve = convolve, then shift"))
     st.markdown(_(
         "Because every output uses the same kernel, shifting the input shifts the output "
-        "(*equivariance*, 等变, Goodfellow 9.2): `conv(shift(x)) = shift(conv(x))` — exactly, "
+        "(*equivariance*, 等变, Goodfellow 9.2): *conv(shift(x)) = shift(conv(x))* — exactly, "
         "away from the border."))
     photo = equivariance_photo()
     c = st.columns([1, 1, 1.6])
     dy = _number(c[0], _("Shift down (rows)"), DY, -8, 8)
     dx = _number(c[1], _("Shift right (columns)"), DX, -8, 8)
     kname = c[2].radio(_("Kernel"), list(EQ_KERNELS), key=EQ_K, horizontal=True,
-                       format_func=_labels(EQ_KERNELS))
+                       format_func=i18n.option_labels(EQ_KERNELS))
     kernel = np.array(convcore.get_kernel(kname).array, dtype=np.float64)
     check = convcore.equivariance_check(photo, kernel, dy, dx, padding=1)
     fig = FW.equivariance_figure(check.conv_of_shifted, check.shifted_conv, check.difference,
@@ -602,7 +594,7 @@ def equivariance_section() -> None:
         inside=int((~check.border).sum()), n=n_border,
         edge=format_number(check.max_border_difference, digits=3)))
     transform = st.radio(_("Now transform the input instead"), list(TRANSFORMS), key=TRANSFORM,
-                         horizontal=True, format_func=_labels(TRANSFORMS))
+                         horizontal=True, format_func=i18n.option_labels(TRANSFORMS))
     results = []
     for name in EQ_KERNELS:
         k = np.array(convcore.get_kernel(name).array, dtype=np.float64)

@@ -370,7 +370,7 @@ def kernel_bank(presenting: bool, fold=None) -> tuple[list[KernelSpec], str, boo
                                **KEEP)
             relu = st.toggle(_("ReLU after the convolution (negative → 0)"), key=RELU, **KEEP)
             pool = st.radio(_("Pooling after"), list(POOL_LABELS), key=POOL,
-                            format_func=lambda k: _(POOL_LABELS[k]), horizontal=True, **KEEP)
+                            format_func=i18n.option_labels(POOL_LABELS), horizontal=True, **KEEP)
             pool_size = st.select_slider(_("Pooling window (and stride)"), POOL_SIZES,
                                          key=POOL_SIZE, disabled=pool == "none",
                                          format_func=lambda n: f"{n}×{n}", **KEEP)

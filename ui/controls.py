@@ -27,8 +27,8 @@ from convcore.image import ImageLoadError, crop_patch, downsample, load_image, t
 from convcore.kernels import get_kernel, kernel_names
 from convcore.padding import PADDING_MODES
 from convcore.trace import format_number
+from ui import i18n, presenter, state
 from ui import image_source as session_image
-from ui import presenter, state
 from ui.downloads import plotly_png_config
 from ui.i18n import N_, _
 
@@ -413,7 +413,7 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
         st.rerun()
     with st.container() if details is None else details:
         source = st.radio(_("Source"), options, key=source_key, horizontal=True,
-                          format_func=lambda name: _(SOURCES[name]),
+                          format_func=i18n.option_labels(SOURCES),
                           label_visibility="collapsed")
         if source == "session":
             choice = _session_patch_input(patch_cells)
@@ -455,7 +455,7 @@ def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
     key = f"{prefix}_preset"
     st.session_state.setdefault(key, default)
     name = st.selectbox(_("Input"), list(INPUT_PRESETS), key=key,
-                        format_func=lambda n: _(labels[n]), width=_compact(details))
+                        format_func=i18n.option_labels(labels), width=_compact(details))
     note = ""
     if name == "arange":
         values = arange_grid()
@@ -779,11 +779,11 @@ def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
                      "right). full: every partial overlap.")
     if details is None:
         kind = st.radio(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
-                        horizontal=True, format_func=lambda k: _(PADDING_CHOICES[k]),
+                        horizontal=True, format_func=i18n.option_labels(PADDING_CHOICES),
                         help=padding_help)
     else:  # a projector row: a narrow menu instead of four radio buttons
         kind = st.selectbox(_("Padding"), list(PADDING_CHOICES), key=f"{prefix}_padding",
-                            format_func=lambda k: _(PADDING_CHOICES[k]), help=padding_help,
+                            format_func=i18n.option_labels(PADDING_CHOICES), help=padding_help,
                             width=COMPACT_WIDTH_PX["padding"])
     padding: str | tuple = kind
     if kind == "custom":

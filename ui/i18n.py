@@ -18,7 +18,7 @@ Using it in a page or a ``ui`` module
 
     KIND_NAMES = {"max": N_("Max"), "avg": N_("Average")}   # module level: mark only,
     st.radio(_("Pooling"), list(KIND_NAMES),                 # translate where shown
-             format_func=lambda k: _(KIND_NAMES[k]))
+             format_func=i18n.option_labels(KIND_NAMES))     # (fixed to this run's language)
 
 Rules (the tests in ``tests/ui/test_i18n.py`` enforce them):
 
@@ -42,9 +42,10 @@ import contextlib
 import gettext
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -152,6 +153,29 @@ def _(message: str) -> str:
 def n_(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for ``count`` in the session's language."""
     return translations(current_language()).ngettext(singular, plural, count)
+
+
+def option_labels(names: Mapping[Any, str]) -> Callable[[Any], str]:
+    """A widget's ``format_func``: ``names[option]`` (``N_``-marked English) translated.
+
+    The language is the one of the run that draws the widget, fixed now: Streamlit (and its
+    AppTest harness) may call a format function again outside the script run, where the
+    session's language is unknown, and a widget's labels must not change language then.
+    """
+    translate = translations(current_language()).gettext
+    return lambda option: translate(names[option])
+
+
+def in_run_language(format_func: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``format_func`` run in this run's language whenever it is called (see
+    :func:`option_labels`), for labels computed rather than looked up."""
+    lang = current_language()
+
+    def formatted(value: Any) -> str:
+        with use_language(lang):
+            return format_func(value)
+
+    return formatted
 
 
 def language_selector(*, where=None) -> str:

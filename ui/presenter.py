@@ -135,7 +135,7 @@ def presenter_toggle(*, where: Any = None,
     if PRESENTER_KEY not in state:
         state[PRESENTER_KEY] = bool(state.get(REMEMBERED_KEY, False))
     container = st.sidebar if where is None else where
-    on = bool(container.toggle(":material/co_present: " + _(label), key=PRESENTER_KEY,
+    on = bool(container.toggle(_(label), key=PRESENTER_KEY,
                                help=_("Larger text, cells and numbers for a projector; "
                                       "fewer controls on screen.")))
     state[REMEMBERED_KEY] = on

@@ -85,7 +85,10 @@ def run_inline(span: str) -> None:
     if span in MXNET_SNIPPETS:
         return
     namespace = {"torch": torch, "nn": nn, "F": F, "pool2d": pool2d, "X": D2L_X,
-                 "x": torch.arange(16.0, dtype=torch.float64).view(1, 1, 4, 4)}
+                 "x": torch.arange(16.0, dtype=torch.float64).view(1, 1, 4, 4),
+                 # the "Why convolution" page's y = conv2d(x, K) and its 3×3 kernel K
+                 "y": torch.arange(16.0, dtype=torch.float64).view(1, 1, 4, 4),
+                 "K": torch.ones(1, 1, 3, 3, dtype=torch.float64)}
     exec(compile(span, "<printed code>", "exec"), namespace)
 
 
