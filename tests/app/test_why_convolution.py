@@ -146,7 +146,7 @@ def test_a_large_image_is_drawn_in_blocks_with_a_note(at):
 
 def test_m_times_x_equals_conv2d_and_the_row_window_is_drawn(at):
     body = text(at)
-    assert "`M @ x` equals `conv2d(x, K, stride=1, padding=0)` flattened: largest difference 0 " \
+    assert "`M @ x` equals `F.conv2d(x, K, stride=1, padding=0)` flattened: largest difference 0 " \
            "over 9 outputs" in body
     row = convcore.matrix_row_window((4, 4), (2, 2), 4)
     i, j = row.out_cell
