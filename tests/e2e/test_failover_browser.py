@@ -99,7 +99,15 @@ def _serving(context) -> str:
     return cookies[COOKIE]
 
 
-def _bias(page) -> str:
+def _bias(page, expected: str = "3.5") -> str:
+    """The bias box's value once it shows ``expected`` (the page may still be drawing it:
+    the figure's first render re-lays the widgets out), or what it shows after the wait."""
+    try:
+        page.wait_for_function(
+            "v => { const e = document.querySelector('.st-key-sw_bias input');"
+            " return e !== null && e.value === v; }", arg=expected, timeout=30_000)
+    except Exception:  # the assertion below says what it shows instead
+        pass
     return page.locator(".st-key-sw_bias input").input_value()
 
 
