@@ -215,7 +215,7 @@ def test_open_in_channels_from_your_image_lands_on_the_rgb_photo(server, browser
     page = browser_page
     page.goto(f"{server}/your_image", timeout=TIMEOUT_MS)
     _wait_idle(page)
-    button = page.locator(".st-key-img_open_channels button")
+    button = page.locator(".st-key-img_open_channels button").first
     button.wait_for(timeout=TIMEOUT_MS)
     button.scroll_into_view_if_needed()
     button.click()

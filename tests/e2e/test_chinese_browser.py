@@ -23,7 +23,8 @@ def test_every_page_opens_in_chinese(server, browser_page, page_info):
     open_page(browser_page, server, f"{page_info.url_path}?lang=zh")
     main_text = browser_page.locator("[data-testid='stMain']").inner_text()
     assert len(CJK.findall(main_text)) > 20, main_text[:300]
-    assert browser_page.evaluate("document.documentElement.lang") == "zh-CN"
+    # The one-line script that sets it runs just after the page's first paint.
+    browser_page.wait_for_function("document.documentElement.lang === 'zh-CN'", timeout=30_000)
     nav = browser_page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "首页" in nav and "填充和步幅" in nav
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
