@@ -52,9 +52,21 @@ PAGES = (
              N_("Several input channels add up; several kernels give several output channels.")),
     PageInfo("app_pages/pooling.py", N_("Pooling"), ":material/compress:", "pooling",
              N_("Max, average and Lp pooling: summarise each window, shrink the map.")),
+    PageInfo("app_pages/convolution_1d.py", N_("Convolution in 1-D"), ":material/show_chart:",
+             "convolution_1d",
+             N_("Convolution as a signal operation: the stomach story, 1-D sequences, 3-D "
+                "clips.")),
     PageInfo("app_pages/kernel_learning.py", N_("Kernel learning"), ":material/school:",
              "kernel_learning",
              N_("Gradient descent finds the edge kernel [1, −1] by itself, live.")),
+    PageInfo("app_pages/whole_network.py", N_("Whole network"), ":material/account_tree:",
+             "whole_network",
+             N_("A trained LeNet layer by layer: every feature map, any unit down to its sum; "
+                "or your own model.")),
+    PageInfo("app_pages/under_the_hood.py", N_("Under the hood"), ":material/speed:",
+             "under_the_hood",
+             N_("How convolution is computed fast: im2col, Fourier, separable kernels, timed "
+                "here.")),
     PageInfo("app_pages/your_image.py", N_("Your image"), ":material/image:", "your_image",
              N_("Your own photo through a bank of kernels: feature maps at full resolution.")),
 )

@@ -82,7 +82,8 @@ def z_of(spec: dict, name: str) -> np.ndarray:
 def test_navigation_lists_the_pages_in_teaching_order():
     titles = [p.title for p in PAGES]
     assert titles == ["Home", "Why convolution", "Sliding window", "Padding & stride",
-                      "Channels", "Pooling", "Kernel learning", "Your image"]
+                      "Channels", "Pooling", "Convolution in 1-D", "Kernel learning",
+                      "Whole network", "Under the hood", "Your image"]
     # Material Symbols, which Streamlit serves itself (offline: test_offline_browser.py), not
     # emoji, which Debian's Chromium without an emoji font draws as empty boxes.
     assert all(p.icon.startswith(":material/") and p.icon.endswith(":") for p in PAGES)
