@@ -58,3 +58,38 @@ def test_a_figure_is_cached_per_language():
         chinese = shared_cache.figure(titled, "Home")
     assert english.layout.title.text == "Home"
     assert chinese.layout.title.text == "首页"
+
+
+def _inspect_like_figure():
+    x = np.arange(16.0).reshape(4, 4)
+    return shared_cache.figure(F.grid_figure, [
+        F.Panel(x, "<b>Input</b>", click="input", name="input"),
+        F.Panel(np.eye(2), "<b>Kernel</b>", name="kernel")], max_cell_px=40)
+
+
+def test_a_shared_figure_gives_its_dict_without_copying_and_json_copies():
+    fig = _inspect_like_figure()
+    fresh = F.grid_figure([F.Panel(np.arange(16.0).reshape(4, 4), "<b>Input</b>",
+                                   click="input", name="input"),
+                           F.Panel(np.eye(2), "<b>Kernel</b>", name="kernel")], max_cell_px=40)
+    assert fig.to_dict() is fig.to_dict()
+    assert fig.to_json() == fresh.to_json()  # the frozen dict is the figure's own
+    private = fig.to_plotly_json()
+    private["layout"]["title"] = {"text": "changed"}
+    private["data"][0]["name"] = "changed"
+    assert fig.to_json() == fresh.to_json()
+
+
+def test_an_editable_copy_takes_highlights_and_leaves_the_shared_figure_alone():
+    fig = _inspect_like_figure()
+    before = fig.to_json()
+    mine = shared_cache.editable(fig)
+    F.add_outline(mine, 0, [(0, 0, 1, 1)], color=F.PICK_COLOR, name="pick:window")
+    assert fig.to_json() == before
+    names = [t.name for t in mine.data]
+    assert "pick:window" in names and "pick:window" not in [t.name for t in fig.data]
+    assert names[-1].startswith("click:")  # the click overlay stays on top
+    # The copy is the shared figure plus the outline: validated, it is a valid figure.
+    again = go.Figure(mine.to_dict())
+    assert len(again.data) == len(fig.data) + 2  # the outline and its halo
+    assert again.layout.meta == fig.layout.meta
