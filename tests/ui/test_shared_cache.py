@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import plotly.graph_objects as go
@@ -93,3 +94,27 @@ def test_an_editable_copy_takes_highlights_and_leaves_the_shared_figure_alone():
     again = go.Figure(mine.to_dict())
     assert len(again.data) == len(fig.data) + 2  # the outline and its halo
     assert again.layout.meta == fig.layout.meta
+
+
+@pytest.mark.parametrize("panels", [
+    pytest.param([F.Panel(np.arange(20.0).reshape(4, 5), "<b>Input</b> 4×5", click="input",
+                          pad_mask=np.pad(np.zeros((2, 3), bool), 1, constant_values=True),
+                          origin=(1, 1), name="input"),
+                  F.Panel(-np.eye(3), "<b>Kernel</b>", name="kernel"),
+                  F.Panel(np.ones((2, 3)), "<b>Output</b>", click="output", image=True,
+                          name="output")], id="padded-input-kernel-output"),
+    pytest.param([F.Panel(np.linspace(0, 1, 36).reshape(6, 6), "x", image=True, name="x")],
+                 id="one-picture"),
+])
+def test_grid_figures_built_without_revalidating_their_layout_are_valid(panels):
+    """grid_figure skips plotly's second validation of its layout (speed): whatever it
+    writes, and a pinned-cell outline added to an editable copy, must still pass it."""
+    fig = F.grid_figure(panels, max_cell_px=40)
+    validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+    raw = json.loads(fig.to_json())
+    raw["layout"] = {k: v for k, v in raw["layout"].items() if v != []}  # validation drops []
+    assert json.loads(validated.to_json()) == raw
+    mine = shared_cache.editable(shared_cache.share(fig))
+    F.add_outline(mine, 0, [(0, 0, 1, 1)], color=F.PICK_COLOR, name="pick:window")
+    F.add_marks(mine, 0, [(0, 0)], color=F.PICK_COLOR)
+    go.Figure(mine.to_dict())
