@@ -454,8 +454,9 @@ def wait_healthy(base: str, proc: subprocess.Popen | None, timeout: float = 90.0
     raise RuntimeError(f"{base} did not answer /_stcore/health within {timeout:.0f} s")
 
 
-def start_app(port: int, log: Path, post_script_gc: str | None) -> subprocess.Popen:
-    """``streamlit run app.py`` on 127.0.0.1:port in its own process group."""
+def start_app(port: int, log: Path, post_script_gc: str | None,
+              app_dir: Path = ROOT) -> subprocess.Popen:
+    """``streamlit run app.py`` of ``app_dir`` on 127.0.0.1:port in its own process group."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -463,7 +464,7 @@ def start_app(port: int, log: Path, post_script_gc: str | None) -> subprocess.Po
     if post_script_gc is not None:
         cmd += ["--runner.postScriptGC", post_script_gc]
     with open(log, "wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen(cmd, cwd=app_dir, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
 
@@ -628,6 +629,16 @@ def report(args, result: dict) -> str:
     return "\n".join(lines)
 
 
+def cycle_line(cycle: int, result: dict) -> str:
+    """One line per class (``--cycles``): does memory come back after the sessions close?"""
+    times = result["all_times"]
+    p95 = f"{percentile(times, 95):.2f} s" if times else "—"
+    return (f"cycle {cycle}: {result['actions']} actions, p95 {p95}, "
+            f"{result['cpu'] / max(1, result['actions']):.3f} CPU s per action, RSS before "
+            f"{result['rss_before']:.0f} MB, peak {result['rss_peak']:.0f} MB, after "
+            f"{result['rss_after']:.0f} MB")
+
+
 def table_row(args, result: dict) -> str:
     """One Markdown row for benchmarks/README.md."""
     times, n = result["all_times"], max(1, result["actions"])
@@ -666,6 +677,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true",
                         help="3 students, 10 s, 0.2–0.8 s apart (what CI runs)")
     parser.add_argument("--json", default="", help="also write the results to this file")
+    parser.add_argument("--app-dir", type=Path, default=ROOT,
+                        help="run the app of this checkout (e.g. an older commit unpacked "
+                             "with git archive, for before/after figures)")
+    parser.add_argument("--cycles", type=int, default=1,
+                        help="run the class this many times on the same servers, one line "
+                             "each (memory after the sessions close)")
     parser.add_argument("--profile", default="",
                         help="record the app processes with py-spy into this file (collapsed "
                              "stacks; benchmarks/profile_summary.py reads it)")
@@ -683,6 +700,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.think = (0.2, 0.8)
     if args.url:
         args.processes = 0
+    if not (args.app_dir / "app.py").is_file():
+        parser.error(f"--app-dir {args.app_dir} has no app.py")
+    if not 1 <= args.cycles <= 20:
+        parser.error("--cycles must be 1..20")
     if args.students < 1 or args.students > 200:
         parser.error("--students must be 1..200")
     if not args.url and not 1 <= args.processes <= 8:
@@ -703,7 +724,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit("--url must be on loopback (127.0.0.1 / localhost)")
         else:
             ports = [free_port() for _ in range(args.processes)]
-            apps = [start_app(p, logdir / f"app-{p}.log", args.post_script_gc) for p in ports]
+            apps = [start_app(p, logdir / f"app-{p}.log", args.post_script_gc, args.app_dir)
+                    for p in ports]
             procs += apps
             for port, proc in zip(ports, apps, strict=True):
                 wait_healthy(f"http://127.0.0.1:{port}", proc)
@@ -725,7 +747,12 @@ def main(argv: list[str] | None = None) -> int:
                      for n, pid in enumerate(pids)
                      ] if args.profile else []
         procs += profilers
-        result = asyncio.run(run_load(args, base, pids))
+        cycles = []
+        for cycle in range(args.cycles):  # the same class again, on the same servers
+            result = asyncio.run(run_load(args, base, pids))
+            cycles.append(cycle_line(cycle + 1, result))
+            if args.cycles > 1:
+                print(cycles[-1], flush=True)
         for profiler in profilers:  # SIGINT: py-spy writes its samples and exits
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=60)
