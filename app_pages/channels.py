@@ -674,8 +674,9 @@ def mixing_tab() -> None:
     y_conv = conv2d(x, weight)
     distance = float(np.linalg.norm(mixing.output - y_conv))
     readable = PRESENTER_READABLE_CELL_PX if presenter.presenter_mode() else FC.READABLE_CELL_PX
-    show_chart(FC.mixing_figure(mixing, pixel=pixel, readable_cell_px=readable,
-                                **figure_size(72, 960)), f"{P}_mx_chart")
+    show_chart(shared_cache.figure(FC.mixing_figure, mixing, pixel=pixel,
+                                   readable_cell_px=readable, **figure_size(72, 960)),
+               f"{P}_mx_chart")
     st.caption(_("Top: X as its {c_in} channel planes. Then each pixel becomes a column of "
                  "X̃ ({c_in} × {h}·{w}, read row by row), W X̃ gives Y, and each row of Y "
                  "folds back into an output plane. The orange frames follow pixel "

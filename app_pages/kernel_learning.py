@@ -22,7 +22,7 @@ import streamlit as st
 from convcore import learn
 from convcore.image import downsample
 from convcore.kernels import get_kernel, kernel_names
-from ui import a11y, i18n, presenter
+from ui import a11y, i18n, presenter, shared_cache
 from ui import figures_learning as lf
 from ui import url_state as us
 from ui.controls import image_source, parse_grid
@@ -683,7 +683,7 @@ with st.expander(_("The data: X, Y and the true kernel"),
         truth_title = _("Kernel that made Y ({size})").format(size=size_text(truth_shown.shape))
     data_col, truth_col = st.columns([3, 1])
     data_col.plotly_chart(
-        presenter.scale_figure(lf.data_figure(problem.x, problem.y)),
+        presenter.scale_figure(shared_cache.figure(lf.data_figure, problem.x, problem.y)),
         key="kl_data_chart",
         width="content",
         config={"displayModeBar": False},

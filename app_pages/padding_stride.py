@@ -35,7 +35,7 @@ from convcore.stack import (
     pytorch_conv2d_code,
 )
 from convcore.trace import WindowTrace, format_number, window_trace
-from ui import a11y, controls, i18n, presenter, quiz, state
+from ui import a11y, controls, i18n, presenter, quiz, shared_cache, state
 from ui import figures_shapes as FS
 from ui import url_state as us
 from ui.downloads import download_array_buttons
@@ -769,7 +769,8 @@ def stack_section() -> None:
         st.dataframe(table, hide_index=True, width="stretch",
                      height=min(38 + 35 * len(table), 420))
     with right:
-        show_chart(FS.stack_figure(in_hw, rows), "layer_stack", width="stretch",
+        show_chart(shared_cache.figure(FS.stack_figure, in_hw, rows), "layer_stack",
+                   width="stretch",
                    key=f"{SK}_chart")
     if failure is not None:
         st.error(_("**The stack stops at layer {layer}.** {error}. The rule: each layer's window "

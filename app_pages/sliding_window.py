@@ -155,8 +155,9 @@ def animation(x: np.ndarray, kernel: np.ndarray, bias: float, padding, stride, d
     else:
         texts = [F.row_text(i, c.output[i], digits=digits) for i in rows]
         steps = F.steps_from_trace(c.trace, texts, rows=rows)
-    return F.animation_figure(panels(c, image=image, flipped=flipped, click=False), steps,
-                              max_cell_px=max_cell_px, digits=digits)
+    return shared_cache.share(F.animation_figure(
+        panels(c, image=image, flipped=flipped, click=False), steps, max_cell_px=max_cell_px,
+        digits=digits))
 
 
 # ------------------------------------------------------------------------------ sections
@@ -244,9 +245,10 @@ def true_convolution_note(kern: controls.KernelChoice, kernel: np.ndarray,
         st.markdown(_(
             "**True convolution = flip the kernel (rotate it 180°), then cross-correlate.** "
             "The window below slides the flipped kernel."))
-        fig = F.grid_figure([F.Panel(kern.values, _("<b>K</b> as typed"), name="kernel"),
-                             F.Panel(kernel, _("<b>K flipped</b> (rows and columns reversed)"),
-                                     name="flipped")], max_cell_px=small_cell_px())
+        fig = shared_cache.figure(F.grid_figure, [
+            F.Panel(kern.values, _("<b>K</b> as typed"), name="kernel"),
+            F.Panel(kernel, _("<b>K flipped</b> (rows and columns reversed)"), name="flipped")],
+            max_cell_px=small_cell_px())
         controls.show_chart(projector_figure(fig), "kernel_flipped",
                             base={"displayModeBar": False}, key="sw_flip_chart")
         if c is not None and show_outputs and _plain_padding_mode(settings):
@@ -461,15 +463,19 @@ def inspect_section(c: Computed, image: bool, flipped: bool, digits: int) -> Non
     kind, r, col = current_pick(c)
     every = panels(c, image=image, flipped=flipped, click=True)
     room = {} if presenter.presenter_mode() else {"available_px": INSPECT_COLUMN_PX}
-    fig = F.grid_figure(every, max_cell_px=cell_px(), digits=digits, **room)
+    # Shared by every session with these settings; the pinned cell is drawn on a copy.
+    fig = shared_cache.figure(F.grid_figure, every, max_cell_px=cell_px(), digits=digits, **room)
     index = {"input": 0, "kernel": 1, "output": 2}
     kernel_fig = None
     if fig.layout.meta["cell_px"] < SEPARATE_KERNEL_BELOW_PX:
         # Large inputs: one cell size for three panels shrinks the kernel to unreadable
         # specks and crowds the titles; draw input and output, the kernel on its own.
-        fig = F.grid_figure([every[0], every[2]], max_cell_px=cell_px(), digits=digits, **room)
-        kernel_fig = F.grid_figure([every[1]], max_cell_px=small_cell_px(), digits=digits)
+        fig = shared_cache.figure(F.grid_figure, [every[0], every[2]], max_cell_px=cell_px(),
+                                  digits=digits, **room)
+        kernel_fig = shared_cache.editable(shared_cache.figure(
+            F.grid_figure, [every[1]], max_cell_px=small_cell_px(), digits=digits))
         index = {"input": 0, "kernel": 0, "output": 1}
+    fig = shared_cache.editable(fig)
     t = c.trace
     (pt, _unused), (pl, _unused2) = t.pads
     if presenter.presenter_mode():  # the figure as wide as the page, the text under it

@@ -66,6 +66,8 @@ HAPROXY_TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
 DEFAULT_LINK = "sliding_window?k=sobel_x&pad=same"
 WIDGET_ID = re.compile(r"^\$\$ID-[0-9a-f]{32}-(?P<key>.+)$")
 ACTION_TIMEOUT_S = 90.0
+#: --cpu-per-step: wait after a run ends before reading the server's CPU time again.
+STEP_SETTLE_S = 0.05
 #: A fragment timer faster than this is an animation (kernel learning: 0.2–1 s per frame).
 ANIMATION_MAX_S = 5.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -142,13 +144,18 @@ class Stats:
     lost: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fragment_runs: int = 0
+    #: ``--cpu-per-step`` only: server CPU seconds of each script run, by step label.
+    step_cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
 class Student:
     """One simulated browser tab."""
 
-    def __init__(self, index: int, base: str, link: str, stats: Stats, students: int):
+    def __init__(self, index: int, base: str, link: str, stats: Stats, students: int,
+                 server_cpu=None):
         self.index, self.base, self.link, self.stats = index, base, link, stats
+        self.server_cpu = server_cpu  # --cpu-per-step: a callable giving the server's CPU s
+        self.label = ""                           # what the next run is, for step_cpu
         self.others_bias = {bias_marker(j) for j in range(students) if j != index}
         self.others_seed = {seed_marker(j) for j in range(students) if j != index}
         self.ws = None
@@ -182,12 +189,16 @@ class Student:
         cs.widget_states.widgets.extend(self.states.values())
         return msg.SerializeToString()
 
-    async def _run(self, payload: bytes) -> None:
+    async def _run(self, payload: bytes, label: str = "") -> None:
         """Send one rerun request and wait until that run has finished."""
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
+        before = self.server_cpu() if self.server_cpu else 0.0
         await self.ws.send(payload)
         await asyncio.wait_for(self.done, ACTION_TIMEOUT_S)
+        if self.server_cpu:
+            await asyncio.sleep(STEP_SETTLE_S)  # the last deltas are sent after the run ends
+            self.stats.step_cpu[label or self.label].append(self.server_cpu() - before)
 
     # ---- receiving
     def _on_message(self, raw: bytes) -> None:
@@ -368,12 +379,16 @@ class Student:
                     next_tick[fid] = now + interval
                     self.busy = True
                     try:
-                        await self._run(self._rerun(fragment=fid, auto=True))
+                        await self._run(self._rerun(fragment=fid, auto=True),
+                                        label=f"tick  {self.page}")
                     finally:
                         self.busy = False
             await asyncio.sleep(0.02)
 
     async def act(self, step: Step) -> None:
+        where = step.target if step.kind == "page" else self.page or self.link.split("?")[0]
+        what = "" if step.kind in ("page", "load") else f" {step.target}"
+        self.label = f"{step.kind:5s} {where}{what}"
         if step.kind == "load":
             await self.load()
         elif step.kind == "page":
@@ -391,8 +406,8 @@ class Student:
 
 async def run_student(index: int, base: str, link: str, actions: int, deadline: float,
                       stats: Stats, students: int, rng: random.Random,
-                      think: tuple[float, float]) -> None:
-    student = Student(index, base, link, stats, students)
+                      think: tuple[float, float], server_cpu=None) -> None:
+    student = Student(index, base, link, stats, students, server_cpu)
     await asyncio.sleep(rng.uniform(0, 1.0))  # a class does not click in the same ms
     try:
         for n in range(actions):
@@ -439,8 +454,9 @@ def wait_healthy(base: str, proc: subprocess.Popen | None, timeout: float = 90.0
     raise RuntimeError(f"{base} did not answer /_stcore/health within {timeout:.0f} s")
 
 
-def start_app(port: int, log: Path, post_script_gc: str | None) -> subprocess.Popen:
-    """``streamlit run app.py`` on 127.0.0.1:port in its own process group."""
+def start_app(port: int, log: Path, post_script_gc: str | None,
+              app_dir: Path = ROOT) -> subprocess.Popen:
+    """``streamlit run app.py`` of ``app_dir`` on 127.0.0.1:port in its own process group."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -448,7 +464,7 @@ def start_app(port: int, log: Path, post_script_gc: str | None) -> subprocess.Po
     if post_script_gc is not None:
         cmd += ["--runner.postScriptGC", post_script_gc]
     with open(log, "wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen(cmd, cwd=app_dir, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
 
@@ -470,6 +486,18 @@ def start_haproxy(config: Path, log: Path) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def start_profiler(pid: int, out: Path, gil: bool) -> subprocess.Popen:
+    """py-spy sampling ``pid`` (all threads, 100 Hz, samples of running threads only, or with
+    ``gil`` of the thread holding the GIL only) into ``out`` as collapsed stacks (one
+    ``frame;frame;... count`` line per distinct stack)."""
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "100", "--format",
+                             "raw", "--output", str(out), "--nonblocking",
+                             *(["--gil"] if gil else [])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Stop one process we started, by its PID (its own process group)."""
     if proc.poll() is not None:
@@ -489,6 +517,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def precise_cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid`` (all its threads, ended ones included) in nanosecond
+    resolution, for timing single script runs: ``/proc/PID/stat`` counts 10 ms ticks, and
+    the per-thread ``schedstat`` loses the script threads that have ended. The process's
+    CPU clock id is ``MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)`` (Linux)."""
+    return time.clock_gettime(((~pid) << 3) | 2)
+
+
 def rss_mb(pid: int) -> float:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE / 2**20
 
@@ -506,6 +542,9 @@ class Monitor:
 
     def total_cpu(self) -> float:
         return sum(cpu_seconds(p) for p in self.pids if Path(f"/proc/{p}").exists())
+
+    def precise_cpu(self) -> float:
+        return sum(precise_cpu_seconds(p) for p in self.pids if Path(f"/proc/{p}").exists())
 
     async def sample(self, start: float) -> None:
         while True:
@@ -537,8 +576,9 @@ async def run_load(args, base: str, pids: list[int]) -> dict:
     deadline = started + args.duration
     sampler = asyncio.create_task(monitor.sample(started))
     rng = random.Random(args.seed)
+    server_cpu = monitor.precise_cpu if args.cpu_per_step and pids else None
     students = [run_student(i, base, args.link, args.actions, deadline, stats, args.students,
-                            random.Random(rng.random()), args.think)
+                            random.Random(rng.random()), args.think, server_cpu)
                 for i in range(args.students)]
     try:
         await asyncio.wait_for(asyncio.gather(*students), args.duration + ACTION_TIMEOUT_S)
@@ -579,7 +619,24 @@ def report(args, result: dict) -> str:
     for name in ("exceptions", "leaks", "lost", "errors"):
         for item in getattr(s, name)[:5]:
             lines.append(f"    {name}: {item}")
+    if s.step_cpu:
+        lines.append("  server CPU per script run, one student alone: the first run of each "
+                     "step (empty caches) and the median of the later ones")
+        for label, values in s.step_cpu.items():
+            later = f"{1000 * statistics.median(values[1:]):6.1f} ms" if values[1:] else "—"
+            lines.append(f"    {label:42s} n={len(values):3d}  first "
+                         f"{1000 * values[0]:6.1f} ms  later {later}")
     return "\n".join(lines)
+
+
+def cycle_line(cycle: int, result: dict) -> str:
+    """One line per class (``--cycles``): does memory come back after the sessions close?"""
+    times = result["all_times"]
+    p95 = f"{percentile(times, 95):.2f} s" if times else "—"
+    return (f"cycle {cycle}: {result['actions']} actions, p95 {p95}, "
+            f"{result['cpu'] / max(1, result['actions']):.3f} CPU s per action, RSS before "
+            f"{result['rss_before']:.0f} MB, peak {result['rss_peak']:.0f} MB, after "
+            f"{result['rss_after']:.0f} MB")
 
 
 def table_row(args, result: dict) -> str:
@@ -620,12 +677,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true",
                         help="3 students, 10 s, 0.2–0.8 s apart (what CI runs)")
     parser.add_argument("--json", default="", help="also write the results to this file")
+    parser.add_argument("--app-dir", type=Path, default=ROOT,
+                        help="run the app of this checkout (e.g. an older commit unpacked "
+                             "with git archive, for before/after figures)")
+    parser.add_argument("--cycles", type=int, default=1,
+                        help="run the class this many times on the same servers, one line "
+                             "each (memory after the sessions close)")
+    parser.add_argument("--profile", default="",
+                        help="record the app processes with py-spy into this file (collapsed "
+                             "stacks; benchmarks/profile_summary.py reads it)")
+    parser.add_argument("--profile-gil", action="store_true",
+                        help="with --profile: only samples of the thread holding the GIL (what "
+                             "limits one process)")
+    parser.add_argument("--cpu-per-step", action="store_true",
+                        help="one student alone; print the server's CPU time of every step "
+                             "of the lesson plan and of the animation's ticks")
     args = parser.parse_args(argv)
+    if args.cpu_per_step:
+        args.students = 1
     if args.smoke:
         args.students, args.actions, args.duration, args.settle = 3, 10, 10.0, 1.0
         args.think = (0.2, 0.8)
     if args.url:
         args.processes = 0
+    if not (args.app_dir / "app.py").is_file():
+        parser.error(f"--app-dir {args.app_dir} has no app.py")
+    if not 1 <= args.cycles <= 20:
+        parser.error("--cycles must be 1..20")
     if args.students < 1 or args.students > 200:
         parser.error("--students must be 1..200")
     if not args.url and not 1 <= args.processes <= 8:
@@ -646,7 +724,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit("--url must be on loopback (127.0.0.1 / localhost)")
         else:
             ports = [free_port() for _ in range(args.processes)]
-            apps = [start_app(p, logdir / f"app-{p}.log", args.post_script_gc) for p in ports]
+            apps = [start_app(p, logdir / f"app-{p}.log", args.post_script_gc, args.app_dir)
+                    for p in ports]
             procs += apps
             for port, proc in zip(ports, apps, strict=True):
                 wait_healthy(f"http://127.0.0.1:{port}", proc)
@@ -663,7 +742,20 @@ def main(argv: list[str] | None = None) -> int:
         # One warm-up visit, as the teacher opening the link first: imports, caches.
         warm = argparse.Namespace(**{**vars(args), "students": 1, "actions": 1})
         asyncio.run(run_load(warm, base, []))
-        result = asyncio.run(run_load(args, base, pids))
+        profilers = [start_profiler(pid, Path(f"{args.profile}.{n}") if n else
+                                    Path(args.profile), args.profile_gil)
+                     for n, pid in enumerate(pids)
+                     ] if args.profile else []
+        procs += profilers
+        cycles = []
+        for cycle in range(args.cycles):  # the same class again, on the same servers
+            result = asyncio.run(run_load(args, base, pids))
+            cycles.append(cycle_line(cycle + 1, result))
+            if args.cycles > 1:
+                print(cycles[-1], flush=True)
+        for profiler in profilers:  # SIGINT: py-spy writes its samples and exits
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
     finally:
         for proc in reversed(procs):
             stop(proc)
@@ -677,7 +769,8 @@ def main(argv: list[str] | None = None) -> int:
             "wall": result["wall"], "rss_before": result["rss_before"],
             "rss_peak": result["rss_peak"], "rss_after": result["rss_after"],
             "rss_series": result["rss_series"], "exceptions": s.exceptions,
-            "leaks": s.leaks, "lost": s.lost, "errors": s.errors}, indent=1))
+            "leaks": s.leaks, "lost": s.lost, "errors": s.errors,
+            "step_cpu": s.step_cpu}, indent=1))
     s = result["stats"]
     return 1 if (s.exceptions or s.leaks or s.errors or s.lost) else 0
 

@@ -6,12 +6,17 @@ a bounded ``st.cache_resource`` (one copy per process, least recently used dropp
 What they return is shared between sessions: treat it as read-only.
 
 - :func:`figure` builds a Plotly figure once per builder and arguments (NumPy arrays are
-  hashed by content).
+  hashed by content), and turns it into its dict once: ``st.plotly_chart`` asks every run
+  for ``fig.to_dict()``, a deep copy of the whole figure (measured: about as costly as the
+  JSON encoding that follows it).
+- :func:`editable` is a cheap private copy of a shared figure, for highlights drawn per
+  session on a figure shared by all (a pinned cell, an outline).
 - :func:`photo_pictures` turns a photo and a feature map into the two PNGs a page shows.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -31,11 +36,40 @@ MAX_FIGURES = 128
 MAX_PICTURES = 32
 
 
+def share(fig: go.Figure) -> go.Figure:
+    """Freeze ``fig`` for sharing: its dict is made now, once, and handed to every later
+    ``fig.to_dict()`` (``st.plotly_chart``'s first step) without the deep copy plotly makes
+    each time. ``fig.to_plotly_json()`` still returns a private copy, so code that adapts
+    a figure through it (``ui.presenter.scale_figure``) never changes the shared dict.
+
+    The figure must not be changed afterwards (its dict would no longer follow): draw
+    per-session additions on :func:`editable` copies.
+    """
+    spec = fig.to_dict()
+    # Instance attributes shadow the methods (plotly allows setting existing attributes);
+    # a subclass would need a validated copy of the figure to be made.
+    fig.to_dict = lambda: spec
+    fig.to_plotly_json = lambda: copy.deepcopy(spec)
+    return fig
+
+
+def editable(fig: go.Figure) -> go.Figure:
+    """A private copy of a shared figure that highlights can be added to (``add_trace``,
+    ``add_shape``...).
+
+    Made from the shared figure's dict without plotly's validation (``_validate=False``):
+    the dict came out of a validated figure, and validating it again costs as much as
+    building it. Traces and layout are new objects; do not change the copy's existing
+    traces in place (they may share arrays with the shared figure), add new ones.
+    """
+    return go.Figure(fig.to_dict(), _validate=False)
+
+
 @st.cache_resource(max_entries=MAX_FIGURES, show_spinner=False)
 def _built(name: str, _build: Callable[..., go.Figure], args: tuple, kwargs: tuple,
            lang: str) -> go.Figure:
     with i18n.use_language(lang):  # what the builder translates, in this session's language
-        return _build(*args, **dict(kwargs))
+        return share(_build(*args, **dict(kwargs)))
 
 
 def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import plotly.graph_objects as go
@@ -58,3 +59,62 @@ def test_a_figure_is_cached_per_language():
         chinese = shared_cache.figure(titled, "Home")
     assert english.layout.title.text == "Home"
     assert chinese.layout.title.text == "首页"
+
+
+def _inspect_like_figure():
+    x = np.arange(16.0).reshape(4, 4)
+    return shared_cache.figure(F.grid_figure, [
+        F.Panel(x, "<b>Input</b>", click="input", name="input"),
+        F.Panel(np.eye(2), "<b>Kernel</b>", name="kernel")], max_cell_px=40)
+
+
+def test_a_shared_figure_gives_its_dict_without_copying_and_json_copies():
+    fig = _inspect_like_figure()
+    fresh = F.grid_figure([F.Panel(np.arange(16.0).reshape(4, 4), "<b>Input</b>",
+                                   click="input", name="input"),
+                           F.Panel(np.eye(2), "<b>Kernel</b>", name="kernel")], max_cell_px=40)
+    assert fig.to_dict() is fig.to_dict()
+    assert fig.to_json() == fresh.to_json()  # the frozen dict is the figure's own
+    private = fig.to_plotly_json()
+    private["layout"]["title"] = {"text": "changed"}
+    private["data"][0]["name"] = "changed"
+    assert fig.to_json() == fresh.to_json()
+
+
+def test_an_editable_copy_takes_highlights_and_leaves_the_shared_figure_alone():
+    fig = _inspect_like_figure()
+    before = fig.to_json()
+    mine = shared_cache.editable(fig)
+    F.add_outline(mine, 0, [(0, 0, 1, 1)], color=F.PICK_COLOR, name="pick:window")
+    assert fig.to_json() == before
+    names = [t.name for t in mine.data]
+    assert "pick:window" in names and "pick:window" not in [t.name for t in fig.data]
+    assert names[-1].startswith("click:")  # the click overlay stays on top
+    # The copy is the shared figure plus the outline: validated, it is a valid figure.
+    again = go.Figure(mine.to_dict())
+    assert len(again.data) == len(fig.data) + 2  # the outline and its halo
+    assert again.layout.meta == fig.layout.meta
+
+
+@pytest.mark.parametrize("panels", [
+    pytest.param([F.Panel(np.arange(20.0).reshape(4, 5), "<b>Input</b> 4×5", click="input",
+                          pad_mask=np.pad(np.zeros((2, 3), bool), 1, constant_values=True),
+                          origin=(1, 1), name="input"),
+                  F.Panel(-np.eye(3), "<b>Kernel</b>", name="kernel"),
+                  F.Panel(np.ones((2, 3)), "<b>Output</b>", click="output", image=True,
+                          name="output")], id="padded-input-kernel-output"),
+    pytest.param([F.Panel(np.linspace(0, 1, 36).reshape(6, 6), "x", image=True, name="x")],
+                 id="one-picture"),
+])
+def test_grid_figures_built_without_revalidating_their_layout_are_valid(panels):
+    """grid_figure skips plotly's second validation of its layout (speed): whatever it
+    writes, and a pinned-cell outline added to an editable copy, must still pass it."""
+    fig = F.grid_figure(panels, max_cell_px=40)
+    validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+    raw = json.loads(fig.to_json())
+    raw["layout"] = {k: v for k, v in raw["layout"].items() if v != []}  # validation drops []
+    assert json.loads(validated.to_json()) == raw
+    mine = shared_cache.editable(shared_cache.share(fig))
+    F.add_outline(mine, 0, [(0, 0, 1, 1)], color=F.PICK_COLOR, name="pick:window")
+    F.add_marks(mine, 0, [(0, 0)], color=F.PICK_COLOR)
+    go.Figure(mine.to_dict())
