@@ -351,7 +351,10 @@ def show_chart(fig, key: str, **kwargs) -> None:
         else:  # row and column numbers stay small enough to sit under the panel titles
             fig.update_xaxes(tickfont_size=PRESENTER_TICK_PX)
             fig.update_yaxes(tickfont_size=PRESENTER_TICK_PX)
+    fig, hidden = controls.readable_numbers(fig)
     st.plotly_chart(fig, width="content", theme=None, key=key, config=PNG_CONFIG, **kwargs)
+    if hidden:
+        controls.numbers_hidden_note()
 
 
 # ------------------------------------------------------------------------------ numbers

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -865,4 +866,21 @@ def show_chart(fig, file_name: str, *, base: dict | None = None, scale: bool = F
     kwargs.setdefault("width", "content")
     kwargs.setdefault("theme", None)
     shown = presenter.scale_figure(fig) if scale else fig
-    return st.plotly_chart(shown, config=chart_config(file_name, base), **kwargs)
+    shown, hidden = readable_numbers(shown)
+    out = st.plotly_chart(shown, config=chart_config(file_name, base), **kwargs)
+    if hidden:
+        numbers_hidden_note()
+    return out
+
+
+def readable_numbers(fig) -> tuple[Any, bool]:
+    """In presenter mode, ``fig`` without grid numbers smaller than 24 px (and whether any
+    were hidden: then call :func:`numbers_hidden_note` under the chart); else ``fig``."""
+    if not presenter.presenter_mode():
+        return fig, False
+    return presenter.hide_unreadable_numbers(fig)
+
+
+def numbers_hidden_note() -> None:
+    """The one sentence under a figure whose numbers presenter mode hid."""
+    st.caption(":material/visibility_off: " + _(presenter.NUMBERS_HIDDEN))
