@@ -187,6 +187,7 @@ def url_schema() -> us.UrlSchema:
                     label=N_("photo"),
                     when=lambda state: state.get(f"{P}_photo_image") not in (
                         None, default_photo())),
+        *typed_numbers_params(),
         us.UrlParam(f"{P}_photo_each", "bool", False, name="pe",
                     label=N_("a kernel per channel")),
         *us.kernel_params(f"{P}_photo_k", default="sobel_x", name="pk"),
@@ -194,6 +195,50 @@ def url_schema() -> us.UrlSchema:
           for param in us.kernel_params(f"{P}_photo_k{plane}", default="sobel_x",
                                         name=f"pk{plane}")],
     ])
+
+
+def typed_numbers_params() -> list[us.UrlParam]:
+    """The numbers typed on the multi-input section, in the link once they differ from the
+    chosen example: ``n`` channels, ``x0 x1 …`` the input channels, ``k0 k1 …`` the kernel
+    slices (``1,2;3,4`` as a float-grid). A prepared link lost them (issue 9)."""
+    count = us.UrlParam(f"{P}_mi_count", "int", None, min=1, max=MAX_CHANNELS, name="n",
+                        label=N_("number of channels"), when=_typed)
+    grids = []
+    for c in range(MAX_CHANNELS):
+        for letter, text_key, side, label in (
+                ("x", f"{P}_mi_x{c}", MAX_SIDE, N_("typed input channel")),
+                ("k", f"{P}_mi_k{c}", MAX_KERNEL_SIDE, N_("typed kernel slice"))):
+            grids.append(us.UrlParam(
+                f"{text_key}_typed", "float-grid", None, name=f"{letter}{c}", label=label,
+                max_len=side, when=lambda state, c=c: _typed(state) and c < state.get(
+                    f"{P}_mi_count", 0),
+                to_state=lambda value, key=text_key: {
+                    key: controls.format_grid(value), f"{key}_typed": value}))
+    return [count, *grids]
+
+
+def _typed(state) -> bool:
+    return bool(state.get(TYPED_KEY))
+
+
+#: True while the multi-input section's numbers differ from its example (then they go in
+#: the link).
+TYPED_KEY = f"{P}_mi_typed"
+
+
+def _remember_typed(arrays: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Keep what the link needs: the parsed channels, and whether they are the example's.
+    Numbers that do not parse keep the last valid ones in the link."""
+    if arrays is None:
+        return
+    x, k = arrays
+    ex_x, ex_k = example_arrays(st.session_state.get(f"{P}_mi_example", "d2l"))
+    same = x.shape == ex_x.shape and k.shape == ex_k.shape and np.array_equal(x, ex_x) \
+        and np.array_equal(k, ex_k)
+    st.session_state[TYPED_KEY] = not same
+    for c in range(x.shape[0]):
+        st.session_state[f"{_x_key(c)}_typed"] = x[c]
+        st.session_state[f"{_k_key(c)}_typed"] = k[c]
 
 
 CURRENT, PATCH = "current", "patch"
@@ -497,6 +542,7 @@ def multi_input_tab() -> None:
         settings = controls.conv_settings(f"{P}_mi_geo")
     with fig_col:
         arrays = read_channels()
+    _remember_typed(arrays)
     if arrays is None:
         return
     x, kernel = arrays
