@@ -767,13 +767,14 @@ PAD_SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "righ
 
 
 def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
-                  details=None) -> ConvSettings:
+                  details=None, advanced=None) -> ConvSettings:
     """Padding (named or per side), stride and dilation per axis, and padding mode.
 
     ``fold=True`` puts dilation and padding mode in :func:`ui.presenter.advanced_controls`
     (folded away in presenter mode). ``details`` (a container) receives the per-side
     paddings, dilation and padding mode instead: a projector layout then keeps only the
-    padding choice and the strides in its row.
+    padding choice and the strides in its row. ``advanced`` (a container) receives only
+    dilation and padding mode (padding & stride's own folded box in presenter mode).
     """
     padding_help = _("valid: no padding. same: output as large as the input (stride 1; "
                      "PyTorch puts the extra row/column of an even kernel at the bottom/"
@@ -804,6 +805,8 @@ def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
                          help=_("Columns the window moves right per step")))
     if details is not None:
         where = details
+    elif advanced is not None:
+        where = advanced
     elif fold:
         where = presenter.advanced_controls(_(":material/tune: Dilation and padding values"))
     else:
