@@ -938,8 +938,7 @@ def rgb_source() -> tuple[str, str, np.ndarray] | None:
         p.name for p in controls.sample_files()] + [controls.UPLOAD]
     key = f"{P}_photo_image"
     if st.session_state.get(key) in (CURRENT, PATCH) and current is None:
-        st.info(_("This link showed an image of its own, which this server no longer has: "
-                  "here is a sample instead. Upload the image again to see it."))
+        image_source.missing_upload_notice(f"{P}_photo_upload_again")
     if st.session_state.get(key) not in options:
         st.session_state[key] = default_photo()
     names = {option: _source_label(option) for option in options}

@@ -406,12 +406,15 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
         getter = getattr(session_image, "patch_kernel", None)  # added by the image branch
         handed = getter() if getter is not None else None
     lost = st.session_state[source_key] == "session" and not has_image
+    waiting = f"{prefix}_lost"  # the photo was lost: take it back once it is uploaded again
     if lost:
         st.session_state[source_key] = "preset"
-    options = [name for name in SOURCES if name != "session" or has_image]
-    if lost and _lost_image_notice(prefix):
+        st.session_state[waiting] = True
+        session_image.missing_upload_notice(f"{prefix}_lost_upload")
+        has_image = session_image.current_image() is not None
+    if has_image and st.session_state.pop(waiting, False):
         st.session_state[source_key] = "session"
-        st.rerun()
+    options = [name for name in SOURCES if name != "session" or has_image]
     with st.container() if details is None else details:
         source = st.radio(_("Source"), options, key=source_key, horizontal=True,
                           format_func=i18n.option_labels(SOURCES),
@@ -431,24 +434,6 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
 
 def _compact(details) -> int | str:
     return "stretch" if details is None else COMPACT_WIDTH_PX["input"]
-
-
-def _lost_image_notice(prefix: str) -> bool:
-    """Say that the session's image is gone; offer an upload. True once one is taken."""
-    st.warning(_("The photo this view was showing is no longer on the server (a new "
-                 "session or a restart forgets uploads), so the input is back to a preset: "
-                 "upload the photo again below, or pick another source."))
-    upload = st.file_uploader(_("Upload the photo again"), type=list(IMAGE_TYPES),
-                              key=f"{prefix}_lost_upload", max_upload_size=MAX_UPLOAD_MB)
-    if upload is None:
-        return False
-    try:
-        session_image.set_current_image_from_bytes(upload.name or "upload",
-                                                   upload.getvalue(), source="upload")
-    except ImageLoadError as err:
-        st.error(_("{name} cannot be read: {reason}").format(name=upload.name, reason=err))
-        return False
-    return True
 
 
 def _preset_input(prefix: str, default: str, labels: Mapping[str, str],

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
+from ui import image_source
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/channels.py"
 TIMEOUT = 120  # the machine is shared; first runs build figures
@@ -509,7 +511,7 @@ def test_a_link_restores_picked_cells_numbers_and_photo_kernels():
 def test_a_link_to_an_image_the_server_no_longer_has_says_so():
     at = open_link(tab="photo", img="current")
     notices = " ".join(messages(at, "info"))
-    assert "no longer has" in notices, notices
+    assert image_source.UPLOAD_GONE in notices, notices  # the sentence every page says
     assert at.selectbox(key="channels_photo_image").value == "house.png"
     assert image_captions(at) == ["sample house.png: 384×512 shrunk to 24×32"]
 
