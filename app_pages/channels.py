@@ -664,7 +664,8 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
     with right:
         fig = shared_cache.figure(FC.kernel_bank_figure, x, bank, outputs,
                                   **figure_size(44, 560))
-        show_chart(fig, f"{P}_mo_chart")
+        with a11y.main_figure("outputs"):
+            show_chart(fig, f"{P}_mo_chart")
         st.caption(_("Each row is one output channel: its kernel has one slice per input "
                      "channel (left), and its output map (right) is Σ over channels of "
                      "X[c] ⋆ K[o, c]."))
@@ -723,8 +724,9 @@ def mixing_tab() -> None:
     y_conv = conv2d(x, weight)
     distance = float(np.linalg.norm(mixing.output - y_conv))
     readable = PRESENTER_READABLE_CELL_PX if presenter.presenter_mode() else FC.READABLE_CELL_PX
-    show_chart(FC.mixing_figure(mixing, pixel=pixel, readable_cell_px=readable,
-                                **figure_size(72, 960)), f"{P}_mx_chart")
+    with a11y.main_figure("mix"):
+        show_chart(FC.mixing_figure(mixing, pixel=pixel, readable_cell_px=readable,
+                                    **figure_size(72, 960)), f"{P}_mx_chart")
     st.caption(_("Top: X as its {c_in} channel planes. Then each pixel becomes a column of "
                  "X̃ ({c_in} × {h}·{w}, read row by row), W X̃ gives Y, and each row of Y "
                  "folds back into an output plane. The orange frames follow pixel "
@@ -850,7 +852,7 @@ def groups_tab() -> None:
     else:
         graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
         graph_fig = FC.connections_figure(connections, groups, width_px=400, height_px=380)
-    with graph:
+    with graph, a11y.main_figure("groups"):
         show_chart(graph_fig, f"{P}_g_graph")
     with matrix:
         show_chart(FC.channel_connection_panel(connections, groups), f"{P}_g_matrix")
@@ -1048,7 +1050,7 @@ def photo_tab() -> None:
                  alt=_("The photo as the layer sees it: {label} shrunk to {shrunk} pixels, "
                        "in colour (its R, G and B planes are drawn below).").format(
                            label=label, shrunk=size_text(x.shape[1:])))
-    with figure_box:
+    with figure_box, a11y.main_figure("photo"):
         show_chart(fig, f"{P}_photo_chart")
     if all(np.array_equal(kernels[0], k) for k in kernels[1:]):
         cancel_note = _("With the same slice K on R, G and B the sum is K ⋆ (R + G + B): an "

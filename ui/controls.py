@@ -450,18 +450,18 @@ def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
     elif name == "random":
         with st.container() if details is None else details:
             c1, c2, c3 = st.columns(3)
-            rows = c1.number_input(_("Rows"), 1, 16, 6, key=f"{prefix}_rand_rows")
-            cols = c2.number_input(_("Columns"), 1, 16, 6, key=f"{prefix}_rand_cols")
-            seed = c3.number_input(_("Seed"), 0, 10_000, 0, key=f"{prefix}_rand_seed")
-            low, high = st.slider(_("Values from … to"), -9, 9, (0, 9),
-                                  key=f"{prefix}_rand_range")
+            rows = _int_input(c1, _("Rows"), 1, 16, 6, f"{prefix}_rand_rows")
+            cols = _int_input(c2, _("Columns"), 1, 16, 6, f"{prefix}_rand_cols")
+            seed = _int_input(c3, _("Seed"), 0, 10_000, 0, f"{prefix}_rand_seed")
+            st.session_state.setdefault(f"{prefix}_rand_range", (0, 9))  # a range slider
+            low, high = st.slider(_("Values from … to"), -9, 9, key=f"{prefix}_rand_range")
         values = random_grid(int(rows), int(cols), int(low), int(high), int(seed))
         note = _("seed {seed}, integers {low}…{high}").format(seed=seed, low=low, high=high)
     elif name == "checkerboard":
         with st.container() if details is None else details:
             c1, c2 = st.columns(2)
-            size = c1.number_input(_("Size"), 2, 16, 8, key=f"{prefix}_board_size")
-            square = c2.number_input(_("Square"), 1, 8, 2, key=f"{prefix}_board_square")
+            size = _int_input(c1, _("Size"), 2, 16, 8, f"{prefix}_board_size")
+            square = _int_input(c2, _("Square"), 1, 8, 2, f"{prefix}_board_square")
         values = checkerboard(int(size), int(square))
     elif name == "digit":
         values = digit_pattern()
@@ -528,8 +528,11 @@ def _patch_input(prefix: str) -> InputChoice | None:
     with c2:
         left = _bounded_slider(_("Left column"), left_key, 0, width - size,
                                (width - size) * 3 // 10)
+    # Defaults in session state, not in the widget: a link writes these keys first, and a
+    # widget given both logs a warning with a stack trace (issue 9's patch16 layout test).
+    st.session_state.setdefault(f"{prefix}_patch_cells", 16)
     cells = st.slider(_("Grid cells per side (the patch is shrunk to fit)"), 2,
-                      PATCH_MAX_CELLS, 16, key=f"{prefix}_patch_cells")
+                      PATCH_MAX_CELLS, key=f"{prefix}_patch_cells")
     patch = downsample(crop_patch(photo.gray, top, left, size, size), (cells, cells))
     st.image(patch_preview(photo.gray, top, left, size), output_format="PNG",
              caption=_("The orange square (a two-pixel frame) is the patch."),

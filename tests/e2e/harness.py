@@ -75,7 +75,10 @@ class View(NamedTuple):
 
     @property
     def id(self) -> str:
-        return "-".join(part for part in (self.page.id, self.state, self.lang) if part)
+        """``page[-state][-lang]``, the language only when not English (so English ids and
+        screenshot names stay the page's id: ``-k sliding_window``, ``-k zh``)."""
+        lang = "" if self.lang == "en" else self.lang
+        return "-".join(part for part in (self.page.id, self.state, lang) if part)
 
 
 def url(page: AppPage, present: bool, lang: str = "en", query: str = "") -> str:

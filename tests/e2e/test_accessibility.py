@@ -77,7 +77,7 @@ MODES = [(False, "en"), (True, "en"), (True, "zh")]
 
 
 @pytest.mark.parametrize("present, lang", MODES,
-                         ids=["default-en", "presenter-en", "presenter-zh"])
+                         ids=["default", "presenter", "presenter-zh"])
 @pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
 def test_no_axe_violations(loaded_tabs, app_page, present, lang):
     page = loaded_tabs.get(PROJECTOR, app_page, present, lang)

@@ -15,8 +15,9 @@ check:
   button text are controls, not checked);
 - ``metrics``: every ``st.metric`` value ≥ 24 px;
 - ``main_figure``: the page marks its main figure (``ui.a11y.main_figure()``: class
-  ``st-key-main_figure``) and its top edge is above the fold (y < 720) with the page
-  scrolled to the top.
+  ``st-key-main_figure``, or ``st-key-main_figure_<tab>`` per tab) and the one on screen has
+  its top edge above the fold (y < 720) with the page scrolled to the top (a marked
+  figure in a hidden tab measured 0 px and passed).
 
 Every page runs in English and in Chinese (``?lang=zh``; test ids end in ``-en`` / ``-zh``,
 so ``-k zh`` runs the Chinese layouts: longer or shorter labels show up as ``cut`` or
@@ -113,7 +114,11 @@ MEASURE = """(minPx) => {
     const inner = all[all.length - 1]; const s = px(inner);
     if (s < minPx - 0.01) { out.metrics.push({check: 'metrics', a: name(m), size: s}); } });
   // ---- main figure
-  const marked = main.querySelector('.st-key-main_figure');
+  // The main figure on screen: a page of tabs marks one per tab (main_figure_<tab>); the
+  // ones in hidden tabs have no size.
+  const marked = Array.from(main.querySelectorAll(
+    '.st-key-main_figure, [class*="st-key-main_figure_"]')).find(el => {
+      const r = el.getBoundingClientRect(); return r.width > 0.5 && r.height > 0.5; });
   const first = main.querySelector('.js-plotly-plot');
   out.top = marked ? box(marked).y0 : null;
   out.first_chart_top = first ? box(first).y0 : null;
