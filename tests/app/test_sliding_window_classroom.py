@@ -242,3 +242,27 @@ def test_animate_loads_the_edge_image_shown(transposed):
     assert len(lines) == y.size
     assert all(line.endswith(f"= {int(v)}" if v >= 0 else f"= −{int(-v)}")
                for line, v in zip(lines, y.ravel(), strict=True))
+
+
+# ------------------------------------------------------------------------------ item 1, large
+
+
+def test_presenter_mode_keeps_a_16x16_patch_s_numbers_and_step_text_readable():
+    """Issue 9 item 1 on a 16×16 photo patch at 1280×720: the enlarged column numbers no
+    longer turn on their side into "Input 16×16" (every 2nd/5th column is numbered, level),
+    and the step sum with decimals is wrapped at its " + " instead of running out of the
+    figure (the browser checks: tests/e2e/test_presenter_layout.py -k patch16)."""
+    at = open_page({"isrc": "patch", "ips": "16", "present": "1"})
+    spec = chart(at, state.SW_ANIMATION_CHART)
+    layout = spec["layout"]
+    step = layout["annotations"][0]["text"]
+    assert step.startswith("out[0, 0] = ") and "<br>+ " in step, step
+    width = 760 - 16  # sliding_window.PROJECTOR_CONTENT_PX less a margin
+    size = layout["annotations"][0]["font"]["size"]
+    assert size >= 24
+    assert all(0.6 * size * len(line) <= width for line in step.split("<br>")), step
+    frames = spec.get("frames", [])
+    assert frames and all("<br>" in f["layout"]["annotations"][0]["text"] for f in frames[:3])
+    input_axis = layout["xaxis"]
+    assert input_axis["tickangle"] == 0
+    assert list(input_axis["tickvals"])[:3] in ([0, 2, 4], [0, 5, 10]), input_axis["tickvals"]
