@@ -187,6 +187,7 @@ def url_schema() -> us.UrlSchema:
                     label=N_("photo"),
                     when=lambda state: state.get(f"{P}_photo_image") not in (
                         None, default_photo())),
+        *typed_numbers_params(),
         us.UrlParam(f"{P}_photo_each", "bool", False, name="pe",
                     label=N_("a kernel per channel")),
         *us.kernel_params(f"{P}_photo_k", default="sobel_x", name="pk"),
@@ -194,6 +195,50 @@ def url_schema() -> us.UrlSchema:
           for param in us.kernel_params(f"{P}_photo_k{plane}", default="sobel_x",
                                         name=f"pk{plane}")],
     ])
+
+
+def typed_numbers_params() -> list[us.UrlParam]:
+    """The numbers typed on the multi-input section, in the link once they differ from the
+    chosen example: ``n`` channels, ``x0 x1 …`` the input channels, ``k0 k1 …`` the kernel
+    slices (``1,2;3,4`` as a float-grid). A prepared link lost them (issue 9)."""
+    count = us.UrlParam(f"{P}_mi_count", "int", None, min=1, max=MAX_CHANNELS, name="n",
+                        label=N_("number of channels"), when=_typed)
+    grids = []
+    for c in range(MAX_CHANNELS):
+        for letter, text_key, side, label in (
+                ("x", f"{P}_mi_x{c}", MAX_SIDE, N_("typed input channel")),
+                ("k", f"{P}_mi_k{c}", MAX_KERNEL_SIDE, N_("typed kernel slice"))):
+            grids.append(us.UrlParam(
+                f"{text_key}_typed", "float-grid", None, name=f"{letter}{c}", label=label,
+                max_len=side, when=lambda state, c=c: _typed(state) and c < state.get(
+                    f"{P}_mi_count", 0),
+                to_state=lambda value, key=text_key: {
+                    key: controls.format_grid(value), f"{key}_typed": value}))
+    return [count, *grids]
+
+
+def _typed(state) -> bool:
+    return bool(state.get(TYPED_KEY))
+
+
+#: True while the multi-input section's numbers differ from its example (then they go in
+#: the link).
+TYPED_KEY = f"{P}_mi_typed"
+
+
+def _remember_typed(arrays: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Keep what the link needs: the parsed channels, and whether they are the example's.
+    Numbers that do not parse keep the last valid ones in the link."""
+    if arrays is None:
+        return
+    x, k = arrays
+    ex_x, ex_k = example_arrays(st.session_state.get(f"{P}_mi_example", "d2l"))
+    same = x.shape == ex_x.shape and k.shape == ex_k.shape and np.array_equal(x, ex_x) \
+        and np.array_equal(k, ex_k)
+    st.session_state[TYPED_KEY] = not same
+    for c in range(x.shape[0]):
+        st.session_state[f"{_x_key(c)}_typed"] = x[c]
+        st.session_state[f"{_k_key(c)}_typed"] = k[c]
 
 
 CURRENT, PATCH = "current", "patch"
@@ -351,7 +396,10 @@ def show_chart(fig, key: str, **kwargs) -> None:
         else:  # row and column numbers stay small enough to sit under the panel titles
             fig.update_xaxes(tickfont_size=PRESENTER_TICK_PX)
             fig.update_yaxes(tickfont_size=PRESENTER_TICK_PX)
+    fig, hidden = controls.readable_numbers(fig)
     st.plotly_chart(fig, width="content", theme=None, key=key, config=PNG_CONFIG, **kwargs)
+    if hidden:
+        controls.numbers_hidden_note()
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -494,6 +542,7 @@ def multi_input_tab() -> None:
         settings = controls.conv_settings(f"{P}_mi_geo")
     with fig_col:
         arrays = read_channels()
+    _remember_typed(arrays)
     if arrays is None:
         return
     x, kernel = arrays
@@ -615,7 +664,8 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
     with right:
         fig = shared_cache.figure(FC.kernel_bank_figure, x, bank, outputs,
                                   **figure_size(44, 560))
-        show_chart(fig, f"{P}_mo_chart")
+        with a11y.main_figure("outputs"):
+            show_chart(fig, f"{P}_mo_chart")
         st.caption(_("Each row is one output channel: its kernel has one slice per input "
                      "channel (left), and its output map (right) is Σ over channels of "
                      "X[c] ⋆ K[o, c]."))
@@ -674,9 +724,10 @@ def mixing_tab() -> None:
     y_conv = conv2d(x, weight)
     distance = float(np.linalg.norm(mixing.output - y_conv))
     readable = PRESENTER_READABLE_CELL_PX if presenter.presenter_mode() else FC.READABLE_CELL_PX
-    show_chart(shared_cache.figure(FC.mixing_figure, mixing, pixel=pixel,
-                                   readable_cell_px=readable, **figure_size(72, 960)),
-               f"{P}_mx_chart")
+    with a11y.main_figure("mix"):
+        show_chart(shared_cache.figure(FC.mixing_figure, mixing, pixel=pixel,
+                                       readable_cell_px=readable, **figure_size(72, 960)),
+                   f"{P}_mx_chart")
     st.caption(_("Top: X as its {c_in} channel planes. Then each pixel becomes a column of "
                  "X̃ ({c_in} × {h}·{w}, read row by row), W X̃ gives Y, and each row of Y "
                  "folds back into an output plane. The orange frames follow pixel "
@@ -802,7 +853,7 @@ def groups_tab() -> None:
     else:
         graph, matrix, text = st.columns([1.2, 0.75, 1.9], gap="medium")
         graph_fig = FC.connections_figure(connections, groups, width_px=400, height_px=380)
-    with graph:
+    with graph, a11y.main_figure("groups"):
         show_chart(graph_fig, f"{P}_g_graph")
     with matrix:
         show_chart(FC.channel_connection_panel(connections, groups), f"{P}_g_matrix")
@@ -890,8 +941,7 @@ def rgb_source() -> tuple[str, str, np.ndarray] | None:
         p.name for p in controls.sample_files()] + [controls.UPLOAD]
     key = f"{P}_photo_image"
     if st.session_state.get(key) in (CURRENT, PATCH) and current is None:
-        st.info(_("This link showed an image of its own, which this server no longer has: "
-                  "here is a sample instead. Upload the image again to see it."))
+        image_source.missing_upload_notice(f"{P}_photo_upload_again")
     if st.session_state.get(key) not in options:
         st.session_state[key] = default_photo()
     names = {option: _source_label(option) for option in options}
@@ -1001,7 +1051,7 @@ def photo_tab() -> None:
                  alt=_("The photo as the layer sees it: {label} shrunk to {shrunk} pixels, "
                        "in colour (its R, G and B planes are drawn below).").format(
                            label=label, shrunk=size_text(x.shape[1:])))
-    with figure_box:
+    with figure_box, a11y.main_figure("photo"):
         show_chart(fig, f"{P}_photo_chart")
     if all(np.array_equal(kernels[0], k) for k in kernels[1:]):
         cancel_note = _("With the same slice K on R, G and B the sum is K ⋆ (R + G + B): an "

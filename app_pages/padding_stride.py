@@ -16,7 +16,6 @@ import streamlit as st
 
 from convcore.conv import conv2d
 from convcore.padding import (
-    PADDING_MODES,
     is_symmetric,
     pad,
     resolve_padding,
@@ -286,75 +285,26 @@ def geometry_controls() -> tuple[tuple[int, int], tuple[int, int], controls.Conv
                      "copies its values from."))
     with geo_box:
         st.markdown(_("##### 2 · Padding, stride, dilation"))
-        padding, stride = padding_and_stride()
+        # The shared widgets (keys of url_state.conv_params(GEO)); dilation and padding
+        # values go to their own box, folded in presenter mode.
+        settings = controls.conv_settings(GEO, advanced=more_box)
+        padding = settings.padding
         if isinstance(padding, tuple):
             (top, bottom), (left_pad, right_pad) = padding
             if top == bottom and left_pad == right_pad:
                 st.caption(_("Both sides of each axis alike: PyTorch's `padding=({ph}, {pw})`.")
                            .format(ph=top, pw=left_pad))
-    with more_box:
-        dilation, mode = dilation_and_mode()
     with in_box if presenter.presenter_mode() else st.container():
         extra_presets()
-    return in_hw, ks, controls.ConvSettings(padding, stride, dilation, mode)
+    return in_hw, ks, settings
 
 
 
 
 #: Padding kinds of the radio (values as in ``ui.controls.PADDING_CHOICES``).
-PADDING_KINDS = {"valid": N_("valid"), "same": N_("same"), "full": N_("full"),
-                 "custom": N_("each side")}
 #: The folded dilation/padding-values box in presenter mode (a Material icon, as
 #: ``ui.presenter.advanced_controls`` gives its boxes: no emoji font needed).
 ADVANCED_LABEL = N_("Dilation and padding values")
-SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "right": N_("Right")}
-
-
-def padding_and_stride():
-    """Padding (named or per side) and stride, with the keys of ``ui.controls.conv_settings``
-    (so ``url_state.conv_params(GEO)`` links keep working), labels in the page's language.
-
-    Returns ``(padding, (stride_h, stride_w))``; padding is a name or
-    ``((top, bottom), (left, right))``.
-    """
-    kind = st.radio(_("Padding"), list(PADDING_KINDS), key=f"{GEO}_padding", horizontal=True,
-                    format_func=i18n.option_labels(PADDING_KINDS),
-                    help=_("valid: no padding. same: output as large as the input (stride 1; "
-                           "PyTorch puts the extra row/column of an even kernel at the bottom/"
-                           "right). full: every partial overlap."))
-    padding: str | tuple = kind
-    if kind == "custom":
-        cols = st.columns(4)
-        sides = [_int_input(cols[k], _(label), 0, 20, 1, f"{GEO}_pad_{side}")
-                 for k, (side, label) in enumerate(SIDES.items())]
-        padding = ((sides[0], sides[1]), (sides[2], sides[3]))
-    c1, c2 = st.columns(2)
-    stride = (_int_input(c1, _("Stride ↓"), 1, 8, 1, f"{GEO}_stride_h",
-                         help=_("Rows the window moves down per step")),
-              _int_input(c2, _("Stride →"), 1, 8, 1, f"{GEO}_stride_w",
-                         help=_("Columns the window moves right per step")))
-    return padding, stride
-
-
-def dilation_and_mode() -> tuple[tuple[int, int], str]:
-    """Dilation per axis and the padding mode (keys of ``ui.controls``)."""
-    c3, c4 = st.columns(2)
-    dilation = (_int_input(c3, _("Dilation ↓"), 1, 5, 1, f"{GEO}_dilation_h",
-                           help=_("Spacing of kernel rows (1: no gap)")),
-                _int_input(c4, _("Dilation →"), 1, 5, 1, f"{GEO}_dilation_w",
-                           help=_("Spacing of kernel columns (1: no gap)")))
-    mode = st.selectbox(_("Padding values"), PADDING_MODES, key=f"{GEO}_padding_mode",
-                        help=_("zeros; reflect (mirror, edge not repeated); replicate (repeat "
-                               "the edge); circular (wrap around), as torch.nn.Conv2d."))
-    return dilation, mode
-
-
-def _int_input(container, label: str, lo: int, hi: int, default: int, key: str, *,
-               help: str | None = None) -> int:
-    """A whole-number input whose default lives in session state (presets and links write
-    the key before the widget is drawn)."""
-    st.session_state.setdefault(key, default)
-    return int(container.number_input(label, lo, hi, key=key, step=1, help=help))
 
 
 def even_same_axes(ks, dilation) -> list[str]:

@@ -6,6 +6,7 @@ plays in the browser; the built figure is cached per setting and treated as read
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -308,19 +309,81 @@ def projector_figure(fig):
     lift = PROJECTOR_TITLE_LIFT_PX
     old_top = big.layout.margin.t or 0
     new_top = old_top + lift
-    for note in big.layout.annotations or ():
+    for k, note in enumerate(big.layout.annotations or ()):
         size = (note.font.size or 14) if note.font else 14
         if note.yshift == 20:  # a panel title over its grid (ui.figures._title_annotation)
             note.yshift = 20 + lift
         elif note.yshift == F.TITLE_PX + 4:  # the animation's step text, above the titles
             lines = max(1, round((old_top - F.TITLE_PX - 16) / F.LINE_PX))
+            lines = max(lines, _wrap_step_text(big, k, size))
             note.yshift = 20 + lift + round(1.35 * 26) + 8
             new_top = max(new_top, note.yshift + round(lines * 1.3 * size) + 8)
     grow = new_top - old_top
     big.update_layout(margin=dict(t=new_top), height=(big.layout.height or 0) + grow)
     _space_panels_for_titles(big, 20 + lift)
     _widen_for_titles(big)
+    _thin_column_numbers(big)
     return big
+
+
+def _wrap_step_text(fig, index: int, size: float) -> int:
+    """Break the step text (annotation ``index``, in the layout and every frame) at its
+    " + " so that no line is wider than the page's column; returns the most lines a step
+    needs. Decimals make a 2×2 sum longer than the column at 26 px ("out[0, 0] = 0.32×0 +
+    0.32×1 + 0.32×2 + 0.32×3 = 1.9" ran out of the figure, issue 9)."""
+    per_line = max(12, int((PROJECTOR_CONTENT_PX - 16) / (0.6 * size)))
+
+    def wrap(text: str) -> str:
+        out = []
+        for line in str(text).split("<br>"):
+            current = ""
+            for part in line.split(" + "):
+                joined = part if not current else f"{current} + {part}"
+                if current and len(re.sub(r"<[^>]+>", "", joined)) > per_line:
+                    out.append(current)
+                    current = "+ " + part
+                else:
+                    current = joined
+            out.append(current)
+        return "<br>".join(out)
+
+    most = 1
+    notes = [fig.layout.annotations[index]]
+    notes += [frame.layout.annotations[0] for frame in fig.frames or ()
+              if frame.layout is not None and frame.layout.annotations and index == 0]
+    for note in notes:
+        if note.text:
+            note.text = wrap(note.text)
+            most = max(most, note.text.count("<br>") + 1)
+    return most
+
+
+def _thin_column_numbers(fig) -> None:
+    """Number every 2nd, 5th or 10th row and column when the enlarged numbers do not fit
+    their cells: Plotly would turn the column numbers on their side, up into the panel
+    title ("Input 16×16" over "10 11 12 …" at 1280 px, issue 9), and pile up the rows."""
+    layout = fig.layout
+    plot_w = (layout.width or 0) - (layout.margin.l or 0) - (layout.margin.r or 0)
+    plot_h = (layout.height or 0) - (layout.margin.t or 0) - (layout.margin.b or 0)
+    for name in [k for k in layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
+        axis = layout[name]
+        room = plot_w if name.startswith("x") else plot_h
+        if axis.tickvals is None or not axis.range or room <= 0:
+            continue
+        domain = axis.domain or (0.0, 1.0)
+        cell = (domain[1] - domain[0]) * room / max(abs(axis.range[1] - axis.range[0]), 1e-9)
+        labels = [str(t) for t in (axis.ticktext or axis.tickvals)]
+        size = axis.tickfont.size if axis.tickfont and axis.tickfont.size else 12
+        need = (0.62 * size * max((len(t) for t in labels), default=1) + 8
+                if name.startswith("x") else 1.15 * size)
+        if cell >= need:
+            continue
+        step = next((n for n in (2, 5, 10) if n * cell >= need), 20)
+        axis.tickvals = list(axis.tickvals)[::step]
+        if axis.ticktext is not None:
+            axis.ticktext = list(axis.ticktext)[::step]
+        if name.startswith("x"):
+            axis.tickangle = 0
 
 
 def _space_panels_for_titles(fig, title_yshift: int) -> None:

@@ -114,14 +114,17 @@ def apply_base_style() -> None:
 # ------------------------------------------------------------------------------ figure marker
 
 
-def main_figure():
+def main_figure(section: str | None = None):
     """The container a page puts its main figure in: ``with a11y.main_figure(): ...``.
 
     At 1280×720 in presenter mode its top edge must be above the fold (y < 720) after the
     page's title and one row of controls; ``tests/e2e/test_presenter_layout.py`` finds it by
-    the class ``st-key-main_figure``. One per page.
+    the class ``st-key-main_figure``. One per page — or, on a page of tabs, one per tab
+    (``section``: the tab's code, giving ``st-key-main_figure_<section>``); the test
+    measures the one on screen.
     """
-    return st.container(key=MAIN_FIGURE_KEY)
+    key = MAIN_FIGURE_KEY if section is None else f"{MAIN_FIGURE_KEY}_{section}"
+    return st.container(key=key)
 
 
 # ------------------------------------------------------------------------------ tables

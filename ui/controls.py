@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -405,12 +406,15 @@ def input_picker(prefix: str, *, default: str = "arange", page: str | None = Non
         getter = getattr(session_image, "patch_kernel", None)  # added by the image branch
         handed = getter() if getter is not None else None
     lost = st.session_state[source_key] == "session" and not has_image
+    waiting = f"{prefix}_lost"  # the photo was lost: take it back once it is uploaded again
     if lost:
         st.session_state[source_key] = "preset"
-    options = [name for name in SOURCES if name != "session" or has_image]
-    if lost and _lost_image_notice(prefix):
+        st.session_state[waiting] = True
+        session_image.missing_upload_notice(f"{prefix}_lost_upload")
+        has_image = session_image.current_image() is not None
+    if has_image and st.session_state.pop(waiting, False):
         st.session_state[source_key] = "session"
-        st.rerun()
+    options = [name for name in SOURCES if name != "session" or has_image]
     with st.container() if details is None else details:
         source = st.radio(_("Source"), options, key=source_key, horizontal=True,
                           format_func=i18n.option_labels(SOURCES),
@@ -432,24 +436,6 @@ def _compact(details) -> int | str:
     return "stretch" if details is None else COMPACT_WIDTH_PX["input"]
 
 
-def _lost_image_notice(prefix: str) -> bool:
-    """Say that the session's image is gone; offer an upload. True once one is taken."""
-    st.warning(_("The photo this view was showing is no longer on the server (a new "
-                 "session or a restart forgets uploads), so the input is back to a preset: "
-                 "upload the photo again below, or pick another source."))
-    upload = st.file_uploader(_("Upload the photo again"), type=list(IMAGE_TYPES),
-                              key=f"{prefix}_lost_upload", max_upload_size=MAX_UPLOAD_MB)
-    if upload is None:
-        return False
-    try:
-        session_image.set_current_image_from_bytes(upload.name or "upload",
-                                                   upload.getvalue(), source="upload")
-    except ImageLoadError as err:
-        st.error(_("{name} cannot be read: {reason}").format(name=upload.name, reason=err))
-        return False
-    return True
-
-
 def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
                   details=None) -> InputChoice:
     key = f"{prefix}_preset"
@@ -464,18 +450,18 @@ def _preset_input(prefix: str, default: str, labels: Mapping[str, str],
     elif name == "random":
         with st.container() if details is None else details:
             c1, c2, c3 = st.columns(3)
-            rows = c1.number_input(_("Rows"), 1, 16, 6, key=f"{prefix}_rand_rows")
-            cols = c2.number_input(_("Columns"), 1, 16, 6, key=f"{prefix}_rand_cols")
-            seed = c3.number_input(_("Seed"), 0, 10_000, 0, key=f"{prefix}_rand_seed")
-            low, high = st.slider(_("Values from … to"), -9, 9, (0, 9),
-                                  key=f"{prefix}_rand_range")
+            rows = _int_input(c1, _("Rows"), 1, 16, 6, f"{prefix}_rand_rows")
+            cols = _int_input(c2, _("Columns"), 1, 16, 6, f"{prefix}_rand_cols")
+            seed = _int_input(c3, _("Seed"), 0, 10_000, 0, f"{prefix}_rand_seed")
+            st.session_state.setdefault(f"{prefix}_rand_range", (0, 9))  # a range slider
+            low, high = st.slider(_("Values from … to"), -9, 9, key=f"{prefix}_rand_range")
         values = random_grid(int(rows), int(cols), int(low), int(high), int(seed))
         note = _("seed {seed}, integers {low}…{high}").format(seed=seed, low=low, high=high)
     elif name == "checkerboard":
         with st.container() if details is None else details:
             c1, c2 = st.columns(2)
-            size = c1.number_input(_("Size"), 2, 16, 8, key=f"{prefix}_board_size")
-            square = c2.number_input(_("Square"), 1, 8, 2, key=f"{prefix}_board_square")
+            size = _int_input(c1, _("Size"), 2, 16, 8, f"{prefix}_board_size")
+            square = _int_input(c2, _("Square"), 1, 8, 2, f"{prefix}_board_square")
         values = checkerboard(int(size), int(square))
     elif name == "digit":
         values = digit_pattern()
@@ -542,8 +528,11 @@ def _patch_input(prefix: str) -> InputChoice | None:
     with c2:
         left = _bounded_slider(_("Left column"), left_key, 0, width - size,
                                (width - size) * 3 // 10)
+    # Defaults in session state, not in the widget: a link writes these keys first, and a
+    # widget given both logs a warning with a stack trace (issue 9's patch16 layout test).
+    st.session_state.setdefault(f"{prefix}_patch_cells", 16)
     cells = st.slider(_("Grid cells per side (the patch is shrunk to fit)"), 2,
-                      PATCH_MAX_CELLS, 16, key=f"{prefix}_patch_cells")
+                      PATCH_MAX_CELLS, key=f"{prefix}_patch_cells")
     patch = downsample(crop_patch(photo.gray, top, left, size, size), (cells, cells))
     st.image(patch_preview(photo.gray, top, left, size), output_format="PNG",
              caption=_("The orange square (a two-pixel frame) is the patch."),
@@ -766,13 +755,14 @@ PAD_SIDES = {"top": N_("Top"), "bottom": N_("Bottom"), "left": N_("Left"), "righ
 
 
 def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
-                  details=None) -> ConvSettings:
+                  details=None, advanced=None) -> ConvSettings:
     """Padding (named or per side), stride and dilation per axis, and padding mode.
 
     ``fold=True`` puts dilation and padding mode in :func:`ui.presenter.advanced_controls`
     (folded away in presenter mode). ``details`` (a container) receives the per-side
     paddings, dilation and padding mode instead: a projector layout then keeps only the
-    padding choice and the strides in its row.
+    padding choice and the strides in its row. ``advanced`` (a container) receives only
+    dilation and padding mode (padding & stride's own folded box in presenter mode).
     """
     padding_help = _("valid: no padding. same: output as large as the input (stride 1; "
                      "PyTorch puts the extra row/column of an even kernel at the bottom/"
@@ -803,6 +793,8 @@ def conv_settings(prefix: str, *, modes: bool = True, fold: bool = False,
                          help=_("Columns the window moves right per step")))
     if details is not None:
         where = details
+    elif advanced is not None:
+        where = advanced
     elif fold:
         where = presenter.advanced_controls(_(":material/tune: Dilation and padding values"))
     else:
@@ -865,4 +857,21 @@ def show_chart(fig, file_name: str, *, base: dict | None = None, scale: bool = F
     kwargs.setdefault("width", "content")
     kwargs.setdefault("theme", None)
     shown = presenter.scale_figure(fig) if scale else fig
-    return st.plotly_chart(shown, config=chart_config(file_name, base), **kwargs)
+    shown, hidden = readable_numbers(shown)
+    out = st.plotly_chart(shown, config=chart_config(file_name, base), **kwargs)
+    if hidden:
+        numbers_hidden_note()
+    return out
+
+
+def readable_numbers(fig) -> tuple[Any, bool]:
+    """In presenter mode, ``fig`` without grid numbers smaller than 24 px (and whether any
+    were hidden: then call :func:`numbers_hidden_note` under the chart); else ``fig``."""
+    if not presenter.presenter_mode():
+        return fig, False
+    return presenter.hide_unreadable_numbers(fig)
+
+
+def numbers_hidden_note() -> None:
+    """The one sentence under a figure whose numbers presenter mode hid."""
+    st.caption(":material/visibility_off: " + _(presenter.NUMBERS_HIDDEN))

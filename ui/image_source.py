@@ -113,8 +113,9 @@ DEFAULT_SAMPLE = "cat.jpg"
 #: Said once when a link (or a reconnect after a server restart) expects a photo this server
 #: does not have: uploads live in the memory of one server process, for one session. English,
 #: marked: :func:`missing_upload_notice` shows it translated.
-UPLOAD_GONE = N_("The photo this page had is not on this server any more (uploads are kept for "
-                 "one session on one server), so a sample is shown: upload it again to go on.")
+UPLOAD_GONE = N_("The photo this link was made with is no longer on this server (an upload is "
+                 "kept for one session on one server), so a sample or preset is shown instead: "
+                 "upload the photo again to go on.")
 
 #: Largest picture accepted from a user. A 12 MP phone photo and a 24 MP camera fit; the
 #: decoded copies take 32 bytes per pixel (gray + RGB, float64), about 1 GB at this size.
@@ -694,7 +695,8 @@ def take_patch_request(page: str, session: MutableMapping[str, Any] | None = Non
 
 def missing_upload_notice(key: str, *, offer_upload: bool = True) -> CurrentImage | None:
     """Say in one sentence (:data:`UPLOAD_GONE`) that the link's uploaded picture is gone, and
-    offer the upload box: the one notice every page that reads the session image uses.
+    offer the upload box: the one notice every page that reads the session image uses
+    (Your image, the input picker of the sliding window and pooling, the channels' photo).
 
     For a page opened from a link that was made with the session's uploaded picture (``src=``
     ``upload``/``camera``, ``isrc=session``) when this session has none: the server keeps

@@ -27,6 +27,7 @@ widget that is not drawn loses its value (and would drop out of the page's link)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -243,6 +244,59 @@ def scale_figure(fig: go.Figure, scale: Mapping[str, float] | None = None) -> go
             _scale_fonts(frame["layout"], factor, None)
     layout.setdefault("font", {}).setdefault("size", round(12 * factor))
     return go.Figure(data.get("data"), layout, data.get("frames"), skip_invalid=True)
+
+
+#: Said under a figure whose grid numbers presenter mode hid (too small to read).
+NUMBERS_HIDDEN = N_("Numbers hidden at this size: on a projector they would be too small to "
+                    "read. Every value is in the “as numbers” table below the figure.")
+
+
+def hide_unreadable_numbers(fig: go.Figure, least: float = MIN_PROJECTED_PX,
+                            ) -> tuple[go.Figure, bool]:
+    """``fig`` without the grid numbers that would print below ``least`` px, and whether
+    any were hidden.
+
+    In presenter mode a number students cannot read from the back of the room is noise:
+    a 20×20 padded input or a 1×1 figure with five-character values prints them at
+    17–22 px. Heatmap cell text (``texttemplate``) and scatter text whose font is smaller
+    than ``least`` are dropped, in the frames of an animation too; cell colours, hover
+    text and everything else stay. ``fig`` itself is returned when nothing is too small
+    (a cached figure is never modified).
+    """
+    def small(trace) -> bool:
+        font = getattr(trace, "textfont", None)
+        size = getattr(font, "size", None) if font is not None else None
+        if not _is_number(size) or size >= least - 0.01:
+            return False
+        if trace.type == "heatmap":
+            return bool(trace.texttemplate)
+        return trace.type == "scatter" and "text" in str(trace.mode or "") and \
+            _numbers_only(trace.text)
+
+    traces = [*fig.data, *(t for frame in fig.frames or () for t in frame.data or ())]
+    if not any(small(t) for t in traces):
+        return fig, False
+    out = go.Figure(fig)
+    for trace in [*out.data, *(t for frame in out.frames or () for t in frame.data or ())]:
+        if small(trace):
+            if trace.type == "heatmap":
+                trace.texttemplate = None  # the text stays for hover
+            else:
+                trace.mode = str(trace.mode).replace("+text", "").replace("text+", "") \
+                    .replace("text", "markers")
+    return out, True
+
+
+def _numbers_only(texts: Any) -> bool:
+    """True when every label of a text trace is a number (grid values, not names)."""
+    if texts is None or isinstance(texts, str):
+        return False
+    labels = [str(t).strip() for t in np.asarray(texts, dtype=object).ravel()]
+    return bool(labels) and all(_NUMBER.fullmatch(t.replace("−", "-")) or t == ""
+                                for t in labels)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?")
 
 
 def _raise_title_fonts(layout: dict, least: float) -> None:

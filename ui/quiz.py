@@ -1,7 +1,7 @@
 """Predict, then reveal: a page asks for a number or a shape before it shows it.
 
 A per-page toggle turns quiz mode on. In quiz mode each question draws an answer box with
-"Check" and "Show me" buttons. A right answer reveals ✅, the answer and the explanation the
+"Check" and "Show me" buttons. A right answer reveals a tick, the answer and the explanation the
 page passes, and the page shows what it was hiding; a wrong first answer says so and asks
 again (the answer stays hidden), and the second answer, right or wrong, reveals it. The score
 is kept for the session, per page and in total, and counts each question once, by its first
@@ -64,6 +64,15 @@ class Score(NamedTuple):
 
 #: How many answers a question takes before the answer is shown.
 TRIES = 2
+
+# Material Symbols, not emoji: Streamlit serves that font itself, while a classroom machine
+# without an emoji font (Debian's Chromium) draws every emoji as an empty box (issue 9).
+#: Before the score in the sidebar.
+BADGE_ICON = ":material/quiz:"
+ICON_RIGHT = ":material/check_circle:"
+ICON_WRONG = ":material/cancel:"
+ICON_SHOWN = ":material/visibility:"
+ICON_AGAIN = ":material/replay:"
 
 
 # ------------------------------------------------------------------------------ pure helpers
@@ -263,15 +272,15 @@ def _show_me(page_key: str, question_id: str, fp: str) -> None:
 
 def _reveal(record: dict[str, Any], answer_text: str, explanation: str) -> None:
     if record["right"] and record.get("tries", 1) == 1:
-        st.success(_("Right: {answer}.").format(answer=answer_text), icon="✅")
+        st.success(_("Right: {answer}.").format(answer=answer_text), icon=ICON_RIGHT)
     elif record["right"]:
         st.success(_("Right on the second try: {answer}.").format(answer=answer_text),
-                   icon="✅")
+                   icon=ICON_RIGHT)
     elif record["given"] == SKIPPED:
-        st.info(_("The answer: {answer}.").format(answer=answer_text), icon="👀")
+        st.info(_("The answer: {answer}.").format(answer=answer_text), icon=ICON_SHOWN)
     else:
         st.error(_("Not quite: you said {given}; the answer is {answer}.").format(
-            given=record["given"], answer=answer_text), icon="❌")
+            given=record["given"], answer=answer_text), icon=ICON_WRONG)
     if explanation:
         st.markdown(explanation)
 
@@ -279,7 +288,7 @@ def _reveal(record: dict[str, Any], answer_text: str, explanation: str) -> None:
 def _try_again(record: dict[str, Any]) -> None:
     """After a wrong first answer: say so, without giving the answer away."""
     st.warning(_("Not quite: {given} is not it. Try once more, or press “Show me”.").format(
-        given=record["given"]), icon="🔁")
+        given=record["given"]), icon=ICON_AGAIN)
 
 
 def _buttons(page_key: str, question_id: str, fp: str, check, args: tuple) -> None:
@@ -381,8 +390,9 @@ def score_badge(page_key: str | None = None, *, where: Any = None) -> None:
         return
     container = st.sidebar if where is None else where
     if on_page is not None:
-        container.markdown(_("🎯 Quiz score (first tries): **{page}** on this page · **{total}** "
-                             "in all").format(page=on_page.text(), total=total.text()))
+        container.markdown(BADGE_ICON + " " + _(
+            "Quiz score (first tries): **{page}** on this page · **{total}** in all").format(
+            page=on_page.text(), total=total.text()))
     else:
-        container.markdown(_("🎯 Quiz score (first tries): **{total}** in all").format(
-            total=total.text()))
+        container.markdown(BADGE_ICON + " " + _(
+            "Quiz score (first tries): **{total}** in all").format(total=total.text()))

@@ -546,7 +546,7 @@ def sync_from_url(schema: UrlSchema, *, notice: bool = True) -> list[str]:
         state[key] = value
     written[schema.page] = _restrict(query, schema)
     if problems and notice:
-        st.info(notice_text(problems), icon="🔗")
+        st.info(notice_text(problems), icon=":material/link:")
     return problems
 
 

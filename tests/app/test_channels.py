@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
+from ui import image_source
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/channels.py"
 TIMEOUT = 120  # the machine is shared; first runs build figures
@@ -509,7 +511,7 @@ def test_a_link_restores_picked_cells_numbers_and_photo_kernels():
 def test_a_link_to_an_image_the_server_no_longer_has_says_so():
     at = open_link(tab="photo", img="current")
     notices = " ".join(messages(at, "info"))
-    assert "no longer has" in notices, notices
+    assert image_source.UPLOAD_GONE in notices, notices  # the sentence every page says
     assert at.selectbox(key="channels_photo_image").value == "house.png"
     assert image_captions(at) == ["sample house.png: 384×512 shrunk to 24×32"]
 
@@ -531,3 +533,27 @@ def test_every_figure_has_its_grids_as_tables_and_the_headline_is_a_live_region(
     groups = next(e for e in page.expander if e.label.startswith("Show as text"))
     assert "Group 0: output channels 0–7 each read input channels 0–3." in groups.markdown[0].value
     assert headline(page) == "Output cell (0, 0) = 56"
+
+
+def test_typed_numbers_travel_in_the_link_and_come_back():
+    """Issue 9 item 3: numbers typed on the multi-input section were not in the link; a
+    prepared link opened on the example instead."""
+    at = open_page()
+    assert "x0" not in dict(at.query_params)  # the example's own numbers stay out of links
+    at.text_area(key="channels_mi_x0").set_value("1 2 3\n4 5 6\n7 8 10")
+    at.text_area(key="channels_mi_k1").set_value("1 0\n0 -1.5")
+    at.run()
+    written = dict(at.query_params)
+    assert (written.get("n"), written.get("x0"), written.get("k1")) == (
+        "2", "1,2,3;4,5,6;7,8,10", "1,0;0,-1.5"), written
+    assert written.get("x1") and written.get("k0") and "x2" not in written
+    expected = headline(at)
+    assert expected != headline(open_page())  # the typed numbers changed the result
+    again = open_link(**written)
+    def rows(app: AppTest, key: str) -> list[list[str]]:  # the editor aligns the columns
+        return [line.split() for line in app.text_area(key=key).value.splitlines()]
+
+    for key in ("channels_mi_x0", "channels_mi_x1", "channels_mi_k0", "channels_mi_k1"):
+        assert rows(again, key) == rows(at, key), key
+    assert headline(again) == expected
+    assert dict(again.query_params).get("x0") == "1,2,3;4,5,6;7,8,10"

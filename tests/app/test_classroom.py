@@ -360,31 +360,36 @@ def answer_shape(at: AppTest, rows: int, cols: int) -> AppTest:
     return at.button(key="quiz_cls_shape_check").click().run()
 
 
+# Material Symbols, not emoji (an emoji is an empty box without an emoji font: issue 9).
+SCORE = ":material/quiz: Quiz score (first tries): "
+RIGHT, WRONG = ":material/check_circle:", ":material/cancel:"
+
+
 def badge(at: AppTest) -> str:
-    return next(m.value for m in at.sidebar.markdown if m.value.startswith("🎯"))
+    return next(m.value for m in at.sidebar.markdown if m.value.startswith(":material/quiz:"))
 
 
 def test_without_quiz_mode_the_page_shows_everything():
     at = open_link()
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
     assert texts(at, "FIRST_VALUE") == ["FIRST_VALUE=34"]
-    assert not [m for m in at.sidebar.markdown if m.value.startswith("🎯")]
+    assert not [m for m in at.sidebar.markdown if m.value.startswith(":material/quiz:")]
 
 
 def test_quiz_mode_hides_the_answers_until_asked():
     at = open_link({"quiz": "1"})
     assert at.toggle(key="quiz_cls").value is True
     assert texts(at, "OUTPUT_SHAPE") == [] and texts(at, "FIRST_VALUE") == []
-    assert badge(at) == "🎯 Quiz score (first tries): **0 / 0** on this page · **0 / 0** in all"
+    assert badge(at) == SCORE + "**0 / 0** on this page · **0 / 0** in all"
 
 
 def test_a_right_shape_is_revealed_with_a_tick_and_scores():
     at = answer_shape(open_link({"quiz": "1"}), 5, 5)
     assert_clean(at)
-    assert [(s.icon, s.value) for s in at.success] == [("✅", "Right: 5×5.")]
+    assert [(s.icon, s.value) for s in at.success] == [(RIGHT, "Right: 5×5.")]
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
     assert any("⌊(n + padding − span) / stride⌋" in m.value for m in at.markdown)
-    assert badge(at) == "🎯 Quiz score (first tries): **1 / 1** on this page · **1 / 1** in all"
+    assert badge(at) == SCORE + "**1 / 1** on this page · **1 / 1** in all"
 
 
 def test_a_wrong_shape_gets_a_second_try_and_counts_once():
@@ -397,17 +402,17 @@ def test_a_wrong_shape_gets_a_second_try_and_counts_once():
     assert badge(at).endswith("**0 / 1** on this page · **0 / 1** in all")
     at = answer_shape(at, 6, 6)
     assert [(e.icon, e.value) for e in at.error] == [
-        ("❌", "Not quite: you said 6×6; the answer is 5×5.")]
+        (WRONG, "Not quite: you said 6×6; the answer is 5×5.")]
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
     with pytest.raises(KeyError):
         at.button(key="quiz_cls_shape_check")  # answered twice: no third try
     at.radio(key="cls_speed").set_value("fast").run()
-    assert badge(at) == "🎯 Quiz score (first tries): **0 / 1** on this page · **0 / 1** in all"
+    assert badge(at) == SCORE + "**0 / 1** on this page · **0 / 1** in all"
 
 
 def test_a_right_second_try_reveals_but_scores_the_first():
     at = answer_shape(answer_shape(open_link({"quiz": "1"}), 4, 4), 5, 5)
-    assert [(s.icon, s.value) for s in at.success] == [("✅", "Right on the second try: 5×5.")]
+    assert [(s.icon, s.value) for s in at.success] == [(RIGHT, "Right on the second try: 5×5.")]
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=5x5"]
     assert badge(at).endswith("**0 / 1** in all")
 
@@ -423,7 +428,7 @@ def test_a_number_question_accepts_what_learners_type():
     at = open_link({"quiz": "1"})
     at.text_input(key="quiz_cls_first_in").input("34.001")
     at.button(key="quiz_cls_first_check").click().run()
-    assert [(s.icon, s.value) for s in at.success] == [("✅", "Right: 34.")]
+    assert [(s.icon, s.value) for s in at.success] == [(RIGHT, "Right: 34.")]
     assert texts(at, "FIRST_VALUE") == ["FIRST_VALUE=34"]
 
 
@@ -440,7 +445,7 @@ def test_an_unreadable_answer_gets_a_hint_and_does_not_count():
 def test_show_me_reveals_and_counts_as_asked():
     at = open_link({"quiz": "1"})
     at.button(key="quiz_cls_first_show").click().run()
-    assert [(i.icon, i.value) for i in at.info] == [("👀", "The answer: 34.")]
+    assert [(i.icon, i.value) for i in at.info] == [(":material/visibility:", "The answer: 34.")]
     assert texts(at, "FIRST_VALUE") == ["FIRST_VALUE=34"]
     assert badge(at).endswith("**0 / 1** in all")
 
@@ -452,7 +457,7 @@ def test_changing_the_settings_asks_a_new_question():
     assert at.number_input(key="quiz_cls_shape_rows").value is None  # an empty box
     at = answer_shape(at, 7, 7)
     assert texts(at, "OUTPUT_SHAPE") == ["OUTPUT_SHAPE=7x7"]
-    assert badge(at) == "🎯 Quiz score (first tries): **2 / 2** on this page · **2 / 2** in all"
+    assert badge(at) == SCORE + "**2 / 2** on this page · **2 / 2** in all"
 
 
 def test_quiz_mode_is_remembered_across_pages_and_in_the_link():

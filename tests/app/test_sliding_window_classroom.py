@@ -154,8 +154,9 @@ def test_a_bad_picked_cell_in_a_link_gets_the_notice_not_a_traceback():
 
 def test_a_link_to_a_lost_photo_says_so_and_offers_the_upload():
     at = open_page({"isrc": "session"})
-    (warning,) = [w.value for w in at.warning if "no longer on the server" in w.value]
-    assert warning.count(".") <= 1 and "upload" in warning
+    # The one sentence every page says (ui.image_source.UPLOAD_GONE); it was a warning of
+    # its own here, worded differently from Your image's and channels' (issue 9).
+    assert [i.value for i in at.info] == [image_source.UPLOAD_GONE]
     assert at.radio(key="sw_in_source").value == "preset"
     uploader = at.get("file_uploader")
     assert any(u.proto.id.endswith("sw_in_lost_upload") for u in uploader)
@@ -241,3 +242,27 @@ def test_animate_loads_the_edge_image_shown(transposed):
     assert len(lines) == y.size
     assert all(line.endswith(f"= {int(v)}" if v >= 0 else f"= −{int(-v)}")
                for line, v in zip(lines, y.ravel(), strict=True))
+
+
+# ------------------------------------------------------------------------------ item 1, large
+
+
+def test_presenter_mode_keeps_a_16x16_patch_s_numbers_and_step_text_readable():
+    """Issue 9 item 1 on a 16×16 photo patch at 1280×720: the enlarged column numbers no
+    longer turn on their side into "Input 16×16" (every 2nd/5th column is numbered, level),
+    and the step sum with decimals is wrapped at its " + " instead of running out of the
+    figure (the browser checks: tests/e2e/test_presenter_layout.py -k patch16)."""
+    at = open_page({"isrc": "patch", "ips": "16", "present": "1"})
+    spec = chart(at, state.SW_ANIMATION_CHART)
+    layout = spec["layout"]
+    step = layout["annotations"][0]["text"]
+    assert step.startswith("out[0, 0] = ") and "<br>+ " in step, step
+    width = 760 - 16  # sliding_window.PROJECTOR_CONTENT_PX less a margin
+    size = layout["annotations"][0]["font"]["size"]
+    assert size >= 24
+    assert all(0.6 * size * len(line) <= width for line in step.split("<br>")), step
+    frames = spec.get("frames", [])
+    assert frames and all("<br>" in f["layout"]["annotations"][0]["text"] for f in frames[:3])
+    input_axis = layout["xaxis"]
+    assert input_axis["tickangle"] == 0
+    assert list(input_axis["tickvals"])[:3] in ([0, 2, 4], [0, 5, 10]), input_axis["tickvals"]

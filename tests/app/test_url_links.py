@@ -302,7 +302,8 @@ def test_presenter_mode_enlarges_the_animation():
 
 
 def score_line(at: AppTest) -> str:
-    return next(m.value for m in at.sidebar.markdown if m.value.startswith("🎯 Quiz score"))
+    return next(m.value for m in at.sidebar.markdown
+                if m.value.startswith(":material/quiz: Quiz score"))
 
 
 def test_sliding_window_quiz_hides_the_output_and_scores_answers():

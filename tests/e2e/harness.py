@@ -59,8 +59,35 @@ PAGES = app_pages()
 PAGE_IDS = [p.id for p in PAGES]
 
 
-def url(page: AppPage, present: bool) -> str:
-    return page.path + ("?present=1" if present else "")
+#: The app's languages: every harness test that takes ``lang`` runs in each, its test id
+#: ending in the code, so ``-k zh`` selects the Chinese runs.
+LANGS = ["en", "zh"]
+
+
+class View(NamedTuple):
+    """A page in one language, possibly in a state other than its default (``query``: the
+    extra URL parameters of a prepared link, ``state``: a short name for the test id)."""
+
+    page: AppPage
+    lang: str = "en"
+    query: str = ""
+    state: str = ""
+
+    @property
+    def id(self) -> str:
+        """``page[-state][-lang]``, the language only when not English (so English ids and
+        screenshot names stay the page's id: ``-k sliding_window``, ``-k zh``)."""
+        lang = "" if self.lang == "en" else self.lang
+        return "-".join(part for part in (self.page.id, self.state, lang) if part)
+
+
+def url(page: AppPage, present: bool, lang: str = "en", query: str = "") -> str:
+    """The page's path with its query: the state's parameters, ``lang`` unless English
+    (a link without it opens in the browser's language, English here), ``present=1``."""
+    params = [query] if query else []
+    params += [f"lang={lang}"] if lang != "en" else []
+    params += ["present=1"] if present else []
+    return page.path + ("?" + "&".join(params) if params else "")
 
 
 # Every visible plotly chart drawn (or 25 s passed), images decoded, fonts loaded. A chart in
@@ -104,7 +131,8 @@ def settle(page, timeout_ms: int = 25_000) -> None:
 
 
 class TabCache:
-    """Loaded tabs by (viewport, page, presenter), the oldest closed beyond ``size``."""
+    """Loaded tabs by (viewport, page, presenter, language, query), the oldest closed
+    beyond ``size``."""
 
     def __init__(self, contexts, server: str, size: int = 8):
         self._contexts = contexts
@@ -112,8 +140,9 @@ class TabCache:
         self._size = size
         self._tabs: OrderedDict = OrderedDict()
 
-    def get(self, viewport: Viewport, page: AppPage, present: bool):
-        key = (viewport, page.id, present)
+    def get(self, viewport: Viewport, page: AppPage, present: bool, lang: str = "en",
+            query: str = ""):
+        key = (viewport, page.id, present, lang, query)
         tab = self._tabs.get(key)
         if tab is not None and not tab.is_closed():
             self._tabs.move_to_end(key)
@@ -123,7 +152,7 @@ class TabCache:
             old.close()
         tab = self._contexts(viewport).new_page()
         tab.set_default_timeout(TIMEOUT_MS)
-        open_page(tab, self._server, url(page, present))
+        open_page(tab, self._server, url(page, present, lang, query))
         settle(tab)
         self._tabs[key] = tab
         return tab

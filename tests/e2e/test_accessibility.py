@@ -5,7 +5,8 @@ axe-core comes from the pinned ``axe-playwright-python`` package (requirements-d
 whose wheel ships ``axe.min.js`` (axe 4.12): the file is injected into the page with
 ``add_script_tag``; nothing is fetched at run time.
 
-One page: ``pytest tests/e2e/test_accessibility.py -k sliding_window``. A failure lists
+One page: ``pytest tests/e2e/test_accessibility.py -k sliding_window``; the Chinese
+presenter runs: ``-k zh``. A failure lists
 each violation as ``rule (impact) page: target — what to fix``.
 """
 
@@ -69,12 +70,19 @@ def describe(violations: list[dict], page_id: str) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("present", [False, True], ids=["default", "presenter"])
+#: (presenter mode, language): the default state and presenter mode in English, and presenter
+#: mode in Chinese (``-k zh``) — the tab the Chinese presenter-layout test reads too, so the
+#: Chinese run costs one page load per page, not two.
+MODES = [(False, "en"), (True, "en"), (True, "zh")]
+
+
+@pytest.mark.parametrize("present, lang", MODES,
+                         ids=["default", "presenter", "presenter-zh"])
 @pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
-def test_no_axe_violations(loaded_tabs, app_page, present):
-    page = loaded_tabs.get(PROJECTOR, app_page, present)
+def test_no_axe_violations(loaded_tabs, app_page, present, lang):
+    page = loaded_tabs.get(PROJECTOR, app_page, present, lang)
     violations = run_axe(page)
-    state = "presenter" if present else "default"
+    state = ("presenter" if present else "default") + ("" if lang == "en" else f"-{lang}")
     record("axe", f"{app_page.id}-{state}",
            [{"rule": v["rule"], "impact": v["impact"], "target": n["target"]}
             for v in violations for n in v["nodes"]])

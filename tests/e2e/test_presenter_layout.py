@@ -15,17 +15,23 @@ check:
   button text are controls, not checked);
 - ``metrics``: every ``st.metric`` value ≥ 24 px;
 - ``main_figure``: the page marks its main figure (``ui.a11y.main_figure()``: class
-  ``st-key-main_figure``) and its top edge is above the fold (y < 720) with the page
-  scrolled to the top.
+  ``st-key-main_figure``, or ``st-key-main_figure_<tab>`` per tab) and the one on screen has
+  its top edge above the fold (y < 720) with the page scrolled to the top (a marked
+  figure in a hidden tab measured 0 px and passed).
 
-The viewport screenshot goes to ``screenshots/tmp/presenter/<page>.png``.
+Every page runs in English and in Chinese (``?lang=zh``; test ids end in ``-en`` / ``-zh``,
+so ``-k zh`` runs the Chinese layouts: longer or shorter labels show up as ``cut`` or
+``overlap``), and a few pages also in the large states that once broke the layout
+(:data:`STATES`: a 20×20 input, a 16×16 photo patch, the 1×1 figure's five-character values).
+
+The viewport screenshot goes to ``screenshots/tmp/presenter/<view id>.png``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import PAGE_IDS, PAGES, PROJECTOR, record, screenshot
+from tests.e2e.harness import LANGS, PAGES, PROJECTOR, View, record, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -108,7 +114,11 @@ MEASURE = """(minPx) => {
     const inner = all[all.length - 1]; const s = px(inner);
     if (s < minPx - 0.01) { out.metrics.push({check: 'metrics', a: name(m), size: s}); } });
   // ---- main figure
-  const marked = main.querySelector('.st-key-main_figure');
+  // The main figure on screen: a page of tabs marks one per tab (main_figure_<tab>); the
+  // ones in hidden tabs have no size.
+  const marked = Array.from(main.querySelectorAll(
+    '.st-key-main_figure, [class*="st-key-main_figure_"]')).find(el => {
+      const r = el.getBoundingClientRect(); return r.width > 0.5 && r.height > 0.5; });
   const first = main.querySelector('.js-plotly-plot');
   out.top = marked ? box(marked).y0 : null;
   out.first_chart_top = first ? box(first).y0 : null;
@@ -116,18 +126,30 @@ MEASURE = """(minPx) => {
 }"""
 
 CHECKS = ["overlap", "cut", "fonts", "metrics", "main_figure"]
+
+_BY_ID = {p.id: p for p in PAGES}
+#: Large states a prepared link can open, each of which broke the projector layout (issue 9):
+#: grid numbers printed at 17 px (a 20×20 input on padding & stride) and 22 px (the 1×1
+#: figure's five-character values), column numbers turned up into the panel title and a
+#: step text running out of the figure (a 16×16 photo patch in the sliding window).
+STATES = [View(_BY_ID["padding_stride"], "en", "h=20&w=20", "20x20"),
+          View(_BY_ID["sliding_window"], "en", "isrc=patch&ips=16", "patch16"),
+          View(_BY_ID["sliding_window"], "en", "iin=random&irr=16&irc=16", "random16"),
+          View(_BY_ID["channels"], "en", "tab=mix", "1x1")]
+VIEWS = [*(View(page, lang) for page in PAGES for lang in LANGS), *STATES]
 _measured: dict[str, dict] = {}
 
 
-def measure(loaded_tabs, app_page) -> dict:
-    """One measurement per page (and one screenshot), shared by the five checks."""
-    if app_page.id not in _measured:
-        page = loaded_tabs.get(PROJECTOR, app_page, True)
+def measure(loaded_tabs, view: View) -> dict:
+    """One measurement per view (and one screenshot), shared by the five checks."""
+    app_page = view.page
+    if view.id not in _measured:
+        page = loaded_tabs.get(PROJECTOR, app_page, True, view.lang, view.query)
         page.evaluate("() => window.scrollTo(0, 0)")
         for scroller in ("[data-testid='stMain']", "[data-testid='stAppScrollToBottomContainer']"):
             page.evaluate(f"() => {{ const s = document.querySelector(\"{scroller}\"); "
                           f"if (s) s.scrollTop = 0; }}")
-        screenshot(page, "presenter", app_page.id)
+        screenshot(page, "presenter", view.id)
         data = page.evaluate(MEASURE, MIN_PX)
         if data["top"] is None:
             data["main_figure"].append({
@@ -137,10 +159,10 @@ def measure(loaded_tabs, app_page) -> dict:
             data["main_figure"].append({"check": "main_figure",
                                         "a": f"top at {data['top']:.0f} px",
                                         "b": f"below the fold ({FOLD_PX} px)"})
-        _measured[app_page.id] = data
-        record("presenter", app_page.id,
+        _measured[view.id] = data
+        record("presenter", view.id,
                [item for check in CHECKS for item in data[check]])
-    return _measured[app_page.id]
+    return _measured[view.id]
 
 
 def _lines(items: list[dict]) -> str:
@@ -162,9 +184,22 @@ def _lines(items: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-@pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
-def test_presenter_layout(loaded_tabs, app_page, check):
-    data = measure(loaded_tabs, app_page)
+@pytest.mark.parametrize("view", VIEWS, ids=[v.id for v in VIEWS])
+def test_presenter_layout(loaded_tabs, view, check):
+    data = measure(loaded_tabs, view)
     problems = data[check]
-    assert not problems, (f"{app_page.id}, presenter mode at 1280×720, {check}: "
+    assert not problems, (f"{view.id}, presenter mode at 1280×720, {check}: "
                           f"{len(problems)} problem(s)\n{_lines(problems)}")
+
+
+def test_large_states_are_what_they_say(loaded_tabs):
+    """The states above really are large: a 20×20 input, a 16×16 patch, the 1×1 section
+    (else the layout checks on them would pass without testing anything)."""
+    expected = {"20x20": "20×20", "patch16": "16×16", "random16": "16×16",
+                "1x1": "X[0]"}
+    for view in STATES:
+        page = loaded_tabs.get(PROJECTOR, view.page, True, view.lang, view.query)
+        svg_text = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot .annotation-text'))"
+            ".map(t => t.textContent).join(' | ')")
+        assert expected[view.state] in svg_text, (view.id, svg_text[:300])
