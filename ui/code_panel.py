@@ -83,6 +83,7 @@ NOTE_TEXT = {
     "jax-no-lp-pool": N_("JAX has no power-average pooling; the code sums x ** p with "
                          "reduce_window and takes the p-th root, as PyTorch does."),
     "mxnet-no-pool-dilation": N_("MXNet pooling has no dilation; see the JAX code."),
+    "mxnet-window-larger": N_("MXNet refuses a pooling window larger than the padded input."),
     "mxnet-lp-pool": N_("Gluon has no power-average layer; nd.Pooling with pool_type='lp' is "
                         "the operator."),
     "torch-pool-explicit": N_("PyTorch refuses pooling padding of more than half the window; "

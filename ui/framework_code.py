@@ -34,6 +34,7 @@ from convcore.frameworks import (
     FRAMEWORK_NOTES,
     FRAMEWORKS,
     conv2d_in_frameworks,
+    mxnet_pool_output_shape,
     pool2d_in_frameworks,
     tf_same_padding,
 )
@@ -86,6 +87,7 @@ EXTRA_NOTES = {
     "jax-no-lp-pool": "JAX has no power-average pooling; the code sums x ** p with "
                       "reduce_window and takes the p-th root, as PyTorch does.",
     "mxnet-no-pool-dilation": "MXNet pooling has no dilation; see the JAX code.",
+    "mxnet-window-larger": "MXNet refuses a pooling window larger than the padded input.",
     "mxnet-lp-pool": "Gluon has no power-average layer; nd.Pooling with pool_type='lp' is "
                      "the operator.",
     "torch-pool-explicit": "PyTorch refuses pooling padding of more than half the window; the "
@@ -159,7 +161,7 @@ def array_code(name: str, a: np.ndarray, module: str = "np", comment: str = "") 
         return f"{name} = np.random.default_rng(0).random({shape}){tail}", False
     prefix = f"{name} = {module}.array("
     body = _literal(a, len(prefix))
-    return f"{prefix}{body}){tail}", True
+    return f"{prefix}{body}, dtype=float){tail}", True
 
 
 def _pair(v) -> str:
@@ -342,7 +344,7 @@ def _keras_conv(spec: ConvSpec, row) -> Snippet:
     args = [f"{o}", f"kernel_size={_pair(spec.kernel_size)}"]
     if strided and not slice_stride:
         args.append(f"strides={_pair(spec.stride)}")
-    named_same = spec.same and spec.padding_mode == "zeros"
+    named_same = spec.same and spec.padding_mode == "zeros" and not slice_stride
     if named_same:
         args.append("padding='same'")
     if dilated:
@@ -536,7 +538,8 @@ class PoolSpec:
                                    self.ceil_mode, True, divisor_override=1)
                 count = avg_pool2d(np.pad(counted, 0)[None], self.kernel_size, self.stride, 0,
                                    self.ceil_mode, True, divisor_override=1)
-                y = total / count
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    y = total / count
         elif self.kind == "max":
             y = max_pool2d(x, self.kernel_size, self.stride, p, self.dilation, self.ceil_mode)
         else:
@@ -704,6 +707,10 @@ def _mxnet_pool(spec: PoolSpec, row) -> Snippet:
     if spec.dilation != (1, 1):
         return Snippet("MXNet", None, (("mxnet-retired", {}), ("mxnet-no-pool-dilation", {})))
     ks, s, p = spec.kernel_size, spec.stride, spec.padding
+    try:
+        mxnet_pool_output_shape(spec.x.shape[1:], ks, s, p)
+    except ValueError:
+        return Snippet("MXNet", None, (("mxnet-retired", {}), ("mxnet-window-larger", {})))
     head = ["# MXNet Gluon (retired; for readers of the older book)", "from mxnet import nd",
             "from mxnet.gluon import nn", "import numpy as np", "", *lines, "",
             "xm = nd.array(x[None])  # NCHW"]
@@ -717,11 +724,13 @@ def _mxnet_pool(spec: PoolSpec, row) -> Snippet:
         if p != (0, 0):
             args.append(f"padding={_pair(p)}")
         if spec.ceil_mode:
-            args.append("ceil_mode=True  # pooling_convention='full'")
+            args.append("ceil_mode=True")
         if spec.kind == "avg" and not spec.count_include_pad:
-            args.insert(-1 if spec.ceil_mode else len(args), "count_include_pad=False")
+            args.append("count_include_pad=False")
         layer = "MaxPool2D" if spec.kind == "max" else "AvgPool2D"
         body = [f"pool = nn.{layer}({', '.join(args)})", "y = pool(xm)[0].asnumpy()"]
+        if spec.ceil_mode:
+            body.insert(0, "# ceil_mode=True is pooling_convention='full'")
         if row is not None and row.reason:
             notes.append((row.reason, {}))
     return Snippet("MXNet", "\n".join([*head, *body, _show(spec)]), tuple(notes))
@@ -844,8 +853,7 @@ def _keras_network(network, x_line: str, shape) -> Snippet:
             cls = "MaxPooling2D" if kind == "MaxPool2d" else "AveragePooling2D"
             layers.append(f"keras.layers.{cls}(pool_size={ks}, strides={s})")
         elif kind == "Flatten" and channels_last:
-            layers += ["keras.layers.Permute((3, 1, 2))  # channels first, as PyTorch flattens",
-                       "keras.layers.Flatten()"]
+            layers += ["keras.layers.Permute((3, 1, 2))", "keras.layers.Flatten()"]
             code.notes.append(("network-keras-flatten", {}))
             channels_last = False
         elif kind == "Linear":
@@ -965,6 +973,8 @@ def _mxnet_network(network, x_line: str) -> Snippet:
             params.append((len(layers) - 1, name, o["bias"]))
         elif kind == "Dropout":
             layers.append(f"nn.Dropout({o['p']})")
+        elif kind == "Softmax" and o["dim"] is not None:
+            layers.append(f"nn.Lambda(lambda t: nd.softmax(t, axis={o['dim']}))")
         else:
             notes.append(("network-unsupported", {"layer": layer.text}))
             return Snippet("MXNet", None, tuple(notes))
