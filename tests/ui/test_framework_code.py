@@ -19,17 +19,17 @@ import types
 
 os.environ.setdefault("KERAS_BACKEND", "jax")  # before keras is imported: no TensorFlow
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from hypothesis import assume, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from convcore import conv2d, max_pool2d  # noqa: E402
-from convcore.frameworks import FRAMEWORKS, mxnet_pool_output_shape  # noqa: E402
-from convcore.network import from_pytorch  # noqa: E402
-from ui import code_panel  # noqa: E402
-from ui import framework_code as FC  # noqa: E402
+from convcore import conv2d, max_pool2d
+from convcore.frameworks import FRAMEWORKS, mxnet_pool_output_shape
+from convcore.network import from_pytorch
+from ui import code_panel
+from ui import framework_code as FC
 
 NUMBER = re.compile(r"-?(?:inf|nan|\d+\.?\d*(?:e[-+]?\d+)?)")
 EXECUTED = ("PyTorch", "Keras", "JAX")
