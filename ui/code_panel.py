@@ -219,7 +219,7 @@ TABLE_CSS = """<style>
 .fw-table th, .fw-table td {border: 1px solid #9aa1ad; padding: 0.3rem 0.5rem;
   text-align: left; vertical-align: top;}
 .fw-table th {background: #eceef2;}
-.fw-table code {white-space: normal; overflow-wrap: anywhere;}
+.fw-table code {white-space: normal; overflow-wrap: anywhere; font-size: 0.85em;}
 .fw-wrap {overflow-x: auto;}
 </style>"""
 
