@@ -24,6 +24,7 @@ import streamlit as st
 from convcore.frameworks import FRAMEWORKS, conv2d_in_frameworks
 from convcore.shapes import size_text
 from ui import framework_code as FC
+from ui import presenter
 from ui.i18n import N_, _, option_labels
 
 #: Every reason code's sentence, marked for translation (the English is
@@ -214,12 +215,18 @@ def table_headers() -> list[str]:
             _("Said by the layer itself")]
 
 
+#: Presenter mode: the columns kept in the table (the layouts become a sentence below it).
+COMPACT_COLUMNS = (0, 3, 4, 5, 6)
+
+
 TABLE_CSS = """<style>
 .fw-table {border-collapse: collapse; width: 100%; font-size: 1rem;}
 .fw-table th, .fw-table td {border: 1px solid #9aa1ad; padding: 0.3rem 0.5rem;
   text-align: left; vertical-align: top;}
 .fw-table th {background: #eceef2;}
-.fw-table code {white-space: normal; overflow-wrap: anywhere; font-size: 0.85em;}
+.fw-table code {white-space: normal !important; overflow-wrap: normal !important;
+  word-break: normal !important; font-size: 0.85em;}
+.fw-table td.fw-code {min-width: 11em;}
 .fw-wrap {overflow-x: auto;}
 </style>"""
 
@@ -241,12 +248,22 @@ def frameworks_table(in_hw, kernel_size, *, stride=1, padding=0, dilation=1,
         return
     caption = _("The {size} input with the {kernel} kernel in each framework").format(
         size=size_text(in_hw), kernel=size_text(kernel_size))
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in table_headers())
+    compact = presenter.presenter_mode()
+    keep = list(COMPACT_COLUMNS if compact else range(len(table_headers())))
+    headers = [table_headers()[k] for k in keep]
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
     body = "".join("<tr>" + f'<th scope="row">{cells[0]}</th>' +
-                   "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>" for cells in table)
-    st.html(f'{TABLE_CSS}<div class="fw-wrap"><table class="fw-table"><caption>'
+                   "".join(f'<td class="fw-code">{cells[k]}</td>' if k == 3 else
+                           f"<td>{cells[k]}</td>" for k in keep[1:]) + "</tr>"
+                   for cells in table)
+    # focusable and named: a table wider than the page scrolls inside its own box
+    st.html(f'{TABLE_CSS}<div class="fw-wrap" tabindex="0" role="region" '
+            f'aria-label="{html.escape(caption)}"><table class="fw-table"><caption>'
             f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}"
             "</tbody></table></div>")
+    if compact:
+        st.caption(_("Kernel shapes: PyTorch, JAX and MXNet {oihw} (OIHW); Keras {hwio} "
+                     "(HWIO).").format(oihw=table[0][2], hwio=table[1][2]))
     for k, sentence in enumerate(notes, start=1):
         st.caption(_("Note {number}: {sentence}").format(number=k, sentence=sentence))
     st.caption(_("PyTorch, JAX (as written here) and MXNet take tensors as NCHW (batch, "
