@@ -33,7 +33,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import size_text
-from ui import a11y, controls, i18n, image_source, presenter, shared_cache
+from ui import a11y, code_panel, controls, i18n, image_source, presenter, shared_cache
 from ui import figures as F
 from ui import figures_channels as FC
 from ui import url_state as us
@@ -569,6 +569,10 @@ def multi_input_tab() -> None:
         multi_input_tables(m, i, j)
     with text_col:
         multi_input_text(m, i, j)
+        named = settings.padding if settings.padding in ("same", "valid") else None
+        code_panel.conv_panel(f"{P}_mi_code", x, kernel, bias or None, stride=m.trace.stride,
+                              padding=named or m.trace.pads, dilation=m.trace.dilation,
+                              padding_mode=settings.padding_mode)
 
 
 def multi_input_tables(m: MultiInput, i: int, j: int) -> None:

@@ -34,7 +34,7 @@ from convcore.stack import (
     pytorch_conv2d_code,
 )
 from convcore.trace import WindowTrace, format_number, window_trace
-from ui import a11y, controls, i18n, presenter, quiz, shared_cache, state
+from ui import a11y, code_panel, controls, i18n, presenter, quiz, shared_cache, state
 from ui import figures_shapes as FS
 from ui import url_state as us
 from ui.downloads import download_array_buttons
@@ -57,7 +57,8 @@ CHART_CONFIG = {"displayModeBar": False}
 #: Buttons of this page whose labels may wrap onto a second line instead of being cut.
 WRAP_CSS = """<style>
 [class*="st-key-ps_preset_"] button p, [class*="st-key-ps_extra_"] button p,
-[class*="st-key-ps_stack_preset_"] button p, [class*="st-key-ps_tr_preset_"] button p {
+[class*="st-key-ps_stack_preset_"] button p, [class*="st-key-ps_tr_preset_"] button p,
+[class*="st-key-ps_tf_"] button p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere; line-height: 1.25;
 }
@@ -123,6 +124,16 @@ EXTRA_PRESETS = [
            _geometry_values((9, 9), (3, 3), ((0, 0), (0, 0)), stride=(3, 3), dilation=(2, 2))),
 ]
 DEFAULTS = {**PRESETS[0].values, SHOW_ALL: False, CONVENTION: PYTORCH}
+#: The seeds' TensorFlow examples (issue 17): each framework's answer in the table below.
+TF_PRESETS = [
+    Preset("Conv2D(1, kernel_size=3, padding='same', strides=2)", "4×4",
+           N_("8×8 input, 3×3 kernel, TensorFlow's padding 'same', stride 2: legal in Keras, "
+              "4×4 with the extra padding row and column at the bottom/right"),
+           _geometry_values((8, 8), (3, 3), ((0, 0), (0, 0)), stride=(2, 2), padding="same")),
+    Preset("Conv2D(1, kernel_size=(3, 5), padding='valid', strides=(3, 4))", "2×1",
+           N_("8×8 input, 3×5 kernel, no padding, stride (3, 4)"),
+           _geometry_values((8, 8), (3, 5), ((0, 0), (0, 0)), stride=(3, 4), padding="valid")),
+]
 
 # ------------------------------------------------------------------------------ layer stack
 
@@ -646,6 +657,7 @@ def geometry_section() -> None:
     padding = settings.padding
     if padding == "same" and settings.stride != (1, 1):
         explain_same_with_stride(in_hw, ks, settings)
+        frameworks_section(in_hw, ks, padding, settings)
         return
     axes = even_same_axes(ks, settings.dilation) if padding == "same" else []
     if axes and st.session_state.get(CONVENTION) == D2L:
@@ -678,6 +690,30 @@ def geometry_section() -> None:
     if axes:
         same_conventions_section(in_hw, ks, settings.dilation, axes)
     pytorch_section(in_hw, ks, padding, settings)
+    frameworks_section(in_hw, ks, padding, settings)
+
+
+def frameworks_section(in_hw, ks, padding, settings: controls.ConvSettings) -> None:
+    """Issue 17: the seeds' TensorFlow examples, each framework's shape and padding, and
+    this layer in code (the sample input, a kernel of ones)."""
+    with st.container(border=True):
+        st.markdown(_("##### In other frameworks"))
+        st.markdown(_("**The seeds' TensorFlow examples** (on an 8×8 input) — one click "
+                      "loads them:"))
+        cols = st.columns(len(TF_PRESETS))
+        for k, preset in enumerate(TF_PRESETS):
+            cols[k].button(f"{preset.label} → {preset.shape}", key=f"{P}_tf_{k}",
+                           help=_(preset.help), width="stretch",
+                           on_click=state.set_values(preset.values))
+        named = padding if isinstance(padding, str) and padding in ("same", "valid") else None
+        pads = named or resolve_padding(padding, ks, stride=settings.stride,
+                                        dilation=settings.dilation)
+        code_panel.frameworks_table(in_hw, ks, stride=settings.stride, padding=pads,
+                                    dilation=settings.dilation,
+                                    padding_mode=settings.padding_mode)
+        code_panel.conv_panel(f"{P}_code", FS.sample_input(in_hw), np.ones(ks),
+                              stride=settings.stride, padding=pads,
+                              dilation=settings.dilation, padding_mode=settings.padding_mode)
 
 
 # ------------------------------------------------------------------------------ layer stack

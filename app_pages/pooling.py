@@ -11,7 +11,7 @@ import streamlit as st
 
 from convcore import downsample, format_number, to_uint8
 from convcore.shapes import size_text
-from ui import a11y, controls, presenter, state
+from ui import a11y, code_panel, controls, presenter, state
 from ui import figures as F
 from ui import figures_pooling as P
 from ui import url_state as us
@@ -492,6 +492,7 @@ def pooling_section() -> None:
     except (ValueError, TypeError) as err:
         with result_box:
             explain_refusal(err, x, s)
+            code_panel.pool_panel("pool_code", x, s)
         return
     with result_box:
         result_section(x, s, out, inp)
@@ -503,6 +504,7 @@ def pooling_section() -> None:
         if x.ndim == 3:
             channels_section(x, out)
         torch_section(s, out, x)
+        code_panel.pool_panel("pool_code", x, s)
 
 
 # ------------------------------------------------------------------------------ translation

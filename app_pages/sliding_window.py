@@ -25,7 +25,7 @@ from convcore import (
 )
 from convcore.padding import pad
 from convcore.shapes import explain_conv_output_shape, size_text
-from ui import a11y, controls, i18n, presenter, quiz, shared_cache, state
+from ui import a11y, code_panel, controls, i18n, presenter, quiz, shared_cache, state
 from ui import figures as F
 from ui import url_state as us
 from ui.downloads import download_array_buttons, download_gif_button
@@ -865,6 +865,11 @@ def main() -> None:
             with section(_("Inspect a cell")):
                 inspect_section(c, inp.image, flipped, digits_for(inp))
             downloads_section(c, kernel)
+            named = settings.padding if settings.padding in ("same", "valid") else None
+            code_panel.conv_panel("sw_code", inp.values, kern.values, bias or None,
+                                  stride=c.trace.stride, padding=named or c.trace.pads,
+                                  dilation=c.trace.dilation,
+                                  padding_mode=settings.padding_mode, flipped=flipped)
     quiz.score_badge(state.SW)
     st.divider()
     with section(_("Edge detection, the d2l example")):

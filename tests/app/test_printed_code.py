@@ -159,7 +159,8 @@ def test_padding_stride_presets_print_only_code_that_runs():
     for key in buttons:
         at.button(key=key).click().run()
         counts.append(check_all(at))
-    assert all(c["python"] == 1 for c in counts), counts  # "PyTorch for this view"
+    # "PyTorch for this view" and the "This layer in code" panel (PyTorch selected)
+    assert all(c["python"] == 2 for c in counts), counts
     assert counts[0]["help"] == 4, counts  # the seeds' nn.Conv2d lines in the preset buttons
     assert counts[0]["formula"] == 1, counts  # conv_transpose2d(...) = …
 
