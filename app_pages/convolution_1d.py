@@ -502,7 +502,7 @@ def discrete_section() -> None:
                                     current_language())
     _show(fig, "sliding_1d", key=SW_CHART)
     a11y.animation_keys(SW_CHART, _("1-D sliding-window animation"))
-    st.number_input(_("Output cell i"), 0, trace.out_length - 1, key=CELL)
+    st.number_input(_("Output cell i"), 0, trace.out_length - 1, key=CELL, width=220)
     arith = cell_arithmetic_1d(x, kernel, cell, stride=stride, padding=pads,
                                dilation=dilation, padding_mode=mode)
     a11y.live_region(f"**{_sum_text(arith)}**", markdown=True)
@@ -654,7 +654,8 @@ def two_d_section() -> None:
         (_("<b>image</b> f around (x, y)"), F_LABELS, PATCH),
         (_("<b>g</b> as written"), G_LABELS, G2),
         (_("<b>g rotated 180°</b>: the kernel"), rot_labels, rotated)],
-        width=_width(), cell_px=100 if _presenting() else 80)
+        marks=[(0, 1 - b, a + 1), (1, 1 + b, 1 - a), (2, 1 - b, a + 1)], width=_width(),
+        cell_px=110 if _presenting() else 100)
     _show(fig, "neighbourhood", key=f"{P}_nb_chart")
     r, col = 1 - b, a + 1
     weight = float(G2[1 + b, 1 - a])

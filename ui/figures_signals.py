@@ -166,7 +166,7 @@ def stomach_animation_figure(frames, *, initial: int = 0, width: int = 900,
     for row in (1, 2, 3):
         fig.update_xaxes(_axis(hours if row == 3 else ""), range=span, tickvals=ticks,
                          ticktext=[clock(v) for v in ticks], row=row, col=1,
-                         showticklabels=True)
+                         showticklabels=row == 3)
     fig = AnimatedFigure(fig)
     names = [str(j) for j in range(n)]
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False),
@@ -434,7 +434,8 @@ def text_channels_figure(onehot, alphabet: str, text: str, response, hits: Seque
 
 
 def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.ndarray]], *,
-                       width: int = 900, cell_px: int = 92) -> go.Figure:
+                       marks: Sequence[tuple[int, int, int]] = (), width: int = 900,
+                       cell_px: int = 100) -> go.Figure:
     """Small grids whose cells carry a label (``f(x−1, y+1)``, ``g(1, −1)``) over a value.
 
     Parameters
@@ -442,9 +443,11 @@ def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.n
     panels : sequence of (title, labels, values)
         ``labels`` rows of strings; ``values`` the numbers shaded (and printed under the
         label).
+    marks : sequence of (panel, row, col)
+        Cells framed in vermillion (the picked neighbour and the weights it meets).
     """
     count = len(panels)
-    fig = make_subplots(rows=1, cols=count, horizontal_spacing=0.06,
+    fig = make_subplots(rows=1, cols=count, horizontal_spacing=0.05,
                         subplot_titles=[title for title, _l, _v in panels])
     for k, (_title, labels, values) in enumerate(panels, start=1):
         v = np.asarray(values, dtype=np.float64)
@@ -454,13 +457,19 @@ def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.n
         fig.add_trace(go.Heatmap(
             z=v.tolist(), text=text, texttemplate="%{text}", showscale=False, xgap=2, ygap=2,
             zmin=-top, zmax=top, colorscale=[[0, "#f4a582"], [0.5, "#ffffff"], [1, "#92c5de"]],
-            hoverinfo="skip", name=f"grid:{k}", textfont=dict(size=13, family=MONO)),
+            hoverinfo="skip", name=f"grid:{k}", textfont=dict(size=12, family=SANS)),
             row=1, col=k)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=k,
+        fig.update_yaxes(autorange="reversed", showticklabels=False, ticks="", row=1, col=k,
+                         showgrid=False, zeroline=False,
                          scaleanchor=f"x{'' if k == 1 else k}")
-        fig.update_xaxes(showticklabels=False, row=1, col=k)
-    layout = _base_layout(cell_px * 3 + 90, width)
-    layout.update(margin=dict(l=10, r=10, t=50, b=20))
+        fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False,
+                         row=1, col=k)
+    shapes = [dict(type="rect", xref=f"x{'' if p == 0 else p + 1}",
+                   yref=f"y{'' if p == 0 else p + 1}", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5,
+                   y1=r + 0.5, line=dict(color=VERMILLION, width=4), name=f"mark:{p}")
+              for p, r, c in marks]
+    layout = _base_layout(cell_px * 3 + 80, width)
+    layout.update(margin=dict(l=10, r=10, t=50, b=20), shapes=shapes)
     fig.update_layout(**layout)
     return fig
 
@@ -490,7 +499,8 @@ def clip_figure(clip, output, *, width: int = 900, frame_px: int = 120) -> go.Fi
         fig.update_yaxes(autorange="reversed", showticklabels=False,
                          scaleanchor=f"x{'' if k == 0 else k + 1}", row=k // d + 1,
                          col=k % d + 1)
-    fig.update_xaxes(showticklabels=False)
+    fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
+    fig.update_yaxes(ticks="", showgrid=False, zeroline=False)
     layout = _base_layout(2 * frame_px + 110, width)
     layout.update(margin=dict(l=10, r=40, t=40, b=20))
     fig.update_layout(**layout)
