@@ -439,7 +439,7 @@ def stomach_frames(meals=DEFAULT_MEALS, digestion=3.0, *, hours: float = 24.0,
 
 def meals_on_the_hour(meals, hours: int = 24) -> np.ndarray:
     """The meals as the discrete ``f[m]``: each meal's whole amount at the hour nearest its
-    start (a box meal is eaten at once), for ``m = 0, 1, …, hours − 1``.
+    start, half past rounded up (a box meal is eaten at once), for ``m = 0, 1, …, hours − 1``.
 
     Meals whose nearest hour is ``hours`` or later are left out.
 
@@ -450,7 +450,7 @@ def meals_on_the_hour(meals, hours: int = 24) -> np.ndarray:
     n = round(_number(hours, "hours", positive=True))
     f = np.zeros(n)
     for meal in _meals(meals):
-        m = round(meal.time)
+        m = math.floor(meal.time + 0.5)
         if m < n:
             f[m] += meal.amount
     return f
