@@ -8,10 +8,13 @@ stomach; commutativity and the flip; discrete 1-D convolution step by step; real
 back to 2-D; 3-D. Every widget key starts with ``c1_``; every setting lives in the URL.
 
 Maintainers: the stomach animation is the main figure (``a11y.main_figure``) and is built
-client-side (one frame per 10 minutes, 145 frames, ~0.3 MB of JSON; see
+client-side (one frame per 10 minutes, 145 frames, ~0.34 MB of JSON; see
 benchmarks/bench_signals.py). Typed lists (signals, kernels, the digestion table, the
-sentence) keep the last valid value when the new one is refused. Formulas are written in
-LaTeX (``$…$``), not in backticks: tests/app/test_printed_code.py runs every backticked call.
+sentence) keep the last valid value when the new one is refused. Formulas are plain text
+(Σ, ∫, ∗), neither in backticks (tests/app/test_printed_code.py runs every backticked call)
+nor in LaTeX (KaTeX's hidden MathML is measured as cut text by the presenter harness). In
+presenter mode the 1-D sliding window and the 2-D grids are drawn vertically, so that
+their numbers reach 24 px in the 700 px column.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ NA, NB = f"{P}_na", f"{P}_nb"
 # 6 · 3-D
 DIRECTION, KDIR = f"{P}_dir", f"{P}_kdir"
 
-CURVES = {"exponential": N_("exponential (half-life)"), "tabulated": N_("tabulated")}
+CURVES = {"exponential": N_("exponential"), "tabulated": N_("table")}
 MEAL_NAMES = {"breakfast": N_("Breakfast"), "lunch": N_("Lunch"), "dinner": N_("Dinner")}
 KERNEL_NAMES = {"moving average": N_("moving average"), "difference": N_("difference [1, −1]"),
                 "second difference": N_("second difference [1, −2, 1]"),
@@ -259,26 +262,26 @@ def stomach_section() -> None:
     else:
         _header(title)
         st.markdown(_(
-            "The Chinese notes' story (卷积的物理意义). $f(x)$ is what you eat at time $x$; "
-            "$g(a)$ is the fraction of a meal still in your stomach $a$ hours after eating it "
-            "(it only falls, like $e^{-a}$). Rice eaten at 12:00 has been there $14 - 12$ "
-            "hours at 14:00, so what is left of it is $f(12)\\,g(14 - 12)$. Add up every "
-            "meal before $t$ and you get what is in your stomach at $t$: "
-            "$s(t) = \\int f(x)\\,g(t - x)\\,dx$. Drawn against $x$, the weights $g(t - x)$ are "
-            "$g$ **flipped** and slid to $t$: the latest meal meets the start of $g$ (hardly "
+            "The Chinese notes' story (卷积的物理意义). **f(x)** is what you eat at time x; "
+            "**g(a)** is the fraction of a meal still in your stomach a hours after eating it "
+            "(it only falls, like e^(−a)). Rice eaten at 12:00 has been there 14 − 12 hours "
+            "at 14:00, so what is left of it is f(12)·g(14 − 12). Add up every meal before t "
+            "and you get what is in your stomach at t: **s(t) = ∫ f(x)·g(t − x) dx**. Drawn "
+            "against x, the weights g(t − x) are g **flipped** and slid to t: the latest meal "
+            "meets the start of g (hardly "
             "digested), the oldest meets its tail (almost gone). That flip is the one in the "
             "definition of convolution."))
     with presenter.main_controls():
         curve = st.radio(_("Digestion curve g"), list(CURVES), key=CURVE, horizontal=True,
-                         format_func=i18n.option_labels(CURVES))
+                         format_func=i18n.option_labels(CURVES), width="content")
         if curve == "exponential":
-            st.slider(_("Half-life (hours)"), 0.5, 12.0, key=HALF, step=0.5)
+            st.slider(_("Half-life (hours)"), 0.5, 12.0, key=HALF, step=0.5, width=190)
         else:
-            st.text_input(_("Digestion table (hours:fraction)"), key=TABLE,
+            st.text_input(_("Digestion table (hours:fraction)"), key=TABLE, width=230,
                           help=_("g is linear between the points and 0 after the last one"))
-        st.slider(_("Time t"), 0.0, 24.0, key=T, step=1 / 6, format="%.2f",
+        st.slider(_("Time t"), 0.0, 24.0, key=T, step=1 / 6, format="%.2f", width=190,
                   help=_("The frame drawn before Play; the sums below are at this time"))
-    with presenter.advanced_controls(_("Meals")) if _presenting() else st.container():
+    if not _presenting():
         _meal_editor()
     table = DEFAULT_TABLE
     if curve == "tabulated":
@@ -301,10 +304,14 @@ def stomach_section() -> None:
                        "10-minute grid); exact {exact}.").format(
         t=FS.clock(frames.x[j]), s=format_number(frames.area[j], digits=4),
         exact=format_number(exact, digits=4)), markdown=True)
-    st.caption(_("Press Play: the green curve g(t − x) slides right with t; where it covers a "
-                 "meal the product is hatched, and its area is the next point of s(t). "
-                 "Dashed grey: g(a) before the flip, its age axis drawn from 0."))
-    if not _presenting():
+    st.caption(_("Press Play. Top: the meals f(x) in blue and the product f(x)·g(t − x) "
+                 "hatched in vermillion; its area is s(t). Middle: the green curve g(t − x) "
+                 "slides right with t (dashed grey: g(a) before the flip). Bottom: s(t) so "
+                 "far."))
+    if _presenting():
+        with presenter.advanced_controls(_("Meals")):
+            _meal_editor()
+    else:
         _continuous_and_discrete(frames, integral, digestion, meals, curve, half, t)
 
 
@@ -320,7 +327,7 @@ def _continuous_and_discrete(frames, integral, digestion, meals, curve, half, t)
     terms = sto.stomach_hourly_terms(f_hour, digestion, n)
     left, right = st.columns(2)
     with left:
-        st.markdown(_("**Continuous** — $s(t) = \\int f(x)\\,g(t - x)\\,dx$ at t = {t}").format(
+        st.markdown(_("**Continuous** — s(t) = ∫ f(x)·g(t − x) dx at t = {t}").format(
             t=FS.clock(t)))
         rows = [{_("method"): _("Riemann sum on the 10-minute grid (the animation)"),
                  "s(t)": format_number(frames.area[int(np.argmin(np.abs(grid_t - t)))],
@@ -337,7 +344,7 @@ def _continuous_and_discrete(frames, integral, digestion, meals, curve, half, t)
                        .format(gap=format_number(gap, digits=2)))
         st.dataframe(rows, hide_index=True, width="stretch")
     with right:
-        st.markdown(_("**Discrete** — meals on the hour: $s[n] = \\sum_m f[m]\\,g[n - m]$ at "
+        st.markdown(_("**Discrete** — meals on the hour: s[n] = Σ f[m]·g[n − m] at "
                       "n = {n}").format(n=n))
         if terms:
             products = " + ".join(
@@ -366,10 +373,10 @@ def _continuous_and_discrete(frames, integral, digestion, meals, curve, half, t)
 def flip_section() -> None:
     _header(_("2 · Commutativity and the flip"))
     st.markdown(_(
-        "Goodfellow 9.1: $s(t) = (x * w)(t) = \\sum_a x(a)\\,w(t - a)$, and convolution is "
-        "**commutative**: $f * g = g * f$ (substitute $a \\to t - a$). Many machine-learning "
+        "Goodfellow 9.1: s(t) = (x ∗ w)(t) = Σ x(a)·w(t − a), and convolution is "
+        "**commutative**: f ∗ g = g ∗ f (substitute a → t − a). Many machine-learning "
         "libraries implement **cross-correlation** — the same sum without the flip, "
-        "$\\sum_a x(t + a)\\,w(a)$ — and call it convolution. The output of one is the output "
+        "Σ x(t + a)·w(a) — and call it convolution. The output of one is the output "
         "of the other with the kernel reversed; for a symmetric kernel they agree."))
     c = st.columns(2)
     c[0].text_input(_("Signal f"), key=SIG_F)
@@ -402,9 +409,9 @@ def flip_section() -> None:
     st.subheader(_("Goodfellow's sensor: a causal average of recent readings"))
     st.markdown(_(
         "A laser sensor tracks a spaceship; each reading is noisy. Average the recent readings "
-        "with a weighting $w(a)$, where $a$ is the age of a reading, more weight to recent "
-        "ones: $s(t) = \\sum_a x(t - a)\\,w(a)$. Only past readings exist, so $w(a) = 0$ for "
-        "$a < 0$: the kernel is **causal**."))
+        "with a weighting w(a), where a is the age of a reading, more weight to recent "
+        "ones: s(t) = Σ x(t − a)·w(a). Only past readings exist, so w(a) = 0 for a < 0: "
+        "the kernel is **causal**."))
     c = st.columns(2)
     c[0].slider(_("Readings averaged (K)"), 1, 20, key=WLEN)
     c[1].slider(_("Decay per step (w(a) ∝ decay^a)"), 0.1, 1.0, key=DECAY, step=0.05)
@@ -413,6 +420,9 @@ def flip_section() -> None:
     smooth = sig.causal_smooth(measured, w)
     fig = FS.sensor_figure(true, measured, smooth, w, width=_width())
     _show(fig, "sensor", key=f"{P}_sensor_chart")
+    st.caption(_("Left: the readings (grey circles), the true position (dashed blue) and s(t) "
+                 "(vermillion) against the reading number t. Right: the weights w(a) against "
+                 "the age a of a reading; zero for a < 0."))
     err_raw = float(np.sqrt(np.mean((measured - true) ** 2)))
     err_s = float(np.sqrt(np.mean((smooth[len(w):] - true[len(w):]) ** 2)))
     st.markdown(_("Weights w(0..{k}) = {w}. Root-mean-square error against the true "
@@ -427,7 +437,9 @@ def flip_section() -> None:
 
 @st.cache_resource(max_entries=24, show_spinner=False)
 def sliding_chart(x: tuple, kernel: tuple, padding, stride: int, dilation: int, mode: str,
-                  initial: int, max_cell_px: float, lang: str):
+                  initial: int, max_cell_px: float, vertical: bool, lang: str):
+    """The 1-D sliding window animated; ``vertical`` draws the signals as columns (time
+    downwards), for a narrow projector column."""
     xs, ks = np.array(x), np.array(kernel)
     trace = window_trace_1d(len(xs), len(ks), stride, padding, dilation)
     out = convcore.conv1d(xs, ks, stride=stride, padding=(trace.pads,), dilation=dilation,
@@ -435,17 +447,21 @@ def sliding_chart(x: tuple, kernel: tuple, padding, stride: int, dilation: int, 
     texts = [_sum_text(cell_arithmetic_1d(xs, ks, i, stride=stride, padding=padding,
                                           dilation=dilation, padding_mode=mode))
              for i in trace.steps()]
-    steps = F.steps_from_trace(trace.as_2d, texts, mark_taps=dilation > 1)
     padded = pad_values(xs, (trace.pads,), mode)
     mask = np.ones(trace.padded_length, dtype=bool)
     mask[trace.pads[0]:trace.pads[0] + len(xs)] = False
-    mask = mask[None, :]
-    panels = [F.Panel(padded[None, :], _("<b>Signal</b> length {n}").format(n=len(xs)),
-                      pad_mask=mask, origin=(0, trace.pads[0]), name="input"),
-              F.Panel(ks[None, :], _("<b>Kernel</b> {k} taps").format(k=len(ks)),
-                      name="kernel"),
-              F.Panel(out[None, :], _("<b>Output</b> length {n}").format(n=len(out)),
-                      name="output")]
+    if vertical:  # the same geometry on an L×1 column
+        column = convcore.window_trace((len(xs), 1), (len(ks), 1), (stride, 1),
+                                       (trace.pads, (0, 0)), (dilation, 1))
+        steps = F.steps_from_trace(column, texts, mark_taps=dilation > 1)
+        shape, origin = (lambda v: np.asarray(v)[:, None]), (trace.pads[0], 0)
+    else:
+        steps = F.steps_from_trace(trace.as_2d, texts, mark_taps=dilation > 1)
+        shape, origin = (lambda v: np.asarray(v)[None, :]), (0, trace.pads[0])
+    panels = [F.Panel(shape(padded), _("<b>signal</b>"), pad_mask=shape(mask), origin=origin,
+                      name="input"),
+              F.Panel(shape(ks), _("<b>kernel</b>"), name="kernel"),
+              F.Panel(shape(out), _("<b>output</b>"), name="output")]
     return F.animation_figure(panels, steps, initial=min(initial, len(steps) - 1),
                               max_cell_px=max_cell_px), out, trace
 
@@ -457,7 +473,7 @@ def _sum_text(cell) -> str:
 def discrete_section() -> None:
     _header(_("3 · Discrete 1-D convolution, step by step"))
     st.markdown(_(
-        "The lecture notes' one-dimensional cross-correlation $y_i = \\sum_a w_a\\,x_{i + a}$ "
+        "The lecture notes' one-dimensional cross-correlation y[i] = Σ w[a]·x[i + a] "
         "(文本, 语言, 时序序列: text, language, time series). The same sliding window as on "
         "the 2-D page, on one row: each output is the sum of the window's products."))
     st.text_input(_("Signal (up to {n} numbers)").format(n=MAX_SIGNAL), key=SIG_X)
@@ -499,7 +515,7 @@ def discrete_section() -> None:
     st.session_state[CELL] = cell
     fig, out, trace = sliding_chart(tuple(x), tuple(kernel), pads, stride, dilation, mode,
                                     cell, float(presenter.figure_scale()["max_cell_px"]),
-                                    current_language())
+                                    _presenting(), current_language())
     _show(fig, "sliding_1d", key=SW_CHART)
     a11y.animation_keys(SW_CHART, _("1-D sliding-window animation"))
     st.number_input(_("Output cell i"), 0, trace.out_length - 1, key=CELL, width=220)
@@ -531,6 +547,8 @@ def _causal_stack() -> None:
     fig = FS.causal_stack_figure(2 ** layers + 4, [r.dilation for r in rows], 2,
                                  width=_width())
     _show(fig, "causal_stack", key=f"{P}_stack_chart")
+    st.caption(_("Horizontal: time steps. Filled dots: the values the last output depends "
+                 "on; the lines are the connections that carry them."))
     st.markdown(_("The last output depends on **{field}** inputs (dashed frame) through "
                   "{layers} layers of 2 weights each; without dilation it would see "
                   "{plain}.").format(field=rows[-1].receptive_field, layers=layers,
@@ -563,6 +581,8 @@ def data_section() -> None:
     fig = FS.series_figure(t, y, smooth, diff, x_title=x_title, y_title=y_title,
                            width=_width())
     _show(fig, "series", key=f"{P}_series_chart")
+    st.caption(_("Grey: the data; thick vermillion: the smoothed series; blue, below: the "
+                 "difference of neighbouring values."))
     noise = float(np.std(diff))
     st.markdown(_(
         "A {win}-point moving average (padding \"same\", replicated ends) keeps the slow "
@@ -637,11 +657,11 @@ def _signed(v: int) -> str:
 def two_d_section() -> None:
     _header(_("5 · Back to 2-D: the neighbourhood and the 180° rotation"))
     st.markdown(_(
-        "The notes: $f(x, y) * g(m, n) = \\sum f(x, y)\\,g(m - x, n - y)$ — how the pixels "
-        "around a point influence it. Take the 3×3 neighbourhood of $(x, y)$: the pixel "
-        "$f(x - 1, y - 1)$ is weighted by $g(x - (x - 1), y - (y - 1)) = g(1, 1)$, the "
-        "opposite corner of $g$. Every neighbour meets the weight diagonally across, so laid "
-        "over the image the kernel is $g$ **rotated by 180°** (将g函数旋转180度, 就可以表示为"
+        "The notes: f(x, y) ∗ g(m, n) = Σ f(x, y)·g(m − x, n − y) — how the pixels "
+        "around a point influence it. Take the 3×3 neighbourhood of (x, y): the pixel "
+        "f(x − 1, y − 1) is weighted by g(x − (x − 1), y − (y − 1)) = g(1, 1), the "
+        "opposite corner of g. Every neighbour meets the weight diagonally across, so laid "
+        "over the image the kernel is g **rotated by 180°** (将g函数旋转180度, 就可以表示为"
         "‘卷积核’)."))
     c = st.columns(2)
     a = int(c[0].select_slider(_("Neighbour: column offset"), [-1, 0, 1], key=NA))
@@ -655,7 +675,7 @@ def two_d_section() -> None:
         (_("<b>g</b> as written"), G_LABELS, G2),
         (_("<b>g rotated 180°</b>: the kernel"), rot_labels, rotated)],
         marks=[(0, 1 - b, a + 1), (1, 1 + b, 1 - a), (2, 1 - b, a + 1)], width=_width(),
-        cell_px=110 if _presenting() else 100)
+        cell_px=100, stacked=_presenting())
     _show(fig, "neighbourhood", key=f"{P}_nb_chart")
     r, col = 1 - b, a + 1
     weight = float(G2[1 + b, 1 - a])
@@ -666,14 +686,14 @@ def two_d_section() -> None:
         a=_signed(a), b=_signed(b), v=format_number(PATCH[r, col]), ga=-a, gb=-b,
         w=format_number(weight), r=r, c=col))
     st.markdown(_(
-        "True convolution $\\sum f(x - a, y - b)\\,g(a, b)$ = convolve2d = **{conv}**; "
+        "True convolution Σ f(x − a, y − b)·g(a, b) = convolve2d = **{conv}**; "
         "cross-correlation with the rotated kernel (what conv2d computes) = **{corr}**: "
         "the same number. Deep-learning libraries skip the rotation and learn the rotated "
         "kernel directly; since the kernel is learned, nothing is lost (由于对称性, 在实际使用中"
         "没有区别).").format(conv=format_number(true_conv), corr=format_number(corr)))
     st.page_link("app_pages/sliding_window.py",
-                 label=_("Switch between convolution and cross-correlation: The sliding "
-                         "window"), icon=":material/swap_horiz:")
+                 label=_("The sliding window: its convolution switch"),
+                 icon=":material/swap_horiz:")
 
 
 # ------------------------------------------------------------------------------ 6 · 3-D
@@ -690,8 +710,7 @@ def three_d_section() -> None:
     _header(_("6 · 3-D: a clip and a motion kernel"))
     st.markdown(_(
         "The lecture notes: 3-D convolution for video, medical images and weather maps "
-        "(视频, 医学图像, 气象地图): "
-        "$y_{i,j,k} = \\sum_{a,b,c} w_{a,b,c}\\,x_{i+a,j+b,k+c}$. "
+        "(视频, 医学图像, 气象地图): y[i, j, k] = Σ w[a, b, c]·x[i + a, j + b, k + c]. "
         "Time is the third axis of a clip. A 3×3×3 kernel that shifts a bar one column per "
         "frame (+1/3 along the path of a square moving its way, −1/3 along the opposite "
         "path) responds to motion in one direction."))
@@ -701,8 +720,10 @@ def three_d_section() -> None:
     kdir = c[1].radio(_("The kernel looks for motion"), list(DIRECTION_NAMES), key=KDIR,
                       horizontal=True, format_func=i18n.option_labels(DIRECTION_NAMES))
     clip, _kernel, out = clip_data(direction, kdir)
-    fig = FS.clip_figure(clip, out, width=_width(), frame_px=130 if _presenting() else 110)
+    fig = FS.clip_figure(clip, out, width=_width(), frame_px=110)
     _show(fig, "clip_3d", key=f"{P}_clip_chart")
+    st.caption(_("Top row: the clip's frames 0 to {last}; bottom row: the output's frames 0 "
+                 "to {out_last}.").format(last=clip.shape[0] - 1, out_last=out.shape[0] - 1))
     st.markdown(_(
         "Clip {clip} (frames × height × width), kernel 3×3×3, output {out}: frame k of the "
         "output looks at frames k, k + 1, k + 2. Strongest response **{top}**, weakest "

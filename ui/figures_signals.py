@@ -140,20 +140,17 @@ def stomach_animation_figure(frames, *, initial: int = 0, width: int = 900,
                    line=dict(color="#111111", width=2, dash="dot"), name=f"t:{k}")
               for k, (xref, yref) in enumerate((("x", "y"), ("x2", "y2"), ("x3", "y3")))]
     text = dict(text=step_text(float(x[initial]), float(area[initial])), xref="x domain",
-                yref="y domain", x=0, y=1, xanchor="left", yanchor="bottom", yshift=30,
+                yref="y domain", x=0, y=1, xanchor="left", yanchor="bottom", yshift=40,
                 showarrow=False, align="left", font=dict(family=MONO, size=17, color=TEXT_COLOR))
-    titles = [
-        _("<b>meals f(x)</b> (blue) and <b>f(x)·g(t − x)</b> (hatched): its area is s(t)"),
-        _("<b>g(t − x)</b>: digestion flipped and slid to t (dashed: g(a) before the flip)"),
-        _("<b>s(t)</b>: what is in the stomach, grown up to t"),
-    ]
+    titles = [_("<b>f(x)</b> and <b>f(x)·g(t − x)</b>, hatched"),
+              _("<b>g(t − x)</b>; dashed: g(a)"), _("<b>s(t)</b> so far")]
     annotations = [text] + [
         dict(text=title, xref=f"x{'' if k == 0 else k + 1} domain",
              yref=f"y{'' if k == 0 else k + 1} domain", x=0, y=1, xanchor="left",
              yanchor="bottom", yshift=4, showarrow=False, font=dict(size=14, color=TEXT_COLOR))
         for k, title in enumerate(titles)]
     layout = _base_layout(height, width)
-    layout.update(margin=dict(l=70, r=20, t=92, b=120), shapes=shapes, annotations=annotations,
+    layout.update(margin=dict(l=70, r=20, t=110, b=120), shapes=shapes, annotations=annotations,
                   showlegend=False,
                   meta=dict(steps=n, normal_ms=NORMAL_MS, figure="stomach"))
     fig.update_layout(**layout)
@@ -294,8 +291,7 @@ def sensor_figure(true, measured, smoothed, weights, *, width: int = 900,
         ``w(a)`` for ``a = 0..K − 1`` (drawn from ``a = −K + 1`` to show the zeros).
     """
     fig = make_subplots(rows=1, cols=2, column_widths=[0.72, 0.28], horizontal_spacing=0.1,
-                        subplot_titles=[_("<b>position</b>: readings and the smoothed s(t)"),
-                                        _("<b>w(a)</b>: 0 for a < 0 (the future)")])
+                        subplot_titles=[_("<b>position</b>"), _("<b>w(a)</b>")])
     n = np.arange(len(measured))
     fig.add_trace(go.Scatter(x=n.tolist(), y=_rounded(measured), name=_("noisy readings x(t)"),
                              mode="markers", marker=dict(color=GREY, size=5, symbol="circle-open")),
@@ -313,11 +309,10 @@ def sensor_figure(true, measured, smoothed, weights, *, width: int = 900,
                          marker=dict(color=GREEN, line=dict(color="#111111", width=1))),
                   row=1, col=2)
     layout = _base_layout(height, width)
-    layout.update(legend=dict(orientation="h", x=0, y=-0.18, yanchor="top"),
+    layout.update(legend=dict(orientation="h", x=0, y=-0.08, yanchor="top"),
                   margin=dict(l=60, r=20, t=50, b=110))
     fig.update_layout(**layout)
-    fig.update_xaxes(title=dict(text=_("reading t")), row=1, col=1)
-    fig.update_xaxes(title=dict(text=_("age a")), row=1, col=2, dtick=1 if len(w) < 8 else None)
+    fig.update_xaxes(row=1, col=2, dtick=1 if len(w) < 8 else None)
     return fig
 
 
@@ -370,8 +365,7 @@ def causal_stack_figure(length: int, dilations: Sequence[int], kernel_size: int,
     fig.update_layout(**layout)
     fig.update_yaxes(tickvals=list(range(layers + 1)), ticktext=labels, showgrid=False,
                      zeroline=False, range=[-0.6, layers + 0.6])
-    fig.update_xaxes(title=dict(text=_("time step")), showgrid=False, zeroline=False,
-                     range=[-0.8, length - 0.2])
+    fig.update_xaxes(showgrid=False, zeroline=False, range=[-0.8, length - 0.2])
     return fig
 
 
@@ -380,8 +374,9 @@ def series_figure(t, raw, smooth, diff, *, x_title: str, y_title: str, width: in
     """A time series, its smoothed version (top) and its difference (bottom)."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         row_heights=[0.62, 0.38],
-                        subplot_titles=[_("<b>smoothed</b>: conv1d with the smoothing kernel"),
-                                        _("<b>difference</b>: conv1d with [1, −1]")])
+                        subplot_titles=[_("<b>data</b> and <b>smoothed</b> ({unit})").format(
+                                            unit=y_title),
+                                        _("<b>difference</b> [1, −1]")])
     tt = list(map(float, t))
     fig.add_trace(go.Scatter(x=tt, y=_rounded(raw), name=_("data"), mode="lines",
                              line=dict(color=GREY, width=1)), row=1, col=1)
@@ -390,11 +385,9 @@ def series_figure(t, raw, smooth, diff, *, x_title: str, y_title: str, width: in
     fig.add_trace(go.Scatter(x=tt[:len(diff)], y=_rounded(diff), name=_("difference"),
                              mode="lines", line=dict(color=BLUE, width=1.5)), row=2, col=1)
     layout = _base_layout(height, width)
-    layout.update(legend=dict(orientation="h", x=0, y=1.08, yanchor="bottom"),
-                  margin=dict(l=60, r=20, t=80, b=50))
+    layout.update(showlegend=False, margin=dict(l=60, r=20, t=50, b=50))
     fig.update_layout(**layout)
     fig.update_xaxes(title=dict(text=x_title), row=2, col=1)
-    fig.update_yaxes(title=dict(text=y_title), row=1, col=1)
     return fig
 
 
@@ -435,7 +428,7 @@ def text_channels_figure(onehot, alphabet: str, text: str, response, hits: Seque
 
 def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.ndarray]], *,
                        marks: Sequence[tuple[int, int, int]] = (), width: int = 900,
-                       cell_px: int = 100) -> go.Figure:
+                       cell_px: int = 100, stacked: bool = False) -> go.Figure:
     """Small grids whose cells carry a label (``f(x−1, y+1)``, ``g(1, −1)``) over a value.
 
     Parameters
@@ -445,9 +438,12 @@ def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.n
         label).
     marks : sequence of (panel, row, col)
         Cells framed in vermillion (the picked neighbour and the weights it meets).
+    stacked : bool
+        One panel under the other (a narrow projector column) instead of side by side.
     """
     count = len(panels)
-    fig = make_subplots(rows=1, cols=count, horizontal_spacing=0.05,
+    fig = make_subplots(rows=count if stacked else 1, cols=1 if stacked else count,
+                        horizontal_spacing=0.05, vertical_spacing=0.08,
                         subplot_titles=[title for title, _l, _v in panels])
     for k, (_title, labels, values) in enumerate(panels, start=1):
         v = np.asarray(values, dtype=np.float64)
@@ -458,17 +454,19 @@ def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.n
             z=v.tolist(), text=text, texttemplate="%{text}", showscale=False, xgap=2, ygap=2,
             zmin=-top, zmax=top, colorscale=[[0, "#f4a582"], [0.5, "#ffffff"], [1, "#92c5de"]],
             hoverinfo="skip", name=f"grid:{k}", textfont=dict(size=12, family=SANS)),
-            row=1, col=k)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, ticks="", row=1, col=k,
-                         showgrid=False, zeroline=False,
-                         scaleanchor=f"x{'' if k == 1 else k}")
-        fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False,
-                         row=1, col=k)
+            row=k if stacked else 1, col=1 if stacked else k)
+    for k in range(1, count + 1):
+        fig.layout[f"yaxis{'' if k == 1 else k}"].update(
+            autorange="reversed", showticklabels=False, ticks="", showgrid=False,
+            zeroline=False, scaleanchor=f"x{'' if k == 1 else k}")
+        fig.layout[f"xaxis{'' if k == 1 else k}"].update(
+            showticklabels=False, ticks="", showgrid=False, zeroline=False)
     shapes = [dict(type="rect", xref=f"x{'' if p == 0 else p + 1}",
                    yref=f"y{'' if p == 0 else p + 1}", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5,
                    y1=r + 0.5, line=dict(color=VERMILLION, width=4), name=f"mark:{p}")
               for p, r, c in marks]
-    layout = _base_layout(cell_px * 3 + 80, width)
+    height = (cell_px * 3 + 60) * count + 20 if stacked else cell_px * 3 + 80
+    layout = _base_layout(height, min(width, cell_px * 3 + 40) if stacked else width)
     layout.update(margin=dict(l=10, r=10, t=50, b=20), shapes=shapes)
     fig.update_layout(**layout)
     return fig
@@ -480,8 +478,8 @@ def clip_figure(clip, output, *, width: int = 900, frame_px: int = 120) -> go.Fi
     d = clip.shape[0]
     d_out = output.shape[0]
     fig = make_subplots(rows=2, cols=d, horizontal_spacing=0.015, vertical_spacing=0.14,
-                        subplot_titles=[_("frame {k}").format(k=k) for k in range(d)]
-                        + [_("output {k}").format(k=k) for k in range(d_out)])
+                        subplot_titles=[str(k) for k in range(d)]
+                        + [str(k) for k in range(d_out)])
     top = float(np.abs(output).max()) or 1.0
     for k in range(d):
         fig.add_trace(go.Heatmap(z=np.asarray(clip[k]).tolist(), showscale=False,
