@@ -447,6 +447,8 @@ def sliding_chart(x: tuple, kernel: tuple, padding, stride: int, dilation: int, 
     texts = [_sum_text(cell_arithmetic_1d(xs, ks, i, stride=stride, padding=padding,
                                           dilation=dilation, padding_mode=mode))
              for i in trace.steps()]
+    if vertical:  # a narrow figure: a few products per line
+        texts = ["<br>".join(F.wrap_sum(text, 18)) for text in texts]
     padded = pad_values(xs, (trace.pads,), mode)
     mask = np.ones(trace.padded_length, dtype=bool)
     mask[trace.pads[0]:trace.pads[0] + len(xs)] = False
@@ -462,8 +464,14 @@ def sliding_chart(x: tuple, kernel: tuple, padding, stride: int, dilation: int, 
                       name="input"),
               F.Panel(shape(ks), _("<b>kernel</b>"), name="kernel"),
               F.Panel(shape(out), _("<b>output</b>"), name="output")]
-    return F.animation_figure(panels, steps, initial=min(initial, len(steps) - 1),
-                              max_cell_px=max_cell_px), out, trace
+    fig = F.animation_figure(panels, steps, initial=min(initial, len(steps) - 1),
+                             max_cell_px=max_cell_px)
+    if vertical:  # a column's only column number says nothing; projected text is taller
+        fig.update_xaxes(showticklabels=False)
+        extra = 16 * max(text.count("<br>") + 1 for text in texts)
+        fig.update_layout(height=fig.layout.height + extra,
+                          margin=dict(t=fig.layout.margin.t + extra))
+    return fig, out, trace
 
 
 def _sum_text(cell) -> str:
@@ -547,8 +555,9 @@ def _causal_stack() -> None:
     fig = FS.causal_stack_figure(2 ** layers + 4, [r.dilation for r in rows], 2,
                                  width=_width())
     _show(fig, "causal_stack", key=f"{P}_stack_chart")
-    st.caption(_("Horizontal: time steps. Filled dots: the values the last output depends "
-                 "on; the lines are the connections that carry them."))
+    st.caption(_("Horizontal: time steps; one row per layer, d its dilation. Filled "
+                 "vermillion dots: the values the last output depends on, joined by the "
+                 "connections that carry them; open grey dots: the others."))
     st.markdown(_("The last output depends on **{field}** inputs (dashed frame) through "
                   "{layers} layers of 2 weights each; without dilation it would see "
                   "{plain}.").format(field=rows[-1].receptive_field, layers=layers,
@@ -581,8 +590,8 @@ def data_section() -> None:
     fig = FS.series_figure(t, y, smooth, diff, x_title=x_title, y_title=y_title,
                            width=_width())
     _show(fig, "series", key=f"{P}_series_chart")
-    st.caption(_("Grey: the data; thick vermillion: the smoothed series; blue, below: the "
-                 "difference of neighbouring values."))
+    st.caption(_("Horizontal: {x}. Grey: the data; thick vermillion: the smoothed series; "
+                 "blue, below: the difference of neighbouring values.").format(x=x_title))
     noise = float(np.std(diff))
     st.markdown(_(
         "A {win}-point moving average (padding \"same\", replicated ends) keeps the slow "
@@ -675,7 +684,7 @@ def two_d_section() -> None:
         (_("<b>g</b> as written"), G_LABELS, G2),
         (_("<b>g rotated 180°</b>: the kernel"), rot_labels, rotated)],
         marks=[(0, 1 - b, a + 1), (1, 1 + b, 1 - a), (2, 1 - b, a + 1)], width=_width(),
-        cell_px=100, stacked=_presenting())
+        cell_px=150 if _presenting() else 100, stacked=_presenting())
     _show(fig, "neighbourhood", key=f"{P}_nb_chart")
     r, col = 1 - b, a + 1
     weight = float(G2[1 + b, 1 - a])

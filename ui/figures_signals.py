@@ -95,7 +95,6 @@ def stomach_animation_figure(frames, *, initial: int = 0, width: int = 900,
     top_f = float(max(np.asarray(frames.intake).max(), 1e-9)) * 1.1
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.09,
                         row_heights=[0.36, 0.28, 0.36])
-    hours = _("hours")
     fig.add_trace(go.Scatter(
         x=_rounded(x), y=_rounded(frames.intake), name="intake", mode="lines",
         line=dict(color=BLUE, width=2), fill="tozeroy", fillcolor="rgba(0,114,178,0.12)",
@@ -150,18 +149,18 @@ def stomach_animation_figure(frames, *, initial: int = 0, width: int = 900,
              yanchor="bottom", yshift=4, showarrow=False, font=dict(size=14, color=TEXT_COLOR))
         for k, title in enumerate(titles)]
     layout = _base_layout(height, width)
-    layout.update(margin=dict(l=70, r=20, t=110, b=120), shapes=shapes, annotations=annotations,
+    layout.update(margin=dict(l=50, r=20, t=110, b=150), shapes=shapes, annotations=annotations,
                   showlegend=False,
                   meta=dict(steps=n, normal_ms=NORMAL_MS, figure="stomach"))
     fig.update_layout(**layout)
-    fig.update_yaxes(_axis(_("per hour")), range=[0, top_f], row=1, col=1)
-    fig.update_yaxes(_axis(_("fraction left")), range=[0, 1.1], row=2, col=1)
-    fig.update_yaxes(_axis(_("in stomach")), range=[0, top_s], row=3, col=1)
+    fig.update_yaxes(_axis(""), range=[0, top_f], row=1, col=1)
+    fig.update_yaxes(_axis(""), range=[0, 1.1], row=2, col=1)
+    fig.update_yaxes(_axis(""), range=[0, top_s], row=3, col=1)
     span = [float(x[0]), float(x[-1])]
     tick_step = 3 if x[-1] > 12 else 1
     ticks = list(np.arange(x[0], x[-1] + 1e-9, tick_step))
     for row in (1, 2, 3):
-        fig.update_xaxes(_axis(hours if row == 3 else ""), range=span, tickvals=ticks,
+        fig.update_xaxes(_axis(""), range=span, tickvals=ticks,
                          ticktext=[clock(v) for v in ticks], row=row, col=1,
                          showticklabels=row == 3)
     fig = AnimatedFigure(fig)
@@ -184,7 +183,7 @@ def stomach_animation_figure(frames, *, initial: int = 0, width: int = 900,
                  dict(label="❚❚ " + _("Pause"), method="animate", args=[[None], jump]),
                  dict(label="▶|", method="animate", args=[[names[-1]], jump])])])
     fig._raw_layout = dict(sliders=[dict(
-        active=initial, x=0.42, len=0.58, y=0, yanchor="top", pad=dict(t=30, b=4),
+        active=initial, x=0, len=1.0, y=0, yanchor="top", pad=dict(t=95, b=4),
         currentvalue=dict(prefix="t = ", xanchor="right", offset=6,
                           font=dict(size=13, family=SANS, color=TEXT_COLOR)),
         ticklen=0, minorticklen=0, font=dict(size=10, color="rgba(0,0,0,0)"),
@@ -290,7 +289,7 @@ def sensor_figure(true, measured, smoothed, weights, *, width: int = 900,
     weights : array_like, shape (K,)
         ``w(a)`` for ``a = 0..K − 1`` (drawn from ``a = −K + 1`` to show the zeros).
     """
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.72, 0.28], horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.66, 0.34], horizontal_spacing=0.12,
                         subplot_titles=[_("<b>position</b>"), _("<b>w(a)</b>")])
     n = np.arange(len(measured))
     fig.add_trace(go.Scatter(x=n.tolist(), y=_rounded(measured), name=_("noisy readings x(t)"),
@@ -309,10 +308,10 @@ def sensor_figure(true, measured, smoothed, weights, *, width: int = 900,
                          marker=dict(color=GREEN, line=dict(color="#111111", width=1))),
                   row=1, col=2)
     layout = _base_layout(height, width)
-    layout.update(legend=dict(orientation="h", x=0, y=-0.08, yanchor="top"),
-                  margin=dict(l=60, r=20, t=50, b=110))
+    layout.update(showlegend=False, margin=dict(l=60, r=20, t=50, b=50))
     fig.update_layout(**layout)
-    fig.update_xaxes(row=1, col=2, dtick=1 if len(w) < 8 else None)
+    fig.update_xaxes(row=1, col=2, tickangle=0,
+                     tickvals=sorted({-(len(w) - 1), 0, len(w) - 1}))
     return fig
 
 
@@ -349,17 +348,16 @@ def causal_stack_figure(length: int, dilations: Sequence[int], kernel_size: int,
         fig.add_trace(go.Scatter(
             x=list(range(length)), y=[level] * length, mode="markers", name=f"layer:{level}",
             showlegend=False,
-            marker=dict(size=11, color=[VERMILLION if p in used else "white"
+            marker=dict(size=11, color=[VERMILLION if p in used else GREY
                                         for p in range(length)],
                         symbol=["circle" if p in used else "circle-open"
                                 for p in range(length)],
                         line=dict(color="#111111" if level else BLUE, width=1.5)),
             hovertemplate=_("layer %{y}, position %{x}") + "<extra></extra>"))
     field = sorted(needed[0])
-    labels = [_("input")] + [_("layer {l} (dilation {d})").format(l=level, d=dilations[level - 1])
-                             for level in range(1, layers + 1)]
+    labels = [_("input")] + [f"d = {dilations[level - 1]}" for level in range(1, layers + 1)]
     layout = _base_layout(height or 110 + 62 * (layers + 1), width)
-    layout.update(margin=dict(l=170, r=20, t=20, b=50),
+    layout.update(margin=dict(l=90, r=20, t=20, b=50),
                   shapes=[dict(type="rect", x0=field[0] - 0.45, x1=field[-1] + 0.45, y0=-0.35,
                                y1=0.35, line=dict(color=BLUE, width=2.5, dash="dash"))])
     fig.update_layout(**layout)
@@ -385,9 +383,9 @@ def series_figure(t, raw, smooth, diff, *, x_title: str, y_title: str, width: in
     fig.add_trace(go.Scatter(x=tt[:len(diff)], y=_rounded(diff), name=_("difference"),
                              mode="lines", line=dict(color=BLUE, width=1.5)), row=2, col=1)
     layout = _base_layout(height, width)
-    layout.update(showlegend=False, margin=dict(l=60, r=20, t=50, b=50))
+    layout.update(showlegend=False, margin=dict(l=60, r=20, t=50, b=40))
     fig.update_layout(**layout)
-    fig.update_xaxes(title=dict(text=x_title), row=2, col=1)
+    fig.update_traces(hovertemplate=x_title + " %{x:.4g}: %{y:.4g}<extra></extra>")
     return fig
 
 
@@ -453,7 +451,7 @@ def label_grids_figure(panels: Sequence[tuple[str, Sequence[Sequence[str]], np.n
         fig.add_trace(go.Heatmap(
             z=v.tolist(), text=text, texttemplate="%{text}", showscale=False, xgap=2, ygap=2,
             zmin=-top, zmax=top, colorscale=[[0, "#f4a582"], [0.5, "#ffffff"], [1, "#92c5de"]],
-            hoverinfo="skip", name=f"grid:{k}", textfont=dict(size=12, family=SANS)),
+            hoverinfo="skip", name=f"grid:{k}", textfont=dict(size=14, family=SANS)),
             row=k if stacked else 1, col=1 if stacked else k)
     for k in range(1, count + 1):
         fig.layout[f"yaxis{'' if k == 1 else k}"].update(
@@ -499,7 +497,7 @@ def clip_figure(clip, output, *, width: int = 900, frame_px: int = 120) -> go.Fi
                          col=k % d + 1)
     fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     fig.update_yaxes(ticks="", showgrid=False, zeroline=False)
-    layout = _base_layout(2 * frame_px + 110, width)
-    layout.update(margin=dict(l=10, r=40, t=40, b=20))
+    layout = _base_layout(2 * frame_px + 150, width)
+    layout.update(margin=dict(l=10, r=40, t=70, b=20))
     fig.update_layout(**layout)
     return fig

@@ -71,7 +71,7 @@ def test_causal_stack_marks_exactly_the_receptive_field(layers):
     rows = sig.dilated_causal_stack(2 ** layers + 4, layers, kernel_size=2)
     fig = FS.causal_stack_figure(2 ** layers + 4, [r.dilation for r in rows], 2)
     (inputs,) = [t for t in fig.data if t.name == "layer:0"]
-    marked = [c != "white" for c in inputs.marker.color]
+    marked = [c == FS.VERMILLION for c in inputs.marker.color]
     assert sum(marked) == rows[-1].receptive_field
     assert marked[-rows[-1].receptive_field:] == [True] * rows[-1].receptive_field
 
