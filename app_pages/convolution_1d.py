@@ -71,6 +71,9 @@ DIRECTION_NAMES = {"right": N_("right"), "left": N_("left"), "down": N_("down"),
                    "up": N_("up")}
 
 DEFAULT_TABLE = "0:1, 1:0.8, 3:0.3, 6:0"
+#: The sentence and n-gram used while the boxes are empty, in the page's language (data,
+#: not prose: a Chinese reader gets a Chinese sentence, each character one channel).
+TEXT_EXAMPLES = {"en": ("the cat sat on the mat", "at"), "zh": ("我爱吃米饭，你爱吃面条", "爱吃")}
 MAX_SIGNAL = 24  # typed signals: at most 24 numbers (one cell each in the animation)
 MAX_TEXT = 60
 DEFAULTS = {CURVE: "exponential", HALF: 3.0, TABLE: DEFAULT_TABLE, EAT: 30, T: 14.0,
@@ -80,7 +83,7 @@ DEFAULTS = {CURVE: "exponential", HALF: 3.0, TABLE: DEFAULT_TABLE, EAT: 30, T: 1
             SIG_F: "1, 2, 3", SIG_K: "0, 1, 0.5", DECAY: 0.6, WLEN: 5,
             SIG_X: "1, 1, 0, 0, 0, 0, 1, 1", KPRESET: "difference", KSIZE: 3, PAD: "valid",
             PMODE: "zeros", STRIDE: 1, DIL: 1, CELL: 1, LAYERS: 4,
-            SERIES: "temperatures", WIN: 7, TEXT: "the cat sat on the mat", NGRAM: "at",
+            SERIES: "temperatures", WIN: 7, TEXT: "", NGRAM: "",
             NA: -1, NB: -1, DIRECTION: "right", KDIR: "right"}
 
 
@@ -606,20 +609,21 @@ def data_section() -> None:
         "colour channels of an image (the Channels page), but along one axis. A kernel of "
         "width n with a 1 on the channel of each letter of the n-gram, and bias −(n − 1), "
         "gives 1 exactly where the n-gram starts; a ReLU keeps only those hits."))
+    example, example_ngram = TEXT_EXAMPLES.get(current_language(), TEXT_EXAMPLES["en"])
     c = st.columns([3, 1])
     c[0].text_input(_("Sentence (lower-case, up to {n} characters)").format(n=MAX_TEXT),
-                    key=TEXT)
-    c[1].text_input(_("n-gram (1 to 4 characters)"), key=NGRAM)
+                    key=TEXT, placeholder=example)
+    c[1].text_input(_("n-gram (1 to 4 characters)"), key=NGRAM, placeholder=example_ngram)
 
     def clean_text(s: str) -> str:
-        s = str(s).lower()
-        if not s or len(s) > MAX_TEXT:
+        s = str(s).lower() or example
+        if len(s) > MAX_TEXT:
             raise ValueError(_("The sentence must have 1 to {n} characters.").format(n=MAX_TEXT))
         return s
 
     def clean_ngram(s: str) -> str:
-        s = str(s).lower()
-        if not 1 <= len(s) <= 4:
+        s = str(s).lower() or example_ngram
+        if len(s) > 4:
             raise ValueError(_("The n-gram must have 1 to 4 characters."))
         return s
 
