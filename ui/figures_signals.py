@@ -168,8 +168,12 @@ def stomach_animation_figure(frames, *, initial: int = 0, width: int = 900,
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False),
                 transition=dict(duration=0))
 
+    # Play starts at the frame drawn first (plotly has no "current" frame before the first
+    # animation, and would start at midnight); after a pause it goes on from there.
+    playlist = names[initial:] if initial < n - 1 else names
+
     def play(duration: int) -> list:
-        return [None, dict(mode="immediate", fromcurrent=True,
+        return [playlist, dict(mode="immediate", fromcurrent=True,
                            frame=dict(duration=duration, redraw=False),
                            transition=dict(duration=0))]
 
