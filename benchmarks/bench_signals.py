@@ -10,7 +10,12 @@ every frame's data (``stomach_frames``: the flipped, shifted ``g(t − x)``, the
 its area for all 145 frames, plus the exact ``s(t)``) and the size of those arrays, and for
 scale the same ``s(t)`` on the grid through PyTorch (``F.conv1d`` of the intake with the
 flipped curve, causal padding), which computes the areas only, not the frames. Medians of
-interleaved rounds, 1 thread each. It is a benchmark, not a test.
+interleaved rounds, 1 thread each.
+
+Then the whole figure, as the page builds it: ``stomach_frames`` plus
+``ui.figures_signals.stomach_animation_figure`` plus the JSON Streamlit sends
+(``fig.to_json()``), against the issue's 1 s, and the size of that JSON against 1 MB. It is a
+benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -94,8 +99,58 @@ def main() -> int:
         print(f"{name:56} {median * 1e3:8.2f} ms {float(np.median(theirs)) * 1e6:8.1f} µs "
               f"{nbytes / 1024:6.0f} KiB {_json_bytes(frames) / 1024:6.0f} KiB "
               f"{'≤ 50 ms':>8}  {'pass' if passed else 'FAIL'}")
+    ok = _figure_benchmark() and ok
     print("\nall targets met" if ok else "\nsome targets missed")
     return 0 if ok else 1
+
+
+#: The issue's limits for the whole animation figure.
+FIGURE_SECONDS = 1.0
+FIGURE_BYTES = 1_000_000
+FIGURE_ROUNDS = 7
+
+
+def _figure_benchmark() -> bool:
+    import logging
+
+    from ui.figures_signals import stomach_animation_figure
+
+    # Translation outside a Streamlit run warns on every string ("missing ScriptRunContext").
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
+
+    def build(meals, digestion):
+        frames = stomach_frames(meals, digestion)
+        return stomach_animation_figure(frames, initial=84).to_json()
+
+    cases = [
+        ("figure, 24 h @ 10 min, exponential, 3 spikes", DEFAULT_MEALS, 3.0),
+        ("figure, 24 h @ 10 min, exponential, boxes (page default)",
+         [Meal(7.5, 1, 0.5), Meal(12, 1.5, 0.5), Meal(19, 2, 0.5)], 3.0),
+        ("figure, 24 h @ 10 min, tabulated, boxes",
+         [Meal(7.5, 1, 0.5), Meal(12, 1.5, 0.5), Meal(19, 2, 0.5)],
+         Digestion.tabulated([0, 1, 3, 6], [1, 0.8, 0.3, 0])),
+    ]
+    print(f"\nthe animation figure (frames + Plotly figure + to_json), medians of "
+          f"{FIGURE_ROUNDS} rounds\n")
+    header = f"{'workload':56} {'build':>10} {'JSON':>9} {'frames':>7}  result"
+    print(header)
+    print("-" * len(header))
+    ok = True
+    for name, meals, digestion in cases:
+        times = []
+        for _ in range(FIGURE_ROUNDS):
+            start = time.perf_counter()
+            payload = build(meals, digestion)
+            times.append(time.perf_counter() - start)
+        median = float(np.median(times))
+        size = len(payload.encode())
+        n_frames = len(json.loads(payload)["frames"])
+        passed = median <= FIGURE_SECONDS and size < FIGURE_BYTES
+        ok = ok and passed
+        print(f"{name:56} {median * 1e3:7.0f} ms {size / 1e6:6.3f} MB {n_frames:7d}  "
+              f"{'pass' if passed else 'FAIL'} (≤ 1 s, < 1 MB)")
+    return ok
 
 
 if __name__ == "__main__":

@@ -37,12 +37,15 @@ import numpy as np
 __all__ = [
     "DEFAULT_MEALS",
     "Digestion",
+    "HourlyTerm",
     "Meal",
     "StomachFrames",
     "meal_intake",
+    "meals_on_the_hour",
     "stomach_closed_form",
     "stomach_frames",
     "stomach_hourly",
+    "stomach_hourly_terms",
     "stomach_integral",
     "time_grid",
 ]
@@ -429,3 +432,60 @@ def stomach_frames(meals=DEFAULT_MEALS, digestion=3.0, *, hours: float = 24.0,
     for arr in (x, f, curve, flipped, product, area, exact):
         arr.flags.writeable = False
     return StomachFrames(x, f, curve, flipped, product, area, exact)
+
+
+# --------------------------------------------------------------------------- hourly meals
+
+
+def meals_on_the_hour(meals, hours: int = 24) -> np.ndarray:
+    """The meals as the discrete ``f[m]``: each meal's whole amount at the hour nearest its
+    start, half past rounded up (a box meal is eaten at once), for ``m = 0, 1, …, hours − 1``.
+
+    Meals whose nearest hour is ``hours`` or later are left out.
+
+    Returns
+    -------
+    ndarray, shape (hours,)
+    """
+    n = round(_number(hours, "hours", positive=True))
+    f = np.zeros(n)
+    for meal in _meals(meals):
+        m = math.floor(meal.time + 0.5)
+        if m < n:
+            f[m] += meal.amount
+    return f
+
+
+@dataclass(frozen=True)
+class HourlyTerm:
+    """One term ``f[m]·g[n − m]`` of the discrete stomach ``s[n]``."""
+
+    hour: int
+    amount: float
+    left: float
+    product: float
+
+
+def stomach_hourly_terms(amounts, digestion, n: int) -> list[HourlyTerm]:
+    """The non-zero meals' terms of ``s[n] = Σ_m f[m]·g[n − m]`` (``m ≤ n``), in hour order.
+
+    Their products add up to ``stomach_hourly(amounts, digestion)[n]``.
+
+    Parameters
+    ----------
+    amounts : array_like, shape (N,)
+    digestion : Digestion or float
+    n : int
+        The hour, ``0 ≤ n < N``.
+    """
+    f = np.asarray(amounts, dtype=np.float64)
+    if f.ndim != 1 or len(f) == 0:
+        raise ValueError(f"amounts must be a non-empty 1-D array, got shape {f.shape}")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n < len(f):
+        raise ValueError(f"the hour must be a whole number from 0 to {len(f) - 1}, got {n!r}")
+    g = _digestion(digestion)
+    terms = []
+    for m in np.flatnonzero(f[:n + 1]):
+        left = float(g(float(n - m)))
+        terms.append(HourlyTerm(int(m), float(f[m]), left, float(f[m]) * left))
+    return terms

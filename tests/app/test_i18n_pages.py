@@ -58,6 +58,10 @@ CHANGED: dict[str, dict[str, object]] = {
     "app_pages/channels.py": {"channels_section": "mix", "channels_mo_bias": True,
                               "channels_mx_kind": "integers", "channels_g_out": 6,
                               "channels_g_groups": 2, "channels_photo_each": True},
+    # The tabulated digestion curve, a Gaussian kernel with causal padding, an n-gram the
+    # sentence lacks (the warning), the square moving left.
+    "app_pages/convolution_1d.py": {"c1_curve": "tabulated", "c1_kp": "gaussian",
+                                    "c1_pad": "causal", "c1_ngram": "zz", "c1_dir": "left"},
     "app_pages/why_convolution.py": {"wc_tied": True, "wc_local": True, "wc_n": 12,
                                      "wc_show": "weight", "wc_h": 64, "wc_w": 64,
                                      "wc_tf": "scale", "wc_eq_k": "gaussian_blur_3x3"},

@@ -17,9 +17,11 @@ from convcore.stomach import (
     Digestion,
     Meal,
     meal_intake,
+    meals_on_the_hour,
     stomach_closed_form,
     stomach_frames,
     stomach_hourly,
+    stomach_hourly_terms,
     stomach_integral,
     time_grid,
 )
@@ -179,3 +181,45 @@ def test_meal_intake_keeps_amounts_on_the_axis(meals):
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- hourly meals
+
+
+@pytest.mark.parametrize(("meals", "expected"), [
+    pytest.param([Meal(7.5, 1.0), Meal(12.5, 2.0)], {8: 1.0, 13: 2.0}, id="half-past-up"),
+    pytest.param([Meal(12.2, 1.5, 1.0), Meal(12.4, 0.5)], {12: 2.0}, id="two-in-one-hour"),
+    pytest.param([Meal(23.6, 2.0), Meal(0.0, 1.0)], {0: 1.0}, id="beyond-the-day-left-out"),
+])
+def test_meals_on_the_hour(meals, expected):
+    f = meals_on_the_hour(meals, 24)
+    want = np.zeros(24)
+    for hour, amount in expected.items():
+        want[hour] = amount
+    np.testing.assert_array_equal(f, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 3, allow_nan=False), min_size=1, max_size=30),
+       st.floats(0.3, 8.0), st.data())
+def test_hourly_terms_add_up_to_the_discrete_sum_and_torch(amounts, half_life, data):
+    f = np.asarray(amounts)
+    n = data.draw(st.integers(0, len(f) - 1))
+    terms = stomach_hourly_terms(f, half_life, n)
+    g = np.exp2(-np.arange(len(f)) / half_life)
+    # PyTorch's conv1d is cross-correlation: the causal sum takes g reversed, K − 1 zeros left
+    theirs = F.conv1d(F.pad(torch.tensor(f)[None, None], (len(f) - 1, 0)),
+                      torch.tensor(g[::-1].copy())[None, None])[0, 0].numpy()
+    assert sum(t.product for t in terms) == pytest.approx(theirs[n], abs=1e-12)
+    assert sum(t.product for t in terms) == pytest.approx(stomach_hourly(f, half_life)[n],
+                                                          abs=1e-12)
+    assert [t.hour for t in terms] == [m for m in range(n + 1) if f[m] != 0]
+    assert all(t.left == pytest.approx(g[n - t.hour]) for t in terms)
+
+
+@pytest.mark.parametrize(("n", "message"), [(24, "from 0 to 23"), (-1, "from 0 to 23"),
+                                            (2.5, "whole number")], ids=["past", "negative",
+                                                                         "fraction"])
+def test_hourly_terms_refuse_an_hour_off_the_day(n, message):
+    with pytest.raises(ValueError, match=message):
+        stomach_hourly_terms(np.ones(24), 3.0, n)
