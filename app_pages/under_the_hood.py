@@ -208,8 +208,14 @@ def reason_text(reason: str, image_hw: tuple[int, int], k: int) -> str:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def small_photo(side: int) -> np.ndarray:
-    """The house photo shrunk to side×side, values 0…1."""
-    return downsample(controls.load_sample("house.png"), (side, side))
+    """The house photo's central square shrunk to side×side, values 0…1."""
+    photo = controls.load_sample("house.png")
+    h, w = photo.shape
+    n = min(h, w)
+    top, left = (h - n) // 2, (w - n) // 2
+    square = downsample(photo[top:top + n, left:left + n], (side, side))
+    assert square.shape == (side, side), square.shape
+    return square
 
 
 # ------------------------------------------------------------------------------ 1 · loop
@@ -310,7 +316,8 @@ def im2col_section() -> None:
     kname = c[1].selectbox(_("Kernel"), list(I2_KERNELS), key=I2_KERNEL,
                            format_func=i18n.option_labels(I2_KERNELS))
     kernel = np.array(convcore.get_kernel(kname).array, dtype=np.float64)
-    x = np.round(small_photo(side) * 9)
+    photo = small_photo(side)
+    x = np.round(9 * (photo - photo.min()) / max(float(np.ptp(photo)), 1e-12))
     patches = convcore.im2col(x, kernel.shape)
     output = patches @ kernel.ravel()
     direct = convcore.conv2d(x, kernel)
@@ -349,7 +356,7 @@ def im2col_section() -> None:
         gap=format_number(gap, digits=3), n=rows, h=out_h, w=out_w))
     _numbers(patches, _("patch matrix {rows}×{cols}").format(rows=rows, cols=patches.shape[1]))
     st.caption(_("Keyboard: the number box picks a row. The input is the house photo shrunk "
-                 "to {n}×{n}, in whole numbers 0–9.").format(n=side))
+                 "to {n}×{n}, stretched to whole numbers 0–9.").format(n=side))
 
     st.subheader(_("Many output channels: one matrix product"))
     n_out = int(st.number_input(_("Output channels"), 1, 8, key=I2_OUT, step=1, width=160))
@@ -433,10 +440,10 @@ def fourier_section() -> None:
     st.success(_(
         "The inverse transform, cut to the output cells, equals `F.conv2d(x, K, padding={p})`:"
         " largest difference {gap}; the largest imaginary part left by rounding is {imag}. "
-        "The transforms were {fh}×{fw}: the padded {n}×{n} image plus k − 1 = {k1} rows and "
-        "columns of zeros.").format(p=k // 2, gap=format_number(gap, digits=3),
-                                    imag=format_number(steps.max_imaginary, digits=3),
-                                    fh=fh, fw=fw, n=side, k1=k - 1))
+        "The transforms were {fh}×{fw}: the {n}×{n} image with its padding of {p}, plus "
+        "k − 1 = {k1} more rows and columns of zeros.").format(
+        p=k // 2, gap=format_number(gap, digits=3),
+        imag=format_number(steps.max_imaginary, digits=3), fh=fh, fw=fw, n=side, k1=k - 1))
     st.caption(_("A blur's spectrum is bright only near the centre (low frequencies): the "
                  "product keeps the image's coarse structure and drops its fine detail."))
     st.subheader(_("Circular, unless padded"))

@@ -61,12 +61,12 @@ def _line_layout(title: str, x_title: str, y_title: str, width_px: float, height
     return dict(
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=17)),
         width=width_px, height=height_px, autosize=False, font=FONT, paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff", margin=dict(l=80, r=20, t=60, b=60),
+        plot_bgcolor="#ffffff", margin=dict(l=80, r=20, t=60, b=90),
         xaxis=dict(title=x_title, type="log" if log_x else "linear", showgrid=True,
                    gridcolor=fig_lib.GRID_COLOR, zeroline=False, fixedrange=True),
         yaxis=dict(title=y_title, type="log", showgrid=True, gridcolor=fig_lib.GRID_COLOR,
-                   zeroline=False, fixedrange=True, exponentformat="power"),
-        legend=dict(orientation="h", yanchor="top", y=-0.16, x=0.0),
+                   zeroline=False, fixedrange=True, exponentformat="power", dtick=1),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0.0),
         hovermode="closest", dragmode=False)
 
 
@@ -228,28 +228,26 @@ def wrap_figure(circular: np.ndarray, linear: np.ndarray, error: np.ndarray,
 
 def singular_values_figure(values: np.ndarray, tolerance: float, *, width_px: float = 420,
                            height_px: float = 300) -> go.Figure:
-    """The kernel's singular values as bars (log scale), with the "counts as zero" line.
+    """The kernel's singular values as bars, largest first (section 4).
 
-    The bars are one trace named ``"singular_values"``; values at or below the tolerance are
-    drawn at the tolerance and labelled "0".
+    One trace named ``"singular_values"``; a value at or below ``tolerance`` (rounding)
+    is labelled "0": a rank-1 kernel shows exactly one bar with a number above it.
     """
     s = np.asarray(values, dtype=np.float64)
-    floor = max(float(tolerance), 1e-16)
-    shown = np.maximum(s, floor)
-    labels = [f"{v:.3g}" if v > tolerance else "0" for v in s]
+    shown = np.where(s > tolerance, s, 0.0)
+    labels = [f"{v:.4g}" if v > tolerance else "0" for v in s]
     fig = go.Figure(go.Bar(
         x=[f"σ{i + 1}" for i in range(len(s))], y=shown, text=labels, textposition="outside",
         marker=dict(color="#0072b2", line=dict(color="#1f2430", width=1)),
-        name="singular_values",
-        hovertemplate=_("%{x} = %{text}") + "<extra></extra>"))
+        name="singular_values", cliponaxis=False,
+        hovertemplate="%{x} = %{text}<extra></extra>"))
     layout = _line_layout(_("Singular values of the kernel"), _("singular value"),
-                          _("size (log scale)"), width_px, height_px)
+                          _("size"), width_px, height_px)
     layout["showlegend"] = False
     layout["margin"] = dict(l=70, r=20, t=60, b=50)
-    top = float(np.log10(max(shown.max(), floor))) + 1.0
-    layout["yaxis"].update(range=[float(np.log10(floor)) - 0.5, top])
-    layout["shapes"] = [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=floor,
-                             y1=floor, line=dict(color="#596275", dash="dot", width=1.5))]
+    layout["xaxis"].update(type="category", showgrid=False)
+    layout["yaxis"].update(type="linear", dtick=None, rangemode="tozero",
+                           range=[0, 1.2 * float(max(shown.max(), 1e-12))])
     fig.update_layout(**layout)
     return fig
 
