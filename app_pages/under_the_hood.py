@@ -505,8 +505,8 @@ def separable_section() -> None:
             "1-D passes cost **{sep}** multiply-adds per pixel instead of **{taps}**.").format(
             values=values, column=column, row=row, sep=analysis.separable_taps,
             taps=analysis.taps), markdown=True)
-        st.success(_("`conv2d(x, K, method=\"separable\")` equals the direct sum on the "
-                     "32×32 house photo: largest difference {gap}.").format(
+        st.success(_("convcore's `conv2d` with `method=\"separable\"` equals the direct sum on "
+                     "the 32×32 house photo: largest difference {gap}.").format(
             gap=format_number(gap, digits=3)))
     else:
         a11y.live_region(_(
@@ -600,7 +600,7 @@ def _upload_box() -> None:
 def timing_section() -> None:
     st.header(_("5 · Which is fastest? Measured here"))
     st.markdown(_(
-        "Every method of convcore's `conv2d(method=...)` and PyTorch's `conv2d`, timed on "
+        "Every `method` of convcore's `conv2d` and PyTorch's `conv2d`, timed on "
         "this server for square kernels from 3×3 up, \"same\" padding, float32. Runs are "
         "interleaved (every method once per round, so a busy moment slows all alike) and "
         "the median of the rounds is kept. A method that would not fit in the time budget "
@@ -734,7 +734,7 @@ def show_timing(result: convcore.MethodTiming, label: str | None) -> None:
                 k=k, method=FM.method_name(pair[0]),
                 why=reason_text(pair[1], result.image_hw, k)))
             previous = pair
-    st.markdown(_("What `conv2d(method=\"auto\")` picks for this image:") + "\n"
+    st.markdown(_("What convcore's `conv2d` picks with `method=\"auto\"` for this image:") + "\n"
                 + "\n".join(sentences))
     missing = len(result.not_measured)
     notes = [_("Took {s} s of a {b} s budget; {n} cells not measured (—).").format(

@@ -142,7 +142,7 @@ def test_section_4_separable_verdict(preset, separable):
     if separable:
         assert "Rank 1: separable." in said
         assert f"instead of <strong>{analysis.taps}</strong>" in said
-        assert 'method="separable"' in text(app)
+        assert "with `method=\"separable\"` equals the direct sum" in text(app)
     else:
         assert f"Rank {analysis.rank}: not separable." in said
     fig = charts(app)["kernel:values"]
@@ -173,7 +173,7 @@ def test_section_5_timing_with_a_tiny_budget_then_reused_then_busy():
     result = BOARD.get(app.session_state["uh_t_shown"])
     assert result is not None and result.budget_s == 1.0
     assert fig["layout"]["meta"]["crossover"] == result.crossover("fft", "direct")
-    assert "What `conv2d(method=\"auto\")` picks" in text(app)
+    assert "picks with `method=\"auto\"` for this image" in text(app)
     assert "**im2col**" in text(app)  # a 64×64 output: one matrix product
     # Pressed again with the same settings: the stored result, at once.
     app.button(key="uh_t_run").click().run()
