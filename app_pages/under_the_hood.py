@@ -34,6 +34,7 @@ from convcore.methods import IM2COL_MAX_BYTES, SWEEP_MAX_PIXELS
 from convcore.trace import format_number
 from ui import a11y, controls, i18n, image_source, presenter
 from ui import figures_methods as FM
+from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
 from ui.i18n import N_, _
@@ -146,7 +147,20 @@ def _width() -> float:
 
 
 def _show(fig, name: str, **kwargs):
-    return controls.show_chart(fig, name, base=CHART_CONFIG, scale=_presenting(), **kwargs)
+    """A line or bar chart (built at projector sizes by its builder when presenting)."""
+    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
+
+
+def _show_grid(fig, name: str, **kwargs):
+    """A grid figure; in presenter mode enlarged and fitted to a projector
+    (:func:`ui.figures_why.presenter_fit`: numbers too small to read there are left to the
+    tables, titles clear of the column numbers)."""
+    if _presenting():
+        scale = presenter.figure_scale()
+        fig = FW.presenter_fit(presenter.scale_figure(fig, scale),
+                               min_text_px=presenter.MIN_PROJECTED_PX,
+                               title_px=scale["title_font_px"], tick_px=scale["tick_font_px"])
+    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
 
 
 def _clamp(key: str, low: int, high: int) -> int:
@@ -254,7 +268,7 @@ def loop_section() -> None:
                          width=140)
     counts = cost_table(int(side))
     fig = FM.cost_figure(ODD_SIZES, counts, int(k), width_px=_width(),
-                         height_px=380 if _presenting() else 420)
+                         height_px=400 if _presenting() else 420, presenting=_presenting())
     with a11y.main_figure():
         _show(fig, "multiply_adds", key=f"{P}_cost_chart")
     i = ODD_SIZES.index(int(k))
@@ -271,8 +285,8 @@ def loop_section() -> None:
     loop_s, direct_s = timing.seconds["loop"][0], timing.seconds["direct"][0]
     c = st.columns(3)
     c[0].metric(_("Multiply-adds"), f"{loop:,}")
-    c[1].metric(_("Textbook loop (Python)"), _seconds(loop_s))
-    c[2].metric(_("convcore direct sum (NumPy)"), _seconds(direct_s))
+    c[1].metric(_("Python loop"), _seconds(loop_s))
+    c[2].metric(_("convcore (NumPy)"), _seconds(direct_s))
     if loop_s is not None and direct_s is not None:
         st.markdown(_(
             "Measured on this server (median of {r} runs, random {k}×{k} kernel): the same "
@@ -332,15 +346,16 @@ def im2col_section() -> None:
     row = int(c[2].number_input(_("Row of the patch matrix"), 0, rows - 1, key=I2_ROW, step=1,
                                 help=_("One output cell; or click a row of the matrix")))
     fig = FM.patch_matrix_figure(patches, kernel.ravel(), output, row,
-                                 max_cell_px=26, available_px=_width())
-    _show(fig, "im2col_patches", key=I2_CHART, on_select=_i2_click,
+                                 max_cell_px=26, available_px=_width(),
+                                 short_titles=_presenting())
+    _show_grid(fig, "im2col_patches", key=I2_CHART, on_select=_i2_click,
           selection_mode=("points",))
     i, j = divmod(row, out_w)
     kh, kw = kernel.shape
     window = (i, j, i + kh - 1, j + kw - 1)
     grid = FM.window_figure(x, kernel, direct, window, (i, j), max_cell_px=36,
                             available_px=_width())
-    _show(grid, "im2col_window", key=I2_GRID, on_select=_i2_grid_click,
+    _show_grid(grid, "im2col_window", key=I2_GRID, on_select=_i2_grid_click,
           selection_mode=("points",))
     terms = " + ".join(f"{format_number(a, parenthesize=True)}×"
                        f"{format_number(b, parenthesize=True)}"
@@ -433,8 +448,9 @@ def fourier_section() -> None:
     steps, direct = fourier(side, kind, k)
     fig = FM.spectra_figure(steps.image_log_magnitude, steps.kernel_log_magnitude,
                             steps.product_log_magnitude, steps.inverse,
-                            max_cell_px=10, available_px=_width())
-    _show(fig, "fft_spectra", key=f"{P}_fft_chart")
+                            max_cell_px=10, available_px=_width(),
+                            short_titles=_presenting())
+    _show_grid(fig, "fft_spectra", key=f"{P}_fft_chart")
     gap = float(np.abs(steps.result - direct).max())
     fh, fw = steps.fft_shape
     st.success(_(
@@ -449,7 +465,7 @@ def fourier_section() -> None:
     st.subheader(_("Circular, unless padded"))
     fig = FM.wrap_figure(steps.circular, steps.linear, steps.circular_error, steps.wraps,
                          max_cell_px=12, available_px=_width())
-    _show(fig, "fft_wrap", key=f"{P}_wrap_chart")
+    _show_grid(fig, "fft_wrap", key=f"{P}_wrap_chart")
     inside = float(np.abs(steps.circular_error[~steps.wraps]).max())
     edge = float(np.abs(steps.circular_error[steps.wraps]).max())
     st.markdown(_(
@@ -489,7 +505,7 @@ def separable_section() -> None:
         return
     kh, kw = analysis.kernel.shape
     fig = FM.singular_values_figure(analysis.singular_values, analysis.tolerance,
-                                    width_px=min(_width(), 460))
+                                    width_px=min(_width(), 460), presenting=_presenting())
     _show(fig, "singular_values", key=f"{P}_sv_chart")
     values = ", ".join(format_number(v, digits=4) for v in analysis.singular_values)
     photo = small_photo(32)
@@ -529,7 +545,7 @@ def separable_section() -> None:
             r=a.rank, e=format_number(100 * rel, digits=3)))
     fig = FM.approximations_figure(analysis.kernel, [a.kernel for a in approximations],
                                    titles, max_cell_px=40, available_px=_width())
-    _show(fig, "low_rank", key=f"{P}_lr_chart")
+    _show_grid(fig, "low_rank", key=f"{P}_lr_chart")
     lines = [_("- best rank-{r} approximation ({p} 1-D passes): Frobenius error {e}, "
                "largest-direction error {s}").format(
         r=a.rank, p=a.passes, e=format_number(a.frobenius_error, digits=3),
@@ -648,10 +664,10 @@ def timing_section() -> None:
         st.warning(problem, icon=":material/block:")
         return
     settings = (image_key, sizes, kind, budget, methods)
-    b = st.columns([1, 1, 3])
-    run = b[0].button(_("Measure"), key=T_RUN, type="primary", icon=":material/timer:")
-    again = b[1].button(_("Measure again"), key=T_AGAIN,
-                        help=_("Re-time even if these settings were measured already"))
+    buttons = st.container(horizontal=True)
+    run = buttons.button(_("Measure"), key=T_RUN, type="primary", icon=":material/timer:")
+    again = buttons.button(_("Measure again"), key=T_AGAIN,
+                           help=_("Re-time even if these settings were measured already"))
     result = BOARD.get(settings)
     if run and result is not None and not again:
         st.info(_("These settings were measured on this server already: here is that "
@@ -699,7 +715,8 @@ def show_timing(result: convcore.MethodTiming, label: str | None) -> None:
     fig = FM.timing_figure(result.kernel_sizes, result.seconds, crossover,
                            title=_("Measured on this server: {h}×{w}, {kind} kernels").format(
                                h=h, w=w, kind=_(KINDS[result.kernel])),
-                           width_px=_width(), height_px=420 if _presenting() else 460)
+                           width_px=_width(), height_px=460,
+                           presenting=_presenting())
     _show(fig, "timings", key=f"{P}_timing_chart")
     if label is None:
         st.caption(_("This is the last result measured on this server ({h}×{w}), not your "

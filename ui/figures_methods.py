@@ -56,26 +56,61 @@ def method_name(method: str) -> str:
     return _(METHOD_NAMES.get(method, method))
 
 
+#: Text size (px) of line charts on a projector: every number and title at least 24 px.
+PRESENTER_FONT_PX = 24
+
+
 def _line_layout(title: str, x_title: str, y_title: str, width_px: float, height_px: float,
-                 *, log_x: bool = False) -> dict:
-    return dict(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=17)),
-        width=width_px, height=height_px, autosize=False, font=FONT, paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff", margin=dict(l=80, r=20, t=60, b=90),
-        xaxis=dict(title=x_title, type="log" if log_x else "linear", showgrid=True,
-                   gridcolor=fig_lib.GRID_COLOR, zeroline=False, fixedrange=True),
-        yaxis=dict(title=y_title, type="log", showgrid=True, gridcolor=fig_lib.GRID_COLOR,
-                   zeroline=False, fixedrange=True, exponentformat="power", dtick=1),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0.0),
-        hovermode="closest", dragmode=False)
+                 *, log_x: bool = False, presenting: bool = False, legend_rows: int = 1
+                 ) -> dict:
+    """Layout of a line or bar chart. On a projector (``presenting``) every text is
+    :data:`PRESENTER_FONT_PX` px, the chart's own title is left to the page's heading and the
+    legend moves above the plot (``legend_rows`` rows of it), clear of the axis titles."""
+    size = PRESENTER_FONT_PX if presenting else 13
+    axis = dict(showgrid=True, gridcolor=fig_lib.GRID_COLOR, zeroline=False, fixedrange=True,
+                tickfont=dict(size=size), title=dict(font=dict(size=size)))
+    layout = dict(
+        width=width_px, height=height_px, autosize=False, font=dict(**FONT, size=size),
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", hovermode="closest", dragmode=False,
+        xaxis=dict(axis, title=dict(text=x_title, font=dict(size=size)),
+                   type="log" if log_x else "linear"),
+        yaxis=dict(axis, title=dict(text=y_title, font=dict(size=size)), type="log",
+                   exponentformat="power", dtick=1),
+        legend=dict(font=dict(size=size)))
+    if presenting:
+        top = 20 + 40 * legend_rows
+        layout.update(margin=dict(l=110, r=30, t=top, b=80),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0,
+                                  xanchor="left", font=dict(size=size)))
+    else:
+        layout.update(title=dict(text=title, x=0.0, xanchor="left", font=dict(size=17)),
+                      margin=dict(l=80, r=20, t=60, b=90),
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0.0,
+                                  font=dict(size=size)))
+    return layout
+
+
+def _marker_line(x: float, label: str, color: str, presenting: bool) -> tuple[dict, dict]:
+    """A dotted vertical line at ``x`` and its label: above the plot, or inside its bottom
+    left corner on a projector (the legend is above it there)."""
+    line = dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                line=dict(color=color, width=2, dash="dot"))
+    if presenting:
+        note = dict(x=0.01, y=0.02, xref="paper", yref="paper", xanchor="left",
+                    yanchor="bottom", text=label, showarrow=False,
+                    font=dict(size=PRESENTER_FONT_PX), bgcolor="rgba(255,255,255,0.85)")
+    else:
+        note = dict(x=x, y=1.0, xref="x", yref="paper", yanchor="bottom", text=label,
+                    showarrow=False, font=dict(size=13))
+    return line, note
 
 
 # ------------------------------------------------------------------------------ 1 · cost
 
 
 def cost_figure(kernel_sizes: Sequence[int], counts: Mapping[str, Sequence[int]],
-                current_k: int, *, width_px: float = 880, height_px: float = 420
-                ) -> go.Figure:
+                current_k: int, *, width_px: float = 880, height_px: float = 420,
+                presenting: bool = False) -> go.Figure:
     """Multiply-adds of each method against the kernel size, log scale (section 1).
 
     Parameters
@@ -87,6 +122,8 @@ def cost_figure(kernel_sizes: Sequence[int], counts: Mapping[str, Sequence[int]]
         (:func:`convcore.multiply_adds`).
     current_k : int
         Marked with a vertical line.
+    presenting : bool
+        Projector layout (:func:`_line_layout`).
 
     Returns
     -------
@@ -107,12 +144,11 @@ def cost_figure(kernel_sizes: Sequence[int], counts: Mapping[str, Sequence[int]]
             showlegend=True))
     layout = _line_layout(_("Multiply-adds for one image, by kernel size"),
                           _("kernel size k (k×k)"), _("multiply-adds (log scale)"),
-                          width_px, height_px)
-    layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=current_k, x1=current_k,
-                             y0=0, y1=1, line=dict(color="#596275", width=1.5, dash="dot"))]
-    layout["annotations"] = [dict(x=current_k, y=1.0, xref="x", yref="paper", yanchor="bottom",
-                                  text=_("k = {k}").format(k=current_k), showarrow=False,
-                                  font=dict(size=13))]
+                          width_px, height_px, presenting=presenting,
+                          legend_rows=2 if presenting else 1)
+    line, note = _marker_line(current_k, _("k = {k}").format(k=current_k), "#596275",
+                              presenting)
+    layout["shapes"], layout["annotations"] = [line], [note]
     fig.update_layout(**layout)
     return fig
 
@@ -122,7 +158,8 @@ def cost_figure(kernel_sizes: Sequence[int], counts: Mapping[str, Sequence[int]]
 
 def patch_matrix_figure(patches: np.ndarray, kernel_vector: np.ndarray, output: np.ndarray,
                         row: int, *, max_cell_px: float = 30,
-                        available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+                        available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                        short_titles: bool = False) -> go.Figure:
     """The patch matrix, the kernel as a column vector and the output as a column (section 2).
 
     Parameters
@@ -134,6 +171,8 @@ def patch_matrix_figure(patches: np.ndarray, kernel_vector: np.ndarray, output: 
         ``patches @ kernel_vector``.
     row : int
         The picked row: framed in the matrix and in the output.
+    short_titles : bool
+        "K" and "= y" over the one-column panels (a projector's large titles would overlap).
 
     Returns
     -------
@@ -146,9 +185,10 @@ def patch_matrix_figure(patches: np.ndarray, kernel_vector: np.ndarray, output: 
         Panel(patches, _("<b>patches</b> {rows}×{taps}").format(rows=rows, taps=taps),
               click="patch", name="patches"),
         Panel(np.asarray(kernel_vector, dtype=np.float64).reshape(-1, 1),
-              _("<b>kernel</b>"), name="kernel"),
-        Panel(np.asarray(output, dtype=np.float64).reshape(-1, 1), _("<b>= output</b>"),
-              click="row", name="output"),
+              "<b>K</b>" if short_titles else _("<b>kernel</b>"), name="kernel"),
+        Panel(np.asarray(output, dtype=np.float64).reshape(-1, 1),
+              "<b>= y</b>" if short_titles else _("<b>= output</b>"), click="row",
+              name="output"),
     ]
     fig = fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
     fig_lib.add_outline(fig, 0, [(row, 0, row, taps - 1)], color=ROW_COLOR, name="row")
@@ -180,12 +220,14 @@ def window_figure(image: np.ndarray, kernel: np.ndarray, output: np.ndarray,
 
 def spectra_figure(image_log: np.ndarray, kernel_log: np.ndarray, product_log: np.ndarray,
                    inverse: np.ndarray, *, max_cell_px: float = 12,
-                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX) -> go.Figure:
+                   available_px: float = fig_lib.AVAILABLE_WIDTH_PX,
+                   short_titles: bool = False) -> go.Figure:
     """Four panels: log-magnitude spectra of the image, of the kernel and of their product
     (zero frequency in the centre), and the inverse transform of the product.
 
     Panels are named ``"image_spectrum"``, ``"kernel_spectrum"``, ``"product"``,
     ``"inverse"``; spectra use a sequential scale (magnitudes are never negative).
+    ``short_titles``: one word each, for a projector's large titles.
     """
     def spectrum(values, title, name):
         values = np.asarray(values, dtype=np.float64)
@@ -193,10 +235,16 @@ def spectra_figure(image_log: np.ndarray, kernel_log: np.ndarray, product_log: n
                                    float(values.max()) or 1.0, "sequential")
         return Panel(values, title, scale=scale, show_values=False, name=name)
 
-    panels = [spectrum(image_log, _("<b>log |image spectrum|</b>"), "image_spectrum"),
-              spectrum(kernel_log, _("<b>× log |kernel spectrum|</b>"), "kernel_spectrum"),
-              spectrum(product_log, _("<b>= log |product|</b>"), "product"),
-              Panel(inverse, _("<b>inverse transform</b>"), show_values=False, name="inverse")]
+    if short_titles:
+        titles = (_("<b>image</b>"), _("<b>× kernel</b>"), _("<b>= product</b>"),
+                  _("<b>inverse</b>"))
+    else:
+        titles = (_("<b>log |image spectrum|</b>"), _("<b>× log |kernel spectrum|</b>"),
+                  _("<b>= log |product|</b>"), _("<b>inverse transform</b>"))
+    panels = [spectrum(image_log, titles[0], "image_spectrum"),
+              spectrum(kernel_log, titles[1], "kernel_spectrum"),
+              spectrum(product_log, titles[2], "product"),
+              Panel(inverse, titles[3], show_values=False, name="inverse")]
     return fig_lib.grid_figure(panels, max_cell_px=max_cell_px, available_px=available_px)
 
 
@@ -227,7 +275,7 @@ def wrap_figure(circular: np.ndarray, linear: np.ndarray, error: np.ndarray,
 
 
 def singular_values_figure(values: np.ndarray, tolerance: float, *, width_px: float = 420,
-                           height_px: float = 300) -> go.Figure:
+                           height_px: float = 300, presenting: bool = False) -> go.Figure:
     """The kernel's singular values as bars, largest first (section 4).
 
     One trace named ``"singular_values"``; a value at or below ``tolerance`` (rounding)
@@ -242,9 +290,11 @@ def singular_values_figure(values: np.ndarray, tolerance: float, *, width_px: fl
         name="singular_values", cliponaxis=False,
         hovertemplate="%{x} = %{text}<extra></extra>"))
     layout = _line_layout(_("Singular values of the kernel"), _("singular value"),
-                          _("size"), width_px, height_px)
+                          _("size"), width_px, height_px, presenting=presenting)
     layout["showlegend"] = False
-    layout["margin"] = dict(l=70, r=20, t=60, b=50)
+    layout["margin"] = dict(l=90, r=20, t=50 if presenting else 60, b=70)
+    if presenting:
+        fig.data[0].textfont = dict(size=PRESENTER_FONT_PX)
     layout["xaxis"].update(type="category", showgrid=False)
     layout["yaxis"].update(type="linear", dtick=None, rangemode="tozero",
                            range=[0, 1.2 * float(max(shown.max(), 1e-12))])
@@ -274,7 +324,7 @@ def approximations_figure(kernel: np.ndarray, approximations: Sequence[np.ndarra
 
 def timing_figure(kernel_sizes: Sequence[int], seconds: Mapping[str, Sequence[float | None]],
                   crossover: int | None, *, title: str, width_px: float = 880,
-                  height_px: float = 460) -> go.Figure:
+                  height_px: float = 460, presenting: bool = False) -> go.Figure:
     """Measured seconds against kernel size, both axes logarithmic (section 5).
 
     Parameters
@@ -304,17 +354,17 @@ def timing_figure(kernel_sizes: Sequence[int], seconds: Mapping[str, Sequence[fl
                 name=method_name(method)) + "<extra></extra>"))
     layout = _line_layout(title, _("kernel size k (log scale)"),
                           _("milliseconds per call (log scale)"), width_px, height_px,
-                          log_x=True)
+                          log_x=True, presenting=presenting,
+                          legend_rows=3 if presenting else 1)
     sizes = list(kernel_sizes)
-    layout["xaxis"].update(tickvals=sizes, ticktext=[str(k) for k in sizes])
+    shown = sizes if not presenting or len(sizes) <= 6 else sizes[::2]
+    layout["xaxis"].update(tickvals=shown, ticktext=[str(k) for k in shown])
     if crossover is not None:
-        layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=crossover,
-                                 x1=crossover, y0=0, y1=1,
-                                 line=dict(color=METHOD_STYLE["fft"][0], width=2, dash="dot"))]
-        layout["annotations"] = [dict(
-            x=np.log10(crossover), y=1.0, xref="x", yref="paper", yanchor="bottom",
-            showarrow=False, font=dict(size=13),
-            text=_("FFT faster from k = {k}").format(k=crossover))]
+        line, note = _marker_line(crossover, _("FFT faster from k = {k}").format(k=crossover),
+                                  METHOD_STYLE["fft"][0], presenting)
+        if not presenting:
+            note["x"] = float(np.log10(crossover))  # a log axis places annotations by log10
+        layout["shapes"], layout["annotations"] = [line], [note]
     layout["meta"] = {"crossover": crossover}
     fig.update_layout(**layout)
     return fig
