@@ -763,8 +763,13 @@ def show_timing(result: convcore.MethodTiming, label: str | None) -> None:
         notes.append(_("One call ({method}, {k}×{k}) was still running at the deadline and "
                        "was left to finish.").format(method=FM.method_name(result.abandoned[0]),
                                                      k=result.abandoned[1]))
+    notes.append(_("Each cell is the median of a few runs on a server the whole class "
+                   "shares: the crossover can move by a few sizes from one measurement to the "
+                   "next (press \"Measure again\"); the FFT staying flat while the sums grow "
+                   "with k does not."))
     st.caption(" ".join(notes) + " " + _(
-        "The same measurement from the command line: `python benchmarks/bench_methods.py`."))
+        "The same measurement from the command line: `python benchmarks/bench_methods.py "
+        "--budget 3`."))
 
 
 # ------------------------------------------------------------------------------ 6 · depthwise
