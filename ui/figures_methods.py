@@ -91,13 +91,13 @@ def _line_layout(title: str, x_title: str, y_title: str, width_px: float, height
 
 
 def _marker_line(x: float, label: str, color: str, presenting: bool) -> tuple[dict, dict]:
-    """A dotted vertical line at ``x`` and its label: above the plot, or inside its bottom
+    """A dotted vertical line at ``x`` and its label: above the plot, or inside its top
     left corner on a projector (the legend is above it there)."""
     line = dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                 line=dict(color=color, width=2, dash="dot"))
     if presenting:
-        note = dict(x=0.01, y=0.02, xref="paper", yref="paper", xanchor="left",
-                    yanchor="bottom", text=label, showarrow=False,
+        note = dict(x=0.01, y=0.99, xref="paper", yref="paper", xanchor="left",
+                    yanchor="top", text=label, showarrow=False,
                     font=dict(size=PRESENTER_FONT_PX), bgcolor="rgba(255,255,255,0.85)")
     else:
         note = dict(x=x, y=1.0, xref="x", yref="paper", yanchor="bottom", text=label,
@@ -143,7 +143,8 @@ def cost_figure(kernel_sizes: Sequence[int], counts: Mapping[str, Sequence[int]]
                 name=method_name(method)) + "<extra></extra>",
             showlegend=True))
     layout = _line_layout(_("Multiply-adds for one image, by kernel size"),
-                          _("kernel size k (k×k)"), _("multiply-adds (log scale)"),
+                          _("kernel size k (k×k)"),
+                          _("multiply-adds") if presenting else _("multiply-adds (log scale)"),
                           width_px, height_px, presenting=presenting,
                           legend_rows=2 if presenting else 1)
     line, note = _marker_line(current_k, _("k = {k}").format(k=current_k), "#596275",
@@ -353,7 +354,8 @@ def timing_figure(kernel_sizes: Sequence[int], seconds: Mapping[str, Sequence[fl
             hovertemplate=_("{name}: k = %{{x}}, %{{y:.3g}} ms").format(
                 name=method_name(method)) + "<extra></extra>"))
     layout = _line_layout(title, _("kernel size k (log scale)"),
-                          _("milliseconds per call (log scale)"), width_px, height_px,
+                          _("ms per call") if presenting
+                          else _("milliseconds per call (log scale)"), width_px, height_px,
                           log_x=True, presenting=presenting,
                           legend_rows=3 if presenting else 1)
     sizes = list(kernel_sizes)
