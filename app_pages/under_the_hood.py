@@ -268,7 +268,7 @@ def loop_section() -> None:
                          width=140)
     counts = cost_table(int(side))
     fig = FM.cost_figure(ODD_SIZES, counts, int(k), width_px=_width(),
-                         height_px=400 if _presenting() else 420, presenting=_presenting())
+                         height_px=480 if _presenting() else 420, presenting=_presenting())
     with a11y.main_figure():
         _show(fig, "multiply_adds", key=f"{P}_cost_chart")
     i = ODD_SIZES.index(int(k))
@@ -715,7 +715,7 @@ def show_timing(result: convcore.MethodTiming, label: str | None) -> None:
     fig = FM.timing_figure(result.kernel_sizes, result.seconds, crossover,
                            title=_("Measured on this server: {h}×{w}, {kind} kernels").format(
                                h=h, w=w, kind=_(KINDS[result.kernel])),
-                           width_px=_width(), height_px=460,
+                           width_px=_width(), height_px=620 if _presenting() else 460,
                            presenting=_presenting())
     _show(fig, "timings", key=f"{P}_timing_chart")
     if label is None:

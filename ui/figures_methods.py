@@ -78,7 +78,7 @@ def _line_layout(title: str, x_title: str, y_title: str, width_px: float, height
                    exponentformat="power", dtick=1),
         legend=dict(font=dict(size=size)))
     if presenting:
-        top = 20 + 40 * legend_rows
+        top = 20 + 36 * legend_rows
         layout.update(margin=dict(l=110, r=30, t=top, b=80),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0,
                                   xanchor="left", font=dict(size=size)))
@@ -146,7 +146,7 @@ def cost_figure(kernel_sizes: Sequence[int], counts: Mapping[str, Sequence[int]]
                           _("kernel size k (k×k)"),
                           _("multiply-adds") if presenting else _("multiply-adds (log scale)"),
                           width_px, height_px, presenting=presenting,
-                          legend_rows=2 if presenting else 1)
+                          legend_rows=len(counts))
     line, note = _marker_line(current_k, _("k = {k}").format(k=current_k), "#596275",
                               presenting)
     layout["shapes"], layout["annotations"] = [line], [note]
@@ -356,8 +356,7 @@ def timing_figure(kernel_sizes: Sequence[int], seconds: Mapping[str, Sequence[fl
     layout = _line_layout(title, _("kernel size k (log scale)"),
                           _("ms per call") if presenting
                           else _("milliseconds per call (log scale)"), width_px, height_px,
-                          log_x=True, presenting=presenting,
-                          legend_rows=3 if presenting else 1)
+                          log_x=True, presenting=presenting, legend_rows=len(seconds))
     sizes = list(kernel_sizes)
     shown = sizes if not presenting or len(sizes) <= 6 else sizes[::2]
     layout["xaxis"].update(tickvals=shown, ticktext=[str(k) for k in shown])
