@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_methods.py                      # 512², 1 MP and 12 MP, 60 s each
     python benchmarks/bench_methods.py --sizes 512x512 --budget 20
+    python benchmarks/bench_methods.py --sizes 512x512 --budget 3  # the page's default view
 
 For each image size it calls :func:`convcore.time_methods` — the very function the page
 uses: square kernels 3, 5, ..., 31, "same" padding, float32, every method and PyTorch's

@@ -585,6 +585,9 @@ class MethodTiming:
         "not-separable" (the kernel is not an outer product), or "torch-missing".
     auto_methods : tuple of str
         What ``conv2d(method="auto")`` runs at each kernel size.
+    auto_reasons : tuple of str
+        Why, at each kernel size: :class:`convcore.MethodChoice` reason codes (keys of
+        :data:`convcore.METHOD_REASONS`), for an app to word in its own language.
     budget_s, elapsed_s : float
         The time allowed and the time the measurements took.
     setup_s : float
@@ -619,6 +622,7 @@ class MethodTiming:
     torch_threads: int | None = None
     kernel: str = "gaussian"
     abandoned: tuple[str, int] | None = None
+    auto_reasons: tuple[str, ...] = ()
 
     def crossover(self, faster: str = "fft", slower: str = "direct") -> int | None:
         """The smallest kernel size from which ``faster`` beats ``slower`` at every measured
@@ -750,12 +754,14 @@ def time_methods(image, kernel_sizes=DEFAULT_SWEEP_KERNELS,
     not_measured = tuple(
         (m, k, skipped.get((m, k), "budget"))
         for m in methods for i, k in enumerate(sizes) if not samples[m][i])
-    auto = tuple(choose_method((h, w), _make_kernel(kernel, k, seed), padding=k // 2).method
-                 for k in sizes)
+    choices = [choose_method((h, w), _make_kernel(kernel, k, seed), padding=k // 2)
+               for k in sizes]
+    auto = tuple(c.method for c in choices)
     complete = all(c == rounds for m in methods for c in counts[m])
     return MethodTiming((h, w), sizes, methods, seconds, counts, not_measured, auto,
                         float(budget_s), time.perf_counter() - start, start - setup_start,
-                        complete, loop_rows, torch_threads, kernel, abandoned)
+                        complete, loop_rows, torch_threads, kernel, abandoned,
+                        tuple(c.reason for c in choices))
 
 
 def _sweep_image(image, seed: int) -> np.ndarray:

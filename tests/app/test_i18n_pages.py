@@ -55,6 +55,10 @@ CHANGED: dict[str, dict[str, object]] = {
     # a bias and a log-scale loss axis.
     "app_pages/kernel_learning.py": {"kl_experiment": "constant", "kl_bias": True,
                                      "kl_log": True},
+    # A kernel that is not separable (the refusal), the upload prompt of the timing, a
+    # patch matrix small enough to build.
+    "app_pages/under_the_hood.py": {"uh_k": 15, "uh_sep_preset": "laplacian_4",
+                                    "uh_t_src": "yours", "uh_mem_size": "64x64"},
     "app_pages/channels.py": {"channels_section": "mix", "channels_mo_bias": True,
                               "channels_mx_kind": "integers", "channels_g_out": 6,
                               "channels_g_groups": 2, "channels_photo_each": True},

@@ -372,8 +372,22 @@ def test_time_methods_structure_and_budget():
     assert [c[0] for c in calls] == list(range(1, 4 * 2 * 6 + 1))
     assert all(c[1] == 48 for c in calls)
     assert result.auto_methods == ("im2col",) * 4
+    assert result.auto_reasons == ("small-output",) * 4  # 64×64 outputs: one matrix product
     assert result.loop_rows == 64 and result.torch_threads == torch.get_num_threads()
     assert result.complete == (not result.not_measured)
+
+
+@pytest.mark.parametrize("kind, k, method, reason", [
+    ("gaussian", 3, "im2col", "small-kernel"),
+    ("gaussian", 15, "separable", "separable-kernel"),
+    ("random", 7, "im2col", "medium-kernel"),
+    ("random", 15, "fft", "large-kernel"),
+], ids=["gauss-3", "gauss-15", "random-7", "random-15"])
+def test_time_methods_says_why_auto_picks_each_method(kind, k, method, reason):
+    result = time_methods((300, 300), kernel_sizes=(k,), methods=("fft",), budget_s=0.5,
+                          rounds=1, kernel=kind)
+    assert (result.auto_methods, result.auto_reasons) == ((method,), (reason,))
+    assert reason in convcore.METHOD_REASONS
 
 
 def test_time_methods_stops_at_the_budget_and_says_what_is_missing():
