@@ -445,7 +445,7 @@ def _layer_label(network, k: int) -> str:
 
 def unit_section(run, layer: int, index: tuple) -> None:
     network = run.network
-    st.subheader(_("The picked unit, down to its sum"))
+    st.header(_("3 · The picked unit, down to its sum"))
     shape = run.activations[layer].shape
     c = st.columns([2.2, 1, 1, 1])
     c[0].selectbox(_("Layer"), list(range(len(network))), key=LAYER,
@@ -855,15 +855,21 @@ def gabor_section(trainer) -> None:
         kernels = np.asarray(builtin("lenet").layer_list[0].tensors["weight"])[:, 0]
         whose = _("the shipped model's")
     match = gabor.gabor_similarity(kernels, bank)
-    titles = [_("kernel {k}").format(k=k) for k in range(len(kernels))]
-    titles += [_("Gabor, r = {r}").format(r=f"{s:.2f}") for s in match.scores]
-    both = np.concatenate([kernels, bank.kernels[match.best]])
-    fig = FN.kernels_figure(both, titles, presenting=_presenting(), available_px=940.0)
-    _show(fig, "gabor", key=f"{P}_gabor")
+    c = st.columns(2)
+    with c[0]:
+        fig = FN.kernels_figure(kernels, [_("kernel {k}").format(k=k)
+                                          for k in range(len(kernels))],
+                                presenting=_presenting(), available_px=460.0)
+        _show(fig, "learned_kernels", key=f"{P}_learned")
+    with c[1]:
+        fig = FN.kernels_figure(bank.kernels[match.best],
+                                [_("r = {r}").format(r=f"{s:.2f}") for s in match.scores],
+                                presenting=_presenting(), available_px=460.0)
+        _show(fig, "gabor", key=f"{P}_gabor")
     verdict = (_("clearly more Gabor-like than chance") if match.mean_score > baseline + 0.1
                else _("hardly more Gabor-like than chance"))
     st.markdown(_(
-        "Left: {whose} six 5×5 first-layer kernels; right: for each, the closest of {n} "
+        "Left: {whose} six 5×5 first-layer kernels; right, in the same order: the closest of {n} "
         "Gabor filters (a Gaussian window times a wave: 8 orientations, 3 wavelengths, 4 "
         "phases) and their correlation r (1: the same pattern). Mean r = **{mean}**; random "
         "5×5 kernels get {base} on average — {verdict}. What you see: oriented stripes and "
@@ -890,6 +896,8 @@ def main() -> None:
             "lines, crosses, circles, triangles, squares — at work on one input: every layer's "
             "feature maps, through ReLU and pooling, to the class probabilities. Click any "
             "unit to see its sum. Then larger inputs, your own model, and training it live."))
+    if not _presenting():
+        st.header(_("1 · Pick an input"))
     with presenter.main_controls():
         c = st.columns([1.3, 1])
         source = c[0].radio(_("Input"), list(SOURCES), key=SRC, horizontal=True,
@@ -905,20 +913,23 @@ def main() -> None:
     else:
         picture, note = input_picture(source)
     x = model_upload.picture_as_input(picture, shape).astype(network.dtype)
+    if not _presenting():
+        st.header(_("2 · Every layer at once"))
     st.caption(_("Showing {model} on {input}.").format(model=model_note, input=note))
     run, layer, index = overview_section(network, model_key, x, note)
     # issue 17: code panel — the whole network's code (nn.Sequential) goes here.
-    sections = (unit_section, structured_section, own_model_section, training_section)
+    sections = (lambda: unit_section(run, layer, index), structured_section,
+                own_model_section, training_section)
     titles = (_("The picked unit, down to its sum"), _("Larger inputs"), _("Your own model"),
               _("Train it yourself"))
     for k, (section, title) in enumerate(zip(sections, titles, strict=True)):
         if _presenting():  # a projector shows the overview; the rest is one click away
             with presenter.advanced_controls(title):
-                section(run, layer, index) if section is unit_section else section()
-        else:
-            if k:
-                st.divider()
-            section(run, layer, index) if section is unit_section else section()
+                section()
+            continue
+        if k:
+            st.divider()
+        section()
     us.sync_to_url(URL)
     with st.expander(_("Share this view")):
         us.share_link_box()

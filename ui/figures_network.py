@@ -47,6 +47,10 @@ SHORT_NAMES = {
     "Dropout": "dropout", "Softmax": "softmax",
 }
 
+#: One-word names for a projector, where titles are 24 px and columns narrow.
+PRESENTER_NAMES = {"MaxPool2d": "pool", "AvgPool2d": "pool", "Flatten": "flat",
+                   "Linear": "dense", "LeakyReLU": "leaky", "BatchNorm2d": "BN"}
+
 
 # ------------------------------------------------------------------------------ columns
 
@@ -146,8 +150,10 @@ def overview_columns(image: np.ndarray, activations: Sequence[np.ndarray],
     return columns
 
 
-def column_title(column: Column) -> tuple[str, str]:
-    """Two short lines: the step's name and its shape."""
+def column_title(column: Column, short: bool = False) -> tuple[str, str]:
+    """Two short lines: the step's name and its shape (``short``: one word, no shape)."""
+    if short:
+        return _(PRESENTER_NAMES.get(column.kind, SHORT_NAMES.get(column.kind, column.kind))), ""
     name = _(SHORT_NAMES.get(column.kind, column.kind))
     if column.is_maps:
         c, h, w = column.values.shape
@@ -169,12 +175,16 @@ class OverviewSizes:
     title_px: float = 14.0
     available_px: float = 940.0
     bar_width_px: float = 250.0
+    max_map_px: float = 120.0  # largest side of one feature map
+    short_titles: bool = False  # one word per column, no shape
+    bars_below: bool = False  # the probabilities in a row of their own
 
 
 NORMAL_SIZES = OverviewSizes()
 PRESENTER_SIZES = OverviewSizes(map_row_px=250.0, vector_row_px=150.0, max_cell_px=10.0,
                                 gap_px=30.0, title_px=24.0, available_px=740.0,
-                                bar_width_px=300.0)
+                                bar_width_px=420.0, max_map_px=100.0,
+                                short_titles=True, bars_below=True)
 
 
 def _column_scale(column: Column) -> fig_lib.ColorScale:
@@ -184,11 +194,13 @@ def _column_scale(column: Column) -> fig_lib.ColorScale:
 def _row_layout(columns: Sequence[Column], height_px: float, sizes: OverviewSizes,
                 room_px: float) -> list[tuple[float, float, float]]:
     """``(left_px, cell_px, width_px)`` of each column of one row, fitted into ``room_px``."""
-    cells = [min(height_px / c.mosaic.shape[0], sizes.max_cell_px) for c in columns]
+    cells = [min(height_px / c.mosaic.shape[0], sizes.max_cell_px,
+                 sizes.max_map_px / max(c.values.shape[-2:]) if c.is_maps else np.inf)
+             for c in columns]
     widths = [c.mosaic.shape[1] * cell for c, cell in zip(columns, cells, strict=True)]
     # the two title lines need room too: a column is never narrower than its title
-    slots = [max(w, _title_room(c, sizes.title_px)) for c, w in zip(columns, widths,
-                                                                   strict=True)]
+    slots = [max(w, _title_room(c, sizes.title_px, sizes.short_titles))
+             for c, w in zip(columns, widths, strict=True)]
     total = sum(slots) + sizes.gap_px * (len(columns) - 1)
     factor = min(1.0, room_px / total) if total > 0 else 1.0
     out, left = [], 0.0
@@ -199,9 +211,9 @@ def _row_layout(columns: Sequence[Column], height_px: float, sizes: OverviewSize
     return out
 
 
-def _title_room(column: Column, font_px: float) -> float:
-    name, shape = column_title(column)
-    return 0.6 * font_px * max(len(name), len(shape)) + 4
+def _title_room(column: Column, font_px: float, short: bool) -> float:
+    name, shape = column_title(column, short)
+    return 0.62 * font_px * max(len(name), len(shape)) + 6
 
 
 def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
@@ -237,10 +249,10 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
     maps = [c for c in columns if c.is_maps]
     vectors = [c for c in columns if not c.is_maps]
     margin = 10.0
-    title_h = 2.6 * sizes.title_px + 6
+    title_h = (1.4 if sizes.short_titles else 2.6) * sizes.title_px + 6
     room = sizes.available_px - 2 * margin
     map_layout = _row_layout(maps, sizes.map_row_px, sizes, room) if maps else []
-    vec_room = room - sizes.bar_width_px - sizes.gap_px
+    vec_room = room if sizes.bars_below else room - sizes.bar_width_px - sizes.gap_px
     vec_layout = _row_layout(vectors, sizes.vector_row_px, sizes, vec_room) if vectors else []
     map_h = max((c.mosaic.shape[0] * cell for c, (_l, cell, _w) in zip(maps, map_layout,
                                                                        strict=True)),
@@ -249,10 +261,13 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
                                                                        strict=True)),
                 default=0.0)
     n_classes = len(probabilities)
-    bar_h = max(vec_h, min(40.0 * n_classes, 260.0), 3 * sizes.title_px)
+    bar_h = max(min(1.8 * sizes.title_px * n_classes, 300.0), 3 * sizes.title_px,
+                0.0 if sizes.bars_below else vec_h)
     rows = [(maps, map_layout, title_h, map_h)] if maps else []
-    rows.append((vectors, vec_layout, title_h + (map_h + 20 if maps else 0), bar_h))
-    height = title_h + (map_h + 20 + title_h if maps else 0) + bar_h + 30
+    vec_top = title_h + (map_h + 20 + title_h if maps else 0)
+    rows.append((vectors, vec_layout, vec_top, vec_h))
+    bar_top = vec_top + vec_h + 20 + title_h if sizes.bars_below else vec_top
+    height = bar_top + (bar_h if sizes.bars_below else max(bar_h, vec_h)) + 30
     width = sizes.available_px
     plot_w, plot_h = width - 2 * margin, height - 10
 
@@ -276,30 +291,32 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
             xd, yd = domain(left + offset, w_px, top, h_px)
             rows_n, cols_n = column.mosaic.shape
             layout[xname] = dict(domain=xd, range=[-0.5, cols_n - 0.5], visible=False,
-                                 fixedrange=True)
+                                 fixedrange=True, anchor=yref)
             layout[yname] = dict(domain=yd, range=[rows_n - 0.5, -0.5], visible=False,
-                                 fixedrange=True)
+                                 fixedrange=True, anchor=xref)
             scale = _column_scale(column)
             fig.add_trace(go.Heatmap(
                 z=column.mosaic, colorscale=scale.colorscale, zmin=scale.zmin, zmax=scale.zmax,
                 showscale=False, xaxis=xref, yaxis=yref, hoverinfo="skip",
                 name=f"column:{column.layer}"))
-            name, shape = column_title(column)
+            name, shape = column_title(column, sizes.short_titles)
             annotations.append(dict(
-                text=f"<b>{name}</b><br>{shape}", x=(left + slot / 2) / plot_w, xref="paper",
+                text=f"<b>{name}</b><br>{shape}" if shape else f"<b>{name}</b>",
+                x=(left + slot / 2) / plot_w, xref="paper",
                 y=1 - (top - 4) / plot_h, yref="paper", yanchor="bottom", xanchor="center",
                 showarrow=False, font=dict(size=sizes.title_px), name=f"title:{column.layer}"))
             if clickable:
                 fig.add_trace(_overlay(column, xref, yref, cell))
     # the probabilities, right of the vectors
-    bar_left = (vec_layout[-1][0] + vec_layout[-1][2] + sizes.gap_px) if vec_layout else 0.0
-    bar_top = rows[-1][2]
+    bar_left = (vec_layout[-1][0] + vec_layout[-1][2] + sizes.gap_px) \
+        if vec_layout and not sizes.bars_below else 0.0
     label_px = sizes.title_px * 0.6 * max((len(n) for n in class_names), default=4) + 10
     xd, yd = domain(bar_left + label_px, sizes.bar_width_px - label_px - 60, bar_top, bar_h)
     k = len(columns)
     xname, yname = f"xaxis{k + 1}", f"yaxis{k + 1}"
-    layout[xname] = dict(domain=xd, range=[0, 1], visible=False, fixedrange=True)
-    layout[yname] = dict(domain=yd, autorange="reversed", fixedrange=True,
+    layout[xname] = dict(domain=xd, range=[0, 1], visible=False, fixedrange=True,
+                         anchor=f"y{k + 1}")
+    layout[yname] = dict(domain=yd, autorange="reversed", fixedrange=True, anchor=f"x{k + 1}",
                          tickfont=dict(size=sizes.title_px), ticks="", showline=False)
     best = int(np.argmax(probabilities)) if n_classes else -1
     colors = [BEST_BAR_COLOR if i == best else BAR_COLOR for i in range(n_classes)]
@@ -326,7 +343,7 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
     if selected is not None and selected[0] in by_layer:
         k, column = by_layer[selected[0]]
         r, c = column.position(tuple(selected[1]))
-        shapes.append(_rect(k, r, c, r, c, PICK_COLOR, 3.0, "picked"))
+        shapes.append(_rect(k, r - 0.6, c - 0.6, r + 0.6, c + 0.6, PICK_COLOR, 3.5, "picked"))
     layout.update(
         width=int(width), height=int(height), autosize=False,
         margin=dict(l=margin, r=margin, t=6, b=4), paper_bgcolor="#ffffff",
@@ -465,6 +482,8 @@ def contributions_figure(labels: Sequence[str], contributions: Sequence[float], 
         height=int(90 + (font + 14) * len(values)), margin=dict(l=10, r=90, t=50, b=30),
         yaxis=dict(autorange="reversed", tickfont=dict(size=font), automargin=True),
         xaxis=dict(title=dict(text=_("contribution x·w"), font=dict(size=font)),
+                   range=[1.45 * min(float(values.min(initial=0.0)), 0.0),
+                          1.45 * max(float(values.max(initial=0.0)), 0.0) + 1e-12],
                    zeroline=True, zerolinecolor="#111111", tickfont=dict(size=font - 2)),
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", showlegend=False,
         font=dict(family=fig_lib.SANS, color=fig_lib.TEXT_COLOR))
