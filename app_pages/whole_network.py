@@ -26,7 +26,7 @@ Maintainers:
   ``st.cache_resource`` singletons; overview figures are cached per (model, input, picked
   unit, presenter mode, language) with ``max_entries``. Training runs :data:`STEPS_PER_REFRESH`
   steps per fragment rerun on one torch thread, and at most :data:`MAX_TRAININGS` sessions
-  of the server train at once (:class:`TrainingSlots`); a session that stops refreshing
+  of the server train at once (``convcore.lenet.TrainingSlots``); a session that stops refreshing
   loses its slot after :data:`SLOT_TIMEOUT_S` seconds.
 - ``# issue 17: code panel`` marks where the whole network's code goes.
 """
@@ -34,8 +34,7 @@ Maintainers:
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
+import uuid
 
 import numpy as np
 import streamlit as st
@@ -247,7 +246,7 @@ def _from_example() -> None:
     x, _y = dataset("test")
     image = x[int(st.session_state.get(EXAMPLE, 0))][0]
     small = image.reshape(DRAW_SIDE, 2, DRAW_SIDE, 2).mean(axis=(1, 3))
-    st.session_state[CELLS] = tuple(int(k) for k in np.flatnonzero(small.ravel() > 0.45))
+    st.session_state[CELLS] = tuple(int(k) for k in np.flatnonzero(small.ravel() > 0.3))
     st.session_state[f"{P}_draw_n"] = st.session_state.get(f"{P}_draw_n", 0) + 1
 
 
@@ -293,12 +292,13 @@ def draw_grid() -> np.ndarray:
     return grid
 
 
-def input_picture(source: str) -> tuple[np.ndarray, str]:
-    """The 2-D picture of the chosen source and a sentence naming it."""
+def input_picture(source: str) -> tuple[np.ndarray, str, bool]:
+    """The 2-D picture of the chosen source, a sentence naming it, and whether it is a test
+    example (fed as it is, not rescaled)."""
     x, y = dataset("test")
     if source == "draw":
         grid = draw_grid()
-        return grid, _("your drawing")
+        return grid, _("your drawing"), False
     if source == "upload":
         st.file_uploader(_("A picture (PNG, JPEG, …): it is made gray, square and 28×28"),
                          key=UPLOAD, on_change=_picture_upload,
@@ -309,7 +309,7 @@ def input_picture(source: str) -> tuple[np.ndarray, str]:
                      icon=":material/block:")
         picture = st.session_state.get(PICTURE)
         if picture is not None:
-            return picture[1], _("your picture {name}").format(name=picture[0])
+            return picture[1], _("your picture {name}").format(name=picture[0]), False
         st.info(_("No picture uploaded yet: the test example is shown."),
                 icon=":material/info:")
     index = _clamp(EXAMPLE, 0, len(y) - 1)
@@ -318,7 +318,7 @@ def input_picture(source: str) -> tuple[np.ndarray, str]:
                         len(y) - 1, key=EXAMPLE, step=1,
                         help=_("One of the 2,000 test images the network never trained on"))
     return x[index][0], _("test example {k} (a {label})").format(
-        k=index, label=_(CLASS_WORDS[CLASS_NAMES[int(y[index])]]))
+        k=index, label=_(CLASS_WORDS[CLASS_NAMES[int(y[index])]])), True
 
 
 # ------------------------------------------------------------------------------ model
@@ -714,38 +714,15 @@ def own_model_section() -> None:
 # ------------------------------------------------------------------------------ 6 · training
 
 
-class TrainingSlots:
-    """How many sessions of this server train at once (at most ``limit``)."""
-
-    def __init__(self, limit: int, timeout_s: float):
-        self.limit, self.timeout_s = limit, timeout_s
-        self._lock = threading.Lock()
-        self._holders: dict[str, float] = {}
-
-    def acquire(self, who: str) -> bool:
-        """Take (or keep) a slot for ``who``; False when all are taken."""
-        now = time.monotonic()
-        with self._lock:
-            self._holders = {k: t for k, t in self._holders.items()
-                             if now - t < self.timeout_s}
-            if who in self._holders or len(self._holders) < self.limit:
-                self._holders[who] = now
-                return True
-            return False
-
-    def release(self, who: str) -> None:
-        with self._lock:
-            self._holders.pop(who, None)
-
-
 @st.cache_resource(max_entries=1, show_spinner=False)
-def training_slots() -> TrainingSlots:
-    return TrainingSlots(MAX_TRAININGS, SLOT_TIMEOUT_S)
+def training_slots() -> lenet.TrainingSlots:
+    """The server's training slots (one object shared by every session)."""
+    return lenet.TrainingSlots(MAX_TRAININGS, SLOT_TIMEOUT_S)
 
 
 def _session_id() -> str:
-    ctx = st.runtime.scriptrunner.get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "local"
+    """This session's name in the training slots (a random token kept in its state)."""
+    return st.session_state.setdefault(f"{P}_holder", uuid.uuid4().hex)
 
 
 def _start_training() -> None:
@@ -909,10 +886,14 @@ def main() -> None:
     model_key, network, shape, model_note = current_model()
     if _presenting():
         with presenter.advanced_controls(_("Which input")):
-            picture, note = input_picture(source)
+            picture, note, is_example = input_picture(source)
     else:
-        picture, note = input_picture(source)
-    x = model_upload.picture_as_input(picture, shape).astype(network.dtype)
+        picture, note, is_example = input_picture(source)
+    if is_example and shape[1:] == (IMAGE_SIZE, IMAGE_SIZE):
+        x = np.repeat(picture[None], shape[0], axis=0)  # the test image exactly as it is
+    else:
+        x = model_upload.picture_as_input(picture, shape)
+    x = x.astype(network.dtype)
     if not _presenting():
         st.header(_("2 · Every layer at once"))
     st.caption(_("Showing {model} on {input}.").format(model=model_note, input=note))
