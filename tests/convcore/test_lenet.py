@@ -201,5 +201,5 @@ def test_training_slots_free_a_silent_holder_after_the_timeout():
 def test_training_slots_refuse_bad_settings(limit, timeout):
     from convcore.lenet import TrainingSlots
 
-    with pytest.raises(ValueError, match="limit|timeout"):
+    with pytest.raises(ValueError, match=r"limit|timeout"):
         TrainingSlots(limit, timeout)
