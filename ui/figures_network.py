@@ -322,7 +322,7 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
     colors = [BEST_BAR_COLOR if i == best else BAR_COLOR for i in range(n_classes)]
     texts = [f"{100 * p:.1f} %" for p in probabilities]
     fig.add_trace(go.Bar(
-        x=np.asarray(probabilities, dtype=np.float64), y=list(class_names), orientation="h",
+        x=[float(p) for p in probabilities], y=list(class_names), orientation="h",
         marker=dict(color=colors, line=dict(color="#111111",
                                             width=[3 if i == best else 0
                                                    for i in range(n_classes)])),
