@@ -32,7 +32,7 @@ def _trace(fig, name):
 
 def test_one_column_per_layer_plus_the_input(run, columns):
     assert [c.layer for c in columns] == list(range(-1, len(run.network)))
-    assert [c.kind for c in columns] == ["input", *(l.kind for l in run.network.layer_list)]
+    assert [c.kind for c in columns] == ["input", *(layer.kind for layer in run.network.layer_list)]
 
 
 @pytest.mark.parametrize("layer, index", [(0, (5, 27, 0)), (2, (3, 13, 13)), (3, (15, 9, 2)),
