@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from convcore.trace import format_number
 from ui import figures as fig_lib
 from ui.figures import Panel
-from ui.i18n import _
+from ui.i18n import N_, _
 
 #: Most maps stacked in one grid column of a layer's mosaic (more go side by side).
 MAPS_PER_STACK = 8
@@ -41,15 +41,16 @@ BAR_COLOR = "#0072b2"
 BEST_BAR_COLOR = "#d55e00"
 #: Short names of the layer types, as the overview's column titles say them.
 SHORT_NAMES = {
-    "input": "input", "Conv2d": "conv", "ReLU": "ReLU", "LeakyReLU": "leaky", "Sigmoid": "σ",
-    "Tanh": "tanh", "GELU": "GELU", "MaxPool2d": "max pool", "AvgPool2d": "avg pool",
-    "AdaptiveAvgPool2d": "GAP", "Flatten": "flatten", "Linear": "dense", "BatchNorm2d": "BN",
-    "Dropout": "dropout", "Softmax": "softmax",
+    "input": N_("input"), "Conv2d": N_("conv"), "ReLU": N_("ReLU"), "LeakyReLU": N_("leaky"),
+    "Sigmoid": N_("σ"), "Tanh": N_("tanh"), "GELU": N_("GELU"), "MaxPool2d": N_("max pool"),
+    "AvgPool2d": N_("avg pool"), "AdaptiveAvgPool2d": N_("GAP"), "Flatten": N_("flatten"),
+    "Linear": N_("dense"), "BatchNorm2d": N_("BN"), "Dropout": N_("dropout"),
+    "Softmax": N_("softmax"),
 }
 
 #: One-word names for a projector, where titles are 24 px and columns narrow.
-PRESENTER_NAMES = {"MaxPool2d": "pool", "AvgPool2d": "pool", "Flatten": "flat",
-                   "Linear": "dense", "LeakyReLU": "leaky", "BatchNorm2d": "BN"}
+PRESENTER_NAMES = {"MaxPool2d": N_("pool"), "AvgPool2d": N_("pool"), "Flatten": N_("flat"),
+                   "Linear": N_("dense"), "LeakyReLU": N_("leaky"), "BatchNorm2d": N_("BN")}
 
 
 # ------------------------------------------------------------------------------ columns
