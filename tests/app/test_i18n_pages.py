@@ -58,6 +58,8 @@ CHANGED: dict[str, dict[str, object]] = {
     "app_pages/channels.py": {"channels_section": "mix", "channels_mo_bias": True,
                               "channels_mx_kind": "integers", "channels_g_out": 6,
                               "channels_g_groups": 2, "channels_photo_each": True},
+    # The painted grid, a max-pooling unit's winner, the global-average-pooling scene.
+    "app_pages/whole_network.py": {"wn_src": "draw", "wn_layer": 2, "wn_struct": "gap"},
     "app_pages/why_convolution.py": {"wc_tied": True, "wc_local": True, "wc_n": 12,
                                      "wc_show": "weight", "wc_h": 64, "wc_w": 64,
                                      "wc_tf": "scale", "wc_eq_k": "gaussian_blur_3x3"},
