@@ -99,6 +99,14 @@ USER_ERRORS = {
     "too_large": N_("The network is too large to draw ({detail}); the previous model is "
                     "kept."),
 }
+#: Printed in section 5, runnable as printed (any nn.Sequential instead of this one).
+OWN_MODEL_CODE = """\
+import os, tempfile
+model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Linear(4 * 14 * 14, 5))
+path = os.path.join(tempfile.gettempdir(), "model.pt")
+torch.save(model.state_dict(), path)  # upload this file
+print(model)                           # paste this text"""
 DRAW_SIDE = 14  # the painted grid: 14×14 cells, each 2×2 pixels of the 28×28 input
 MAX_LAYER_INDEX = 63
 SCENE_HW = (56, 84)
@@ -111,7 +119,6 @@ REFRESH_S = 0.2
 #: is given to someone else.
 MAX_TRAININGS = 2
 SLOT_TIMEOUT_S = 20.0
-#: Shipped LeNet's test accuracy, measured (not typed): see :func:`shipped_accuracy`.
 
 DEFAULTS = {SRC: "example", EXAMPLE: 0, CELLS: (), LAYER: 3, CH: 0, ROW: 4, COL: 4,
             STRUCT: "lenet", SCENE: 0, SEED: 0, SIDE: IMAGE_SIZE, MODEL: "builtin"}
@@ -679,15 +686,14 @@ def _load_user_model() -> None:
 def own_model_section() -> None:
     st.header(_("5 · Your own model"))
     st.markdown(_(
-        "Any one-level `nn.Sequential` of Conv2d, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, "
+        "Any one-level nn.Sequential of Conv2d, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, "
         "MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Linear, BatchNorm2d, Dropout and "
-        "Softmax layers. Paste what `print(model)` prints and upload the file "
-        "`torch.save(model.state_dict(), \"model.pt\")` wrote. The text is parsed, never "
-        "run; the file is read with `torch.load(..., weights_only=True)`, which never "
-        "unpickles code. Up to {mb} MB. Then the overview and the detail above show your "
-        "model, and convcore's forward pass is compared with PyTorch's.").format(
-        mb=model_upload.MAX_MODEL_MB))
-    st.code("torch.save(model.state_dict(), \"model.pt\")\nprint(model)", language="python")
+        "Softmax layers. Save its state dict and print it, as below; paste the printout and "
+        "upload the file. The text is parsed, never run; the file is read by torch.load with "
+        "weights_only=True, which never unpickles code. Up to {mb} MB. Then the overview and "
+        "the detail above show your model, and convcore's forward pass is compared with "
+        "PyTorch's.").format(mb=model_upload.MAX_MODEL_MB))
+    st.code(OWN_MODEL_CODE, language="python")
     st.text_area(_("What print(model) prints"), key=TEXT, height=180,
                  placeholder=lenet.LENET_TEXT)
     c = st.columns([2, 1])
