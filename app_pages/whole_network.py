@@ -64,7 +64,7 @@ CHART_CONFIG = {"displaylogo": False}
 SRC, EXAMPLE, CELLS = f"{P}_src", f"{P}_example", f"{P}_cells"
 LAYER, CH, ROW, COL = f"{P}_layer", f"{P}_ch", f"{P}_row", f"{P}_col"
 MODEL = f"{P}_model"
-STRUCT, SCENE = f"{P}_struct", f"{P}_scene"
+STRUCT, SCENE, SCENE_SIZE = f"{P}_struct", f"{P}_scene", f"{P}_scene_size"
 SEED = f"{P}_seed"
 UPLOAD, PICTURE = f"{P}_upload", f"{P}_picture"
 TEXT, WEIGHTS, SIDE = f"{P}_text", f"{P}_weights", f"{P}_side"
@@ -109,7 +109,8 @@ torch.save(model.state_dict(), path)  # upload this file
 print(model)                           # paste this text"""
 DRAW_SIDE = 14  # the painted grid: 14×14 cells, each 2×2 pixels of the 28×28 input
 MAX_LAYER_INDEX = 63
-SCENE_HW = (56, 84)
+#: Sizes of the larger image (multiples of the 28×28 training size).
+SCENE_SIZES = {"56x84": (56, 84), "84x112": (84, 112), "112x168": (112, 168)}
 #: Training: steps of 64 examples per fragment rerun, steps in a whole run (the shipped
 #: model's schedule), seconds between reruns.
 STEPS_PER_REFRESH = 50
@@ -121,7 +122,8 @@ MAX_TRAININGS = 2
 SLOT_TIMEOUT_S = 20.0
 
 DEFAULTS = {SRC: "example", EXAMPLE: 0, CELLS: (), LAYER: 3, CH: 0, ROW: 4, COL: 4,
-            STRUCT: "lenet", SCENE: 0, SEED: 0, SIDE: IMAGE_SIZE, MODEL: "builtin"}
+            STRUCT: "lenet", SCENE: 0, SCENE_SIZE: "56x84", SEED: 0, SIDE: IMAGE_SIZE,
+            MODEL: "builtin"}
 
 
 def _url_params() -> list[us.UrlParam]:
@@ -139,6 +141,8 @@ def _url_params() -> list[us.UrlParam]:
         us.UrlParam(STRUCT, "choice", "lenet", choices=list(STRUCT_NAMES), name="st",
                     label=N_("network for larger inputs")),
         us.UrlParam(SCENE, "int", 0, min=0, max=99, name="scene", label=N_("scene")),
+        us.UrlParam(SCENE_SIZE, "choice", "56x84", choices=list(SCENE_SIZES), name="size",
+                    label=N_("scene size")),
         us.UrlParam(SEED, "int", 0, min=0, max=99, name="seed", label=N_("training seed")),
     ]
 
@@ -577,14 +581,17 @@ def _dense_detail(run, d: DenseUnit, presenting: bool) -> None:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def structured_results(variant: str, seed: int):
+def structured_results(variant: str, seed: int, size: str):
     """Everything section 4 shows for one scene (shared)."""
-    scene = make_scene(*SCENE_HW, seed=seed)
+    hw = SCENE_SIZES[size]
+    scene = make_scene(*hw, seed=seed)
     net = builtin(variant)
     out = {"scene": scene}
     conv = structured.convolutional_part(net)
     out["conv_small"] = conv.output_shapes((1, IMAGE_SIZE, IMAGE_SIZE))[-1]
     out["conv_large"] = conv.output_shapes(scene.image.shape)[-1]
+    out["maps_large"] = conv.forward(scene.image)
+    out["maps_small"] = conv.forward(scene.image[:, :IMAGE_SIZE, :IMAGE_SIZE])
     try:
         net.output_shapes(scene.image.shape)
         out["dense_error"] = None
@@ -592,12 +599,12 @@ def structured_results(variant: str, seed: int):
         out["dense_error"] = str(err)
     if variant == "lenet":
         cmap = structured.class_map(net, scene.image, (IMAGE_SIZE, IMAGE_SIZE))
-        pixels = structured.pixel_class_map(cmap, SCENE_HW)
+        pixels = structured.pixel_class_map(cmap, hw)
     else:
         maps, scores = structured.gap_class_maps(net, scene.image)
         out["gap_scores"] = scores
         up = np.repeat(np.repeat(maps, 4, axis=1), 4, axis=2)  # total stride 4
-        pad_h, pad_w = SCENE_HW[0] - up.shape[1], SCENE_HW[1] - up.shape[2]
+        pad_h, pad_w = hw[0] - up.shape[1], hw[1] - up.shape[2]
         up = np.pad(up, ((0, 0), (0, max(pad_h, 0)), (0, max(pad_w, 0))), mode="edge")
         e = np.exp(up - up.max(axis=0, keepdims=True))
         pixels = e / e.sum(axis=0, keepdims=True)
@@ -623,19 +630,30 @@ def structured_section() -> None:
         "convolution it is), or end with **global average pooling**, which averages each map "
         "to one number whatever its size. Either way the output is a map of classes — a "
         "*structured output* (Goodfellow 9.6)."))
-    c = st.columns([2, 1])
+    c = st.columns([2, 1, 1])
     variant = c[0].radio(_("Network"), list(STRUCT_NAMES), key=STRUCT, horizontal=True,
                          format_func=i18n.option_labels(STRUCT_NAMES))
-    seed = int(c[1].number_input(_("Scene"), 0, 99, key=SCENE, step=1,
-                                 help=_("A new arrangement of six shapes")))
-    res = structured_results(variant, seed)
+    size = c[1].selectbox(_("Scene size"), list(SCENE_SIZES), key=SCENE_SIZE,
+                          format_func=lambda k: size_text(SCENE_SIZES[k]))
+    seed = int(c[2].number_input(_("Scene"), 0, 99, key=SCENE, step=1,
+                                 help=_("A new arrangement of the shapes")))
+    res = structured_results(variant, seed, size)
     scene = res["scene"]
+    hw = SCENE_SIZES[size]
     st.markdown(_(
         "On a {small} input the convolutional part ends in maps of {a}; on this {large} "
         "scene, in maps of {b}.").format(small=size_text((IMAGE_SIZE, IMAGE_SIZE)),
                                          a=size_text(res["conv_small"]),
-                                         large=size_text(SCENE_HW),
+                                         large=size_text(hw),
                                          b=size_text(res["conv_large"])))
+    small, large = res["maps_small"], res["maps_large"]
+    panels = [(small[0][0], _("conv 1, ch 0: {s}").format(s=size_text(small[0].shape[1:]))),
+              (large[0][0], _("on the scene: {s}").format(s=size_text(large[0].shape[1:]))),
+              (small[-1][0], _("last, ch 0: {s}").format(s=size_text(small[-1].shape[1:]))),
+              (large[-1][0], _("on the scene: {s}").format(s=size_text(large[-1].shape[1:])))]
+    fig = FN.maps_figure([p for p, _t in panels], [t for _p, t in panels],
+                         presenting=_presenting())
+    _show(fig, "growing_maps", key=f"{P}_growing")
     if res["dense_error"]:
         st.warning(_("The whole network refuses the scene — convcore says: `{err}`").format(
             err=res["dense_error"]), icon=":material/block:")

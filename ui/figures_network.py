@@ -550,6 +550,18 @@ def kernels_figure(kernels: np.ndarray, titles: Sequence[str], *, presenting: bo
 # ------------------------------------------------------------------------------ structured
 
 
+def maps_figure(maps: Sequence[np.ndarray], titles: Sequence[str], *,
+                presenting: bool = False, available_px: float = 940.0) -> go.Figure:
+    """Feature maps of different sizes side by side, one cell size for all (so a map of a
+    larger input is drawn larger)."""
+    panels = [Panel(np.asarray(m, dtype=np.float64), t, show_values=False, name=f"map{n}")
+              for n, (m, t) in enumerate(zip(maps, titles, strict=True))]
+    columns = sum(p.shape[1] for p in panels) + fig_lib.GAP_CELLS * (len(panels) + 1)
+    titles_px = sum(fig_lib.title_width_px(t) for t in titles)
+    cell = min(6.0 if presenting else 5.0, max(1.0, (available_px - titles_px / 2) / columns))
+    return fig_lib.grid_figure(panels, max_cell_px=cell, available_px=available_px)
+
+
 def class_map_figure(image: np.ndarray, best: np.ndarray, confidence: np.ndarray,
                      class_names: Sequence[str], *, presenting: bool = False) -> go.Figure:
     """The larger image and, beside it, the most probable class at every pixel (one colour
