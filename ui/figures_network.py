@@ -34,6 +34,9 @@ from ui.i18n import N_, _
 MAPS_PER_STACK = 8
 #: Most units of a flat vector in one column of its strip.
 VECTOR_ROWS = 40
+#: Most units given an invisible click square in one overview (keeps its JSON under ~1 MB);
+#: columns that would exceed it are drawn without one (their units are picked by keyboard).
+MAX_CLICK_UNITS = 16_000
 #: Okabe–Ito colours, safe for colour-blind readers.
 PICK_COLOR = fig_lib.PICK_COLOR
 WINDOW_COLOR = fig_lib.OUTLINE_COLOR
@@ -239,7 +242,8 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
     presenting : bool
         Projector sizes: titles ≥ 24 px.
     clickable : bool
-        Add the invisible click overlay (``customdata = [layer, channel, row, col]``).
+        Add the invisible click overlay (``customdata = [layer, channel, row, col]``), column
+        by column while the total stays within :data:`MAX_CLICK_UNITS`.
 
     Returns
     -------
@@ -276,6 +280,7 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
     layout: dict = {}
     annotations, shapes = [], []
     order = {id(c): k for k, c in enumerate(columns)}
+    budget = MAX_CLICK_UNITS
 
     def domain(left, w, top, h):
         return ([left / plot_w, min(1.0, (left + w) / plot_w)],
@@ -306,7 +311,8 @@ def overview_figure(columns: Sequence[Column], probabilities: np.ndarray,
                 x=(left + slot / 2) / plot_w, xref="paper",
                 y=1 - (top - 4) / plot_h, yref="paper", yanchor="bottom", xanchor="center",
                 showarrow=False, font=dict(size=sizes.title_px), name=f"title:{column.layer}"))
-            if clickable:
+            if clickable and column.values.size <= budget:
+                budget -= column.values.size
                 fig.add_trace(_overlay(column, xref, yref, cell))
     # the probabilities, right of the vectors
     bar_left = (vec_layout[-1][0] + vec_layout[-1][2] + sizes.gap_px) \
@@ -371,8 +377,8 @@ def _overlay(column: Column, xref: str, yref: str, cell_px: float) -> go.Scatter
     else:
         k = np.arange(column.values.size)
         index = np.stack([np.zeros_like(k), k, np.zeros_like(k)], axis=1)
-    rows = np.empty(len(index), dtype=np.float32)
-    cols = np.empty(len(index), dtype=np.float32)
+    rows = np.empty(len(index), dtype=np.int16)
+    cols = np.empty(len(index), dtype=np.int16)
     for n, idx in enumerate(index):
         key = tuple(int(v) for v in idx) if column.is_maps else (int(idx[1]),)
         rows[n], cols[n] = column.position(key)

@@ -145,3 +145,18 @@ def test_training_figure_marks_the_target():
     target = next(s for s in fig.layout.shapes if s.name == "target")
     assert target.y0 == pytest.approx(95.95)
     assert json.loads(fig.to_json())["data"][-1]["name"] == "test accuracy"
+
+
+def test_a_wide_network_keeps_its_json_small():
+    """32- and 64-channel maps: the click squares stop at MAX_CLICK_UNITS, the JSON < 1 MB."""
+    rng = np.random.default_rng(0)
+    image = rng.random((1, 28, 28))
+    acts = [rng.random((32, 28, 28)), rng.random((32, 28, 28)), rng.random((64, 14, 14)),
+            rng.random(3000), rng.random(10)]
+    kinds = ["Conv2d", "ReLU", "Conv2d", "Linear", "Linear"]
+    columns = FN.overview_columns(image, acts, kinds)
+    fig = FN.overview_figure(columns, np.full(10, 0.1), [str(k) for k in range(10)])
+    overlays = [t for t in fig.data if t.name.startswith("click:")]
+    assert sum(len(t.x) for t in overlays) <= FN.MAX_CLICK_UNITS
+    assert "click:-1" in {t.name for t in overlays}  # the small columns stay clickable
+    assert len(fig.to_json()) < 1_000_000
