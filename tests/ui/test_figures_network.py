@@ -160,3 +160,15 @@ def test_a_wide_network_keeps_its_json_small():
     assert sum(len(t.x) for t in overlays) <= FN.MAX_CLICK_UNITS
     assert "click:-1" in {t.name for t in overlays}  # the small columns stay clickable
     assert len(fig.to_json()) < 1_000_000
+
+
+def test_the_pages_helpers_import_no_torch():
+    """PyTorch is imported only when a model is loaded or a training starts."""
+    import subprocess
+    import sys
+
+    code = ("import sys, convcore.lenet, convcore.units, ui.figures_network, ui.model_upload; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
