@@ -14,6 +14,11 @@ Targets (issue 16, "Done when"):
       ``load_state_dict`` → ``from_pytorch`` → ``forward`` on one input ≤ 3 s (median of 3;
       the largest difference from PyTorch's output is printed); N2c the same in a fresh
       process, where ``import torch`` comes first;
+- N2p the page's own path for a drawable 10 M-parameter model
+      (``ui.model_upload.load_user_model``: read, parse, check the size, compare every
+      layer with PyTorch) and its overview figure ≤ 3 s (median of 3);
+- N4  the overview of the built-in LeNet for a new input — forward pass, columns, the
+      Plotly figure and its JSON (what Streamlit sends) — median ≤ 1.5 s;
 - N3  the live trainer, from random weights, reaches the shipped LeNet's test accuracy
       within 60 s of wall-clock time (training and test evaluations included).
 
@@ -160,6 +165,63 @@ def cold_load_and_run(data: bytes, text: str) -> float:
     return float(out.stdout.strip())
 
 
+def drawable_model() -> nn.Sequential:
+    """A model the page can draw (≤ 64 maps per layer, vectors ≤ 4,096) with ~9.5 M
+    parameters, most in its first dense layer."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 3000), nn.ReLU(), nn.Linear(3000, 10))
+
+
+def _overview_json(net, x) -> int:
+    from convcore.units import run_network
+    from ui import figures_network as FN
+
+    run = run_network(net, x)
+    columns = FN.overview_columns(run.input, run.activations,
+                                  [layer.kind for layer in net.layer_list])
+    names = [f"class {k}" for k in range(len(run.probabilities))]
+    return len(FN.overview_figure(columns, run.probabilities, names).to_json())
+
+
+def bench_page_user_model() -> tuple[str, bool]:
+    from ui.model_upload import load_user_model
+
+    torch.manual_seed(0)
+    model = drawable_model().eval()
+    params = sum(p.numel() for p in model.parameters())
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    data, text = buffer.getvalue(), str(model)
+    result = {}
+
+    def load_and_draw():
+        user = load_user_model(text, data, "model.pt", 28)
+        x = np.random.default_rng(1).uniform(size=user.input_shape).astype(np.float32)
+        result["user"], result["json"] = user, _overview_json(user.network, x)
+
+    seconds = median_time(load_and_draw, 3)
+    ok = params <= 10_000_000 and seconds <= 3.0
+    return (f"N2p the page's path, {params:,} parameters: load + check + PyTorch comparison + "
+            f"overview {seconds:.2f} s   target ≤ 3 s   largest difference "
+            f"{result['user'].largest_difference:.1e}, figure {result['json'] / 1e3:.0f} kB   "
+            f"{'pass' if ok else 'FAIL'}"), ok
+
+
+def bench_overview() -> tuple[str, bool]:
+    net = builtin_network()
+    images = shapes_dataset("test")[0]
+    _overview_json(net, images[0])  # imports and first-use costs
+    sizes = []
+    counter = iter(range(1, 1000))
+    seconds = median_time(lambda: sizes.append(_overview_json(net, images[next(counter)])), 7)
+    ok = seconds <= 1.5
+    return (f"N4 overview of the built-in LeNet for a new input (forward, figure, JSON): "
+            f"{seconds * 1e3:.0f} ms, {max(sizes) / 1e3:.0f} kB   target ≤ 1.5 s   "
+            f"{'pass' if ok else 'FAIL'}"), ok
+
+
 def bench_training() -> tuple[str, bool]:
     target = float((builtin_network()(shapes_dataset("test")[0]).argmax(1)
                     == shapes_dataset("test")[1]).mean())
@@ -177,7 +239,8 @@ def bench_training() -> tuple[str, bool]:
 def main() -> int:
     print(f"threads: {ARGS.threads}, torch {torch.__version__}, numpy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    results = [bench_lenet(), bench_user_model(), bench_user_model_cold()]
+    results = [bench_lenet(), bench_user_model(), bench_user_model_cold(),
+               bench_page_user_model(), bench_overview()]
     if not ARGS.skip_training:
         results.append(bench_training())
     for line, _ in results:

@@ -19,7 +19,9 @@ PyTorch is imported only by :class:`LiveTrainer`.
 from __future__ import annotations
 
 import math
+import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,7 @@ __all__ = [
     "VARIANTS",
     "LiveTrainer",
     "TrainingConfig",
+    "TrainingSlots",
     "TrainingSnapshot",
     "as_network_input",
     "build_torch_model",
@@ -268,10 +271,12 @@ class LiveTrainer:
         if data is None:
             data = (*shapes_dataset("train"), *shapes_dataset("test"))
         x_train, y_train, x_test, y_test = (np.asarray(a) for a in data)
-        self._x_train = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
-        self._y_train = torch.from_numpy(np.ascontiguousarray(y_train, dtype=np.int64))
-        self._x_test = torch.from_numpy(np.ascontiguousarray(x_test, dtype=np.float32))
-        self._y_test = torch.from_numpy(np.ascontiguousarray(y_test, dtype=np.int64))
+        with warnings.catch_warnings():  # read-only shared arrays: the trainer never writes
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            self._x_train = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
+            self._y_train = torch.from_numpy(np.ascontiguousarray(y_train, dtype=np.int64))
+            self._x_test = torch.from_numpy(np.ascontiguousarray(x_test, dtype=np.float32))
+            self._y_test = torch.from_numpy(np.ascontiguousarray(y_test, dtype=np.int64))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.model = build_torch_model(config.variant)
@@ -388,6 +393,55 @@ class LiveTrainer:
     def network(self) -> Network:
         """The current weights as a convcore :class:`Network`."""
         return from_pytorch(VARIANTS[self.config.variant], self.state_dict())
+
+
+class TrainingSlots:
+    """At most ``limit`` holders (sessions of a server) train at once.
+
+    A holder takes a slot with :meth:`acquire` before each batch of steps and gives it back
+    with :meth:`release`; a holder that has not called :meth:`acquire` for ``timeout_s``
+    seconds (a closed browser tab) loses its slot. Thread-safe.
+
+    Parameters
+    ----------
+    limit : int
+        Most simultaneous holders.
+    timeout_s : float
+        Seconds after which a silent holder's slot is free again.
+    """
+
+    def __init__(self, limit: int, timeout_s: float):
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"the limit of simultaneous trainings must be a positive "
+                             f"integer, not {limit!r}")
+        if not (isinstance(timeout_s, int | float) and timeout_s > 0):
+            raise ValueError(f"the slot timeout must be a positive number of seconds, not "
+                             f"{timeout_s!r}")
+        self.limit, self.timeout_s = limit, timeout_s
+        self._lock = threading.Lock()
+        self._holders: dict[str, float] = {}
+
+    def acquire(self, who: str) -> bool:
+        """Take (or keep) a slot for ``who``; False when all are taken."""
+        now = time.monotonic()
+        with self._lock:
+            self._holders = {k: t for k, t in self._holders.items()
+                             if now - t < self.timeout_s}
+            if who in self._holders or len(self._holders) < self.limit:
+                self._holders[who] = now
+                return True
+            return False
+
+    def holders(self) -> int:
+        """How many slots are taken now (stale ones not counted)."""
+        now = time.monotonic()
+        with self._lock:
+            return sum(1 for t in self._holders.values() if now - t < self.timeout_s)
+
+    def release(self, who: str) -> None:
+        """Give ``who``'s slot back (nothing if it has none)."""
+        with self._lock:
+            self._holders.pop(who, None)
 
 
 def build_torch_model(variant: str = "lenet"):

@@ -66,6 +66,8 @@ CHANGED: dict[str, dict[str, object]] = {
     # sentence lacks (the warning), the square moving left.
     "app_pages/convolution_1d.py": {"c1_curve": "tabulated", "c1_kp": "gaussian",
                                     "c1_pad": "causal", "c1_ngram": "zz", "c1_dir": "left"},
+    # The painted grid, a max-pooling unit's winner, the global-average-pooling scene.
+    "app_pages/whole_network.py": {"wn_src": "draw", "wn_layer": 2, "wn_struct": "gap"},
     "app_pages/why_convolution.py": {"wc_tied": True, "wc_local": True, "wc_n": 12,
                                      "wc_show": "weight", "wc_h": 64, "wc_w": 64,
                                      "wc_tf": "scale", "wc_eq_k": "gaussian_blur_3x3"},

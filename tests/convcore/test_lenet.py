@@ -169,3 +169,37 @@ def test_as_network_input_errors(image, message):
 
     with pytest.raises(ValueError, match=message):
         as_network_input(image)
+
+
+# ------------------------------------------------------------------------------ training slots
+
+
+def test_training_slots_admit_at_most_the_limit_and_free_on_release():
+    from convcore.lenet import TrainingSlots
+
+    slots = TrainingSlots(2, timeout_s=60.0)
+    assert slots.acquire("a") and slots.acquire("b")
+    assert not slots.acquire("c")
+    assert slots.acquire("a"), "a holder keeps its slot"
+    slots.release("b")
+    assert slots.acquire("c") and slots.holders() == 2
+
+
+def test_training_slots_free_a_silent_holder_after_the_timeout():
+    from convcore.lenet import TrainingSlots
+
+    slots = TrainingSlots(1, timeout_s=0.05)
+    assert slots.acquire("a") and not slots.acquire("b")
+    import time
+
+    time.sleep(0.08)
+    assert slots.acquire("b") and slots.holders() == 1
+
+
+@pytest.mark.parametrize("limit, timeout", [(0, 1.0), (True, 1.0), (2, 0), (2, -1.0)],
+                         ids=["zero", "bool", "no-timeout", "negative-timeout"])
+def test_training_slots_refuse_bad_settings(limit, timeout):
+    from convcore.lenet import TrainingSlots
+
+    with pytest.raises(ValueError, match=r"limit|timeout"):
+        TrainingSlots(limit, timeout)
