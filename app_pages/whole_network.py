@@ -28,7 +28,7 @@ Maintainers:
   steps per fragment rerun on one torch thread, and at most :data:`MAX_TRAININGS` sessions
   of the server train at once (``convcore.lenet.TrainingSlots``); a session that stops refreshing
   loses its slot after :data:`SLOT_TIMEOUT_S` seconds.
-- ``# issue 17: code panel`` marks where the whole network's code goes.
+- The whole network's code in four frameworks: ``ui.code_panel.network_panel`` (issue 17).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from convcore.units import (
     run_network,
     unit_details,
 )
-from ui import a11y, controls, i18n, image_source, model_upload, presenter
+from ui import a11y, code_panel, controls, i18n, image_source, model_upload, presenter
 from ui import figures_network as FN
 from ui import url_state as us
 from ui.figures import picked_cell
@@ -922,7 +922,7 @@ def main() -> None:
         st.header(_("2 · Every layer at once"))
     st.caption(_("Showing {model} on {input}.").format(model=model_note, input=note))
     run, layer, index = overview_section(network, model_key, x, note)
-    # issue 17: code panel — the whole network's code (nn.Sequential) goes here.
+    code_panel.network_panel(f"{P}_code", network, tuple(shape))
     sections = (lambda: unit_section(run, layer, index), structured_section,
                 own_model_section, training_section)
     titles = (_("The picked unit, down to its sum"), _("Larger inputs"), _("Your own model"),

@@ -17,6 +17,8 @@ English. Every selector key starts with the page's prefix, passed in by the page
 from __future__ import annotations
 
 import html
+import io
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -105,10 +107,14 @@ def note(code: str, args: dict | None = None) -> str:
     return _(NOTE_TEXT[code]).format(**(args or {}))
 
 
-def show_snippets(snippets: list[FC.Snippet], key: str, *, intro: str) -> None:
-    """The folded panel: a framework selector, its notes and its code."""
+def show_snippets(snippets: list[FC.Snippet], key: str, *, intro: str,
+                  extra: Callable[[], None] | None = None) -> None:
+    """The folded panel: a framework selector, its notes and its code (``extra`` draws
+    something under the intro, e.g. the download the code reads)."""
     with st.expander(":material/code: " + _(PANEL_TITLE)):
         st.caption(intro)
+        if extra is not None:
+            extra()
         by_name = {s.framework: s for s in snippets}
         st.session_state.setdefault(key, FRAMEWORKS[0])
         name = st.radio(_("Framework"), list(FRAMEWORKS), key=key, horizontal=True,
@@ -159,9 +165,20 @@ def pool_panel(key: str, x, settings) -> None:
 
 def network_panel(key: str, network, input_shape) -> None:
     """The panel for a whole network (the Whole network page): its weights are read from
-    ``weights.npz``, the state dict the page offers for download."""
+    ``weights.npz``, the state dict offered for download inside the panel."""
     snippets = FC.network_snippets(network, input_shape)
-    show_snippets(snippets, key, intro=_(
+
+    def weights_npz() -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, **network.state_dict())
+        return buffer.getvalue()
+
+    def download() -> None:
+        st.download_button(_("Download weights.npz"), data=weights_npz,
+                           file_name="weights.npz", mime="application/octet-stream",
+                           key=f"{key}_npz", on_click="ignore", icon=":material/download:")
+
+    show_snippets(snippets, key, extra=download, intro=_(
         "Each snippet builds this network, loads its weights from weights.npz (the "
         "download on this page) and prints the output for a random input of shape {shape}.")
         .format(shape=size_text(input_shape)))

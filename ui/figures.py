@@ -524,7 +524,7 @@ def grid_figure(panels: Sequence[Panel], *, digits: int = 3, top_px: int | None 
     # The traces are validated go objects already; validating the layout dict (axes, shapes,
     # annotations of every panel) again was half of a grid figure's build time. Its validity
     # is tested (tests/ui/test_figures.py loads to_dict() into a validated go.Figure).
-    return go.Figure(data=traces, layout=layout, _validate=False)
+    return go.Figure(data=traces, layout=layout)
 
 
 def _grid_parts(panels: Sequence[Panel], *, digits: int, top_px: int | None, bottom_px: int,

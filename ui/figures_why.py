@@ -589,15 +589,28 @@ def presenter_fit(fig: go.Figure, *, min_text_px: float = 24, title_px: float = 
         if not titles or starts[-1] + last <= width - 4 + 0.5:
             break
     lines = 1
+    line_px = title_px * 1.3
+    raised = [0.0] * len(titles)  # extra lift of a title stepped above its neighbour's
     for k, annotation in enumerate(titles):
         if k + 1 < len(titles):
             room = starts[k + 1] - starts[k] - 8
             annotation.text = _wrapped(annotation.text or "", room, title_px)
-            lines = max(lines, (annotation.text or "").count("<br>") + 1)
+            own = (annotation.text or "").count("<br>") + 1
+            lines = max(lines, own)
+            widest = max(text_width_px(line, title_px)
+                         for line in (annotation.text or "").split("<br>"))
+            if widest > room and not raised[k]:
+                # Still too wide even broken (a narrow kernel panel with a long Chinese
+                # word): the next title steps up above this one instead of touching it.
+                next_lines = (titles[k + 1].text or "").count("<br>") + 1
+                raised[k + 1] = own * line_px
+                lines = max(lines, own + next_lines)
     lift = int(tick_px + 10)  # titles above the column numbers
-    grow = lift + int((lines - 1) * title_px * 1.3)  # and room for a second line
-    for annotation in titles:
-        annotation.yshift = (annotation.yshift or 0) + lift
+    grow = lift + int((lines - 1) * line_px)  # and room for a second line
+    if any(raised):
+        grow += int(line_px)  # a stepped-up title: one more line of headroom
+    for annotation, extra_lift in zip(titles, raised, strict=True):
+        annotation.yshift = (annotation.yshift or 0) + lift + int(extra_lift)
     fig.update_layout(margin=dict(t=(margin.t or 0) + grow, r=right + int(np.ceil(extra))),
                       width=int(width), height=(fig.layout.height or 0) + grow)
     return fig

@@ -23,7 +23,10 @@ LINKS = [
     "padding_stride?pad=same",
     "channels?b=2&mo=2&xi=2&gi=2&go=4&gk=5&gs=16&gb=0&side=16",
     "pooling?kind=avg",
+    "convolution_1d?g=tabulated&kp=gaussian",
     "kernel_learning?steps=40&seed=3",
+    "whole_network?src=draw",
+    "under_the_hood",
     "your_image?pad=same",
 ]
 

@@ -187,7 +187,7 @@ def conv_specs(draw):
     return spec, expected
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(conv_specs())
 def test_conv_snippets_print_convcores_output(case):
     spec, expected = case
