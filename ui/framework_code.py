@@ -938,9 +938,11 @@ def _jax_network(network, x_line: str) -> Snippet:
         else:
             return Snippet("JAX", None, (("network-unsupported", {"layer": layer.text}),))
     lines = ["import numpy as np", "import jax", "import jax.numpy as jnp", "from jax import lax",
-             "", "p = {k: jnp.asarray(v) for k, v in np.load('weights.npz').items()}", "",
+             "", "state = np.load('weights.npz')",
+             "p = {k: jnp.asarray(v, dtype=jnp.float32) for k, v in state.items()}", "",
              "def model(h):", *[f"    {step}" for step in steps], "    return h", "", x_line,
-             "y = np.asarray(model(jnp.asarray(x)))", "print(y.shape)", "print(y)"]
+             "y = np.asarray(model(jnp.asarray(x, dtype=jnp.float32)))", "print(y.shape)",
+             "print(y)"]
     return Snippet("JAX", "\n".join(lines))
 
 

@@ -11,7 +11,9 @@ MXNet snippets cannot run here: they are excluded by the named list :data:`MXNET
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +79,21 @@ def printed_code(at: AppTest) -> dict[str, list[str]]:
 def run_python(code: str) -> dict:
     namespace = {"torch": torch, "nn": nn, "F": F,
                  "x": torch.randn(1, 2, 6, 6, dtype=torch.float64)}
-    exec(compile(code, "<printed code>", "exec"), namespace)
+    if "weights.npz" not in code:
+        exec(compile(code, "<printed code>", "exec"), namespace)
+        return namespace
+    # The Whole network page's code reads weights.npz, the file its panel offers for
+    # download: the built-in LeNet's state dict (the page's default network).
+    from convcore.lenet import builtin_network
+
+    with tempfile.TemporaryDirectory() as folder:
+        np.savez(Path(folder) / "weights.npz", **builtin_network().state_dict())
+        here = os.getcwd()
+        os.chdir(folder)
+        try:
+            exec(compile(code, "<printed code>", "exec"), namespace)
+        finally:
+            os.chdir(here)
     return namespace
 
 
