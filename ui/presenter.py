@@ -76,6 +76,11 @@ html { font-size: 22px; }
   font-size: 1.1rem; line-height: 1.5;
 }
 [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
+/* The sidebar's page list is navigation, not lesson text: the paragraph rule above would
+   grow it to 24 px and cut "Convolution in 1-D" short in the 1280 px sidebar. */
+[data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"] p {
+  font-size: 0.9rem !important;
+}
 [data-testid="stCode"] code { font-size: 1.0rem; }
 /* Headline metrics: at least 24 px (they shrank to body size before). */
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] div,

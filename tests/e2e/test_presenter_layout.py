@@ -9,7 +9,7 @@ check:
   widget labels, tab labels, headings and metric labels against each other;
 - ``cut``: nothing cut off — Plotly text outside its SVG, and any label, tab, heading,
   button text or select value wider than its box or ending in an ellipsis; a tab strip
-  that scrolls;
+  that scrolls; a page name in the sidebar's navigation cut short;
 - ``fonts``: every number printed in a grid cell, every figure/panel/axis title and every
   annotation ≥ 24 px (computed ``font-size`` of the SVG text; tick labels, slider and
   button text are controls, not checked);
@@ -105,6 +105,12 @@ MEASURE = """(minPx) => {
       out.cut.push({check: 'cut', where: 'page', a: name(el),
                     b: el.clientWidth + ' px box for ' + el.scrollWidth + ' px'}); }
   }
+  // The sidebar's page list: the markdown rule for the main text once grew it until
+  // "Convolution in 1-D" ended in an ellipsis.
+  document.querySelectorAll('[data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"]')
+    .forEach(el => { if (vis(el) && el.scrollWidth > el.clientWidth + 1) {
+      out.cut.push({check: 'cut', where: 'sidebar', a: name(el),
+                    b: el.clientWidth + ' px box for ' + el.scrollWidth + ' px'}); } });
   main.querySelectorAll('[data-baseweb="tab-list"]').forEach(t => {
     if (t.scrollWidth > t.clientWidth + 1) { out.cut.push({check: 'cut', where: 'tabs',
       a: name(t), b: 'tab strip scrolls: ' + t.clientWidth + ' of ' + t.scrollWidth}); } });
