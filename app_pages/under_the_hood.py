@@ -164,13 +164,7 @@ def _show_grid(fig, name: str, **kwargs):
 
 
 def _clamp(key: str, low: int, high: int) -> int:
-    value = st.session_state.get(key, DEFAULTS.get(key, low))
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        value = DEFAULTS.get(key, low)
-    st.session_state[key] = int(min(max(value, low), high))
-    return st.session_state[key]
+    return us.clamp_int(key, low, high, DEFAULTS.get(key, low))
 
 
 def _numbers(values, caption: str) -> None:

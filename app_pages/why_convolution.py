@@ -131,13 +131,7 @@ def _cell_px() -> float:
 
 def _clamp(key: str, low: int, high: int) -> int:
     """Pull a remembered whole number back into ``low..high`` (before its widget)."""
-    value = st.session_state.get(key, DEFAULTS.get(key, low))
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        value = DEFAULTS.get(key, low)
-    st.session_state[key] = int(min(max(value, low), high))
-    return st.session_state[key]
+    return us.clamp_int(key, low, high, DEFAULTS.get(key, low))
 
 
 def _number(container, label: str, key: str, low: int, high: int, help: str | None = None,

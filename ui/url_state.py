@@ -588,6 +588,18 @@ def current_link() -> str:
     return f"{base}?{query}" if query else (base or "?")
 
 
+def clamp_int(key: str, low: int, high: int, default: int) -> int:
+    """``st.session_state[key]`` as an int in ``low..high`` (``default`` when it is not a
+    number), written back so that the widget drawn with that key shows the same value."""
+    value = st.session_state.get(key, default)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        value = default
+    st.session_state[key] = int(min(max(value, low), high))
+    return st.session_state[key]
+
+
 def share_link_box(*, label: str = N_("Link to this exact setup")) -> str:
     """Show the page's current link for copying (``st.code`` has a copy button).
 
