@@ -24,6 +24,8 @@ Each clickable panel carries an invisible scatter overlay (one marker per cell) 
 
 from __future__ import annotations
 
+import copy
+
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -763,11 +765,15 @@ class AnimatedFigure(go.Figure):
     _raw_layout: dict = {}  # noqa: RUF012
 
     def to_dict(self) -> dict:
-        """The figure as a dict, frames and slider included."""
+        """The figure as a dict, frames and slider included: a copy the caller may change,
+        as plotly's own ``to_dict`` gives (``presenter.scale_figure`` enlarges its fonts in
+        place; handing out the raw dicts let a cached figure grow ×1.75 per rerun).
+        Copying costs a few per cent of building (9 ms for 324 frames against 209 ms);
+        ``ui.shared_cache.share`` makes it once for a figure shared between sessions."""
         res = super().to_dict()
         if self._raw_frames:
-            res["frames"] = self._raw_frames
-        res["layout"].update(self._raw_layout)
+            res["frames"] = copy.deepcopy(self._raw_frames)
+        res["layout"].update(copy.deepcopy(self._raw_layout))
         return res
 
     @property

@@ -406,3 +406,18 @@ def test_wrap_sum_breaks_only_before_plus_terms(line, width, lines):
     wrapped = F.wrap_sum(line, width)
     assert wrapped == lines
     assert " ".join(part.strip() for part in wrapped) == line
+
+
+def test_scaling_an_animation_for_the_projector_leaves_it_as_it_was():
+    """A cached animated figure is scaled for presenter mode on every rerun: its fonts must
+    not grow with each one (the 1-D page's step counter went 374 → 654 → 1144 px)."""
+    from ui import presenter
+
+    _, fig = conv_animation(np.arange(16.0).reshape(4, 4), np.ones((2, 2)))
+    before = json.dumps(fig.to_dict(), sort_keys=True, default=str)
+    sizes = []
+    for _ in range(3):
+        scaled = presenter.scale_figure(fig, presenter.PRESENTER_SCALE).to_dict()
+        sizes.append(scaled["layout"]["sliders"][0]["currentvalue"]["font"]["size"])
+    assert json.dumps(fig.to_dict(), sort_keys=True, default=str) == before
+    assert sizes[0] == sizes[1] == sizes[2] > 13
