@@ -127,14 +127,26 @@ def test_learning_rate_falls_linearly_then_stays():
 
 @pytest.mark.slow
 def test_training_with_the_defaults_retraces_the_shipped_weights():
-    """What the page's "train it yourself" does with seed 0 (1,000 steps, ~10 s of CPU)."""
+    """What the page's "train it yourself" does with seed 0 (1,000 steps, ~10 s of CPU).
+
+    On the CPU the weights were made on this gives them bit for bit; PyTorch's CPU kernels
+    pick their instructions by CPU (AVX2 or AVX-512, oneDNN's own choice), so on another
+    one the rounding differs and the same run drifts a little: measured 95.65 % (an
+    AVX-512 Xeon), 95.8 % and 96.1 % with other kernel choices forced, against the shipped
+    95.95 %, its weight tensors still correlated with the shipped ones (r = 0.999 for the
+    first layer, 0.93–0.99 for the others). Seed 1 gives r between −0.13 and 0.13.
+    """
     trainer = LiveTrainer(TrainingConfig(seed=0, threads=1))
     snap = trainer.run(1000)
-    assert snap.test_accuracy == STATED_ACCURACY["lenet"]
+    assert abs(snap.test_accuracy - STATED_ACCURACY["lenet"]) <= 0.01
     shipped = builtin_network().state_dict()
-    for key, value in trainer.state_dict().items():
-        if key in shipped:
-            np.testing.assert_array_equal(value, shipped[key], err_msg=key)
+    mine = trainer.state_dict()
+    assert set(shipped) <= set(mine)
+    for key, value in shipped.items():
+        assert np.shape(mine[key]) == np.shape(value), key
+        if key.endswith(".weight"):  # biases: the last layer's agree for any seed (0.95)
+            r = np.corrcoef(np.ravel(mine[key]), np.ravel(value))[0, 1]
+            assert r >= (0.99 if key == "0.weight" else 0.9), (key, r)
 
 
 def test_as_network_input_inverts_pads_and_resizes():
