@@ -752,10 +752,14 @@ def three_d_section() -> None:
                  vol.conv3d_shapes(3, 64, (16, 112, 112), 3, padding=1)),
                 (_("CT volume, 64 slices of 128×128, 16 kernels"),
                  vol.conv3d_shapes(1, 16, (64, 128, 128), 3, padding=1))]
-    st.dataframe([{_("layer"): name, _("input (C, D, H, W)"): str(s.in_shape),
-                   _("weight"): str(s.weight_shape), _("output"): str(s.out_shape),
-                   _("parameters"): f"{s.params:,}", _("multiply-adds"): f"{s.macs:,}"}
-                  for name, s in examples], hide_index=True, width="content")
+    rows = [{_("layer"): name, _("input (C, D, H, W)"): str(s.in_shape),
+             _("weight"): str(s.weight_shape), _("output"): str(s.out_shape),
+             _("parameters"): f"{s.params:,}", _("multiply-adds"): f"{s.macs:,}"}
+            for name, s in examples]
+    if _presenting():  # an HTML table wraps its cells; the data grid would scroll sideways
+        st.table(rows, hide_index=True)
+    else:
+        st.dataframe(rows, hide_index=True, width="content")
     st.markdown(_("The second row is `nn.Conv3d(3, 64, kernel_size=3, padding=1)`: "
                   "64 × 3 × 3 × 3 × 3 weights + 64 biases = {p} parameters.").format(
         p=f"{examples[1][1].params:,}"))

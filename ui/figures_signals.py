@@ -419,8 +419,12 @@ def text_channels_figure(onehot, alphabet: str, text: str, response, hits: Seque
     layout = _base_layout(height, int(cell * n + 140))
     layout.update(shapes=shapes, margin=dict(l=60, r=20, t=20, b=110), showlegend=False)
     fig.update_layout(**layout)
-    fig.update_yaxes(autorange="reversed", row=1, col=1, tickfont=dict(family=MONO))
-    fig.update_yaxes(title=dict(text=_("response")), row=2, col=1)
+    # Every channel named: with 24 px ticks on a projector plotly would label every other
+    # row, and the unlabelled ones may be the very characters the kernel looks for.
+    fig.update_yaxes(autorange="reversed", row=1, col=1, tickfont=dict(family=MONO),
+                     tickmode="array", tickvals=labels, ticktext=labels)
+    fig.update_yaxes(title=dict(text=_("response"), standoff=10), automargin=True,
+                     row=2, col=1)
     fig.update_xaxes(tickangle=-60, tickfont=dict(family=MONO, size=11), row=2, col=1)
     return fig
 
@@ -485,7 +489,9 @@ def clip_figure(clip, output, *, width: int = 900, frame_px: int = 120) -> go.Fi
     top = float(np.abs(output).max()) or 1.0
     for k in range(d):
         fig.add_trace(go.Heatmap(z=np.asarray(clip[k]).tolist(), showscale=False,
-                                 colorscale=[[0, "#111111"], [1, "#ffffff"]], zmin=0, zmax=1,
+                                 # orange on black: a white square at the frame's edge
+                                 # merged with the white page and looked like a notch
+                                 colorscale=[[0, "#111111"], [1, "#e69f00"]], zmin=0, zmax=1,
                                  name=f"clip:{k}", xgap=1, ygap=1,
                                  hovertemplate=_("row %{y}, column %{x}: %{z}")
                                  + "<extra></extra>"), row=1, col=k + 1)
