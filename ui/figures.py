@@ -25,9 +25,9 @@ Each clickable panel carries an invisible scatter overlay (one marker per cell) 
 from __future__ import annotations
 
 import copy
-
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -302,9 +302,12 @@ def panel_geometry(shapes: Sequence[tuple[int, int]], *, top_px: int = TITLE_PX 
 
 
 def title_width_px(title: str, font_px: float = 14.0) -> float:
-    """Rough width of a panel title once drawn (HTML tags dropped)."""
+    """Rough width of a panel title once drawn (HTML tags dropped): 0.56 em a Latin
+    character, 1 em a Chinese one (East Asian wide or full-width), so Chinese panel titles
+    get the room they take instead of running into their neighbours."""
     plain = re.sub(r"<[^>]+>", "", title)
-    return 0.56 * font_px * len(plain) + 6
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.56 for ch in plain)
+    return ems * font_px + 6
 
 
 def _cell_texts(values: np.ndarray, digits: int) -> np.ndarray:
@@ -523,9 +526,9 @@ def grid_figure(panels: Sequence[Panel], *, digits: int = 3, top_px: int | None 
     traces, layout = _grid_parts(panels, digits=digits, top_px=top_px, bottom_px=bottom_px,
                                  min_width_px=min_width_px, max_cell_px=max_cell_px,
                                  available_px=available_px)
-    # The traces are validated go objects already; validating the layout dict (axes, shapes,
-    # annotations of every panel) again was half of a grid figure's build time. Its validity
-    # is tested (tests/ui/test_figures.py loads to_dict() into a validated go.Figure).
+    # The layout is validated as plotly always does: skipping it halved the build time but
+    # lost the presenter mode's title lift on the Why page (ui.figures_why.presenter_fit),
+    # so the shared caches (ui.shared_cache) are what save the time instead.
     return go.Figure(data=traces, layout=layout)
 
 
