@@ -54,6 +54,7 @@ from convcore.units import (
 )
 from ui import a11y, code_panel, controls, i18n, image_source, model_upload, presenter
 from ui import figures_network as FN
+from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
 from ui.i18n import N_, _, current_language
@@ -210,6 +211,25 @@ def _presenting() -> bool:
 
 
 def _show(fig, name: str, **kwargs):
+    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
+
+
+def _show_grid(fig, name: str, *, max_width_px: float = 740, ticks: bool = True,
+               **kwargs):
+    """A grid figure; in presenter mode enlarged and fitted to the projector's column
+    (:func:`ui.figures_why.presenter_fit`: titles at projector size, broken or lifted
+    where they would run into a neighbour, the figure no wider than ``max_width_px``).
+    ``ticks=False``: no row and column numbers on the projector (feature maps and kernels
+    whose cells are narrower than a 24 px number)."""
+    if _presenting():
+        scale = presenter.figure_scale()
+        fig = FW.presenter_fit(presenter.scale_figure(fig, scale),
+                               min_text_px=presenter.MIN_PROJECTED_PX,
+                               title_px=scale["title_font_px"], tick_px=scale["tick_font_px"],
+                               max_width_px=max_width_px)
+        if not ticks:
+            fig.update_xaxes(showticklabels=False)
+            fig.update_yaxes(showticklabels=False)
     return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
 
 
@@ -483,7 +503,7 @@ def unit_section(run, layer: int, index: tuple) -> None:
         winner = None if d.winner is None else (d.winner[0] - top, d.winner[1] - left)
         fig = FN.pool_window_figure(window, winner, _("window of channel {c}").format(
             c=detail.channel), presenting=presenting)
-        _show(fig, "pool_unit", key=f"{P}_pool_fig")
+        _show_grid(fig, "pool_unit", key=f"{P}_pool_fig")
         if d.kind == "max":
             st.markdown(_("**Max pooling**, unit ({c}, {i}, {j}): the largest of the "
                           "{n} values of its window, **{v}**, at row {r}, column {s} of "
@@ -519,12 +539,13 @@ MAX_PAIRS = 6
 
 def _conv_detail(run, d: ConvUnit, presenting: bool) -> None:
     order = np.argsort(-np.abs(d.partial_sums), kind="stable")[:MAX_PAIRS]
-    for start in range(0, len(order), 3):
-        chunk = order[start:start + 3]
+    per_figure = 1 if presenting else 3  # on a projector three pairs shrank to stamps
+    for start in range(0, len(order), per_figure):
+        chunk = order[start:start + per_figure]
         fig = FN.window_pairs_figure(d.windows[chunk], d.kernels[chunk],
                                      [d.input_channels[k] for k in chunk],
                                      d.partial_sums[chunk], presenting=presenting)
-        _show(fig, "conv_unit", key=f"{P}_pairs_{start}")
+        _show_grid(fig, "conv_unit", key=f"{P}_pairs_{start}")
     if len(d.input_channels) > MAX_PAIRS:
         st.caption(_("The {n} channels with the largest partial sums are drawn; the table "
                      "has all {total}.").format(n=MAX_PAIRS, total=len(d.input_channels)))
@@ -647,10 +668,16 @@ def structured_section() -> None:
               (large[-1][0], _("on the scene: {s}").format(s=size_text(large[-1].shape[1:])))]
     fig = FN.maps_figure([p for p, _t in panels], [t for _p, t in panels],
                          presenting=_presenting())
-    _show(fig, "growing_maps", key=f"{P}_growing")
+    _show_grid(fig, "growing_maps", key=f"{P}_growing", ticks=False)
     if res["dense_error"]:
-        st.warning(_("The whole network refuses the scene — convcore says: `{err}`").format(
-            err=res["dense_error"]), icon=":material/block:")
+        st.warning(_("The whole network refuses the scene: its first dense layer expects "
+                     "{n} input values (the {a} maps of a {small} image) and the scene's "
+                     "maps have {m}. A dense layer has one weight per input value, so it "
+                     "takes only the size it was trained on.").format(
+            n=f"{int(np.prod(res['conv_small'])):,}", a=size_text(res["conv_small"]),
+            small=size_text((IMAGE_SIZE, IMAGE_SIZE)),
+            m=f"{int(np.prod(res['conv_large'])):,}"), icon=":material/block:")
+        st.caption(_("convcore's message: `{err}`").format(err=res["dense_error"]))
     else:
         scores = res.get("gap_scores")
         st.success(_("With global average pooling the whole network takes the scene: one "
@@ -672,6 +699,14 @@ def structured_section() -> None:
         "for **{pct} %** of the pixels; the background has no right answer (the network "
         "never saw an empty image).").format(pct=format_number(100 * res["stroke_accuracy"],
                                                                digits=3)))
+    chance = 1.0 / len(names)
+    if res["stroke_accuracy"] < 1.5 * chance:
+        st.info(_("That is hardly better than guessing one of {k} classes ({chance} %): "
+                  "this network learned from one shape in the middle of a 28×28 image, and "
+                  "most windows of the scene hold parts of several shapes or none. Taking "
+                  "any size is not the same as working well at any size.").format(
+            k=len(names), chance=format_number(100 * chance, digits=3)),
+            icon=":material/info:")
 
 
 # ------------------------------------------------------------------------------ 5 · your model
@@ -796,7 +831,7 @@ def _draw_training(target: float) -> None:
     fig = FN.kernels_figure(snap.kernels, [_("kernel {k}").format(k=k)
                                            for k in range(len(snap.kernels))],
                             presenting=_presenting())
-    _show(fig, "first_kernels", key=f"{P}_train_kernels")
+    _show_grid(fig, "first_kernels", key=f"{P}_train_kernels", ticks=False)
     text = _("Step {step}: test accuracy {acc} % (the shipped model: {target} %), last "
              "batch's loss {loss}.").format(
         step=snap.step, acc=f"{100 * snap.test_accuracy:.2f}", target=f"{100 * target:.2f}",
@@ -855,12 +890,14 @@ def gabor_section(trainer) -> None:
         fig = FN.kernels_figure(kernels, [_("kernel {k}").format(k=k)
                                           for k in range(len(kernels))],
                                 presenting=_presenting(), available_px=460.0)
-        _show(fig, "learned_kernels", key=f"{P}_learned")
+        _show_grid(fig, "learned_kernels", key=f"{P}_learned", max_width_px=360,
+                   ticks=False)
     with c[1]:
         fig = FN.kernels_figure(bank.kernels[match.best],
                                 [_("r = {r}").format(r=f"{s:.2f}") for s in match.scores],
                                 presenting=_presenting(), available_px=460.0)
-        _show(fig, "gabor", key=f"{P}_gabor")
+        _show_grid(fig, "gabor", key=f"{P}_gabor", max_width_px=360,
+                   ticks=False)
     verdict = (_("clearly more Gabor-like than chance") if match.mean_score > baseline + 0.1
                else _("hardly more Gabor-like than chance"))
     st.markdown(_(

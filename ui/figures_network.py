@@ -604,24 +604,38 @@ def class_map_figure(image: np.ndarray, best: np.ndarray, confidence: np.ndarray
                                                  (1, "rgba(255,255,255,0.85)")),
                              showscale=False, xaxis="x2", yaxis="y2", hoverinfo="skip",
                              name="uncertainty"))
-    side = 330 if presenting else 400
+    # Presenting, the figure sits in a folded section of the projector's ~600 px column.
+    side = 280 if presenting else 400
     cell = side / w
+    titles = [_break_title(_("larger image"), side, font),
+              _break_title(_("most probable class per pixel"), side, font)]
+    top = 50 + (font + 6) * max(t.count("<br>") for t in titles)
     for axis, dom in (("", [0, 0.47]), ("2", [0.53, 1])):
         fig.update_layout(**{f"xaxis{axis}": dict(domain=dom, visible=False, fixedrange=True,
                                                   range=[-0.5, w - 0.5]),
                              f"yaxis{axis}": dict(visible=False, fixedrange=True,
                                                   range=[h - 0.5, -0.5], anchor=f"x{axis}")})
     fig.update_layout(
-        width=int(2 * side / 0.94), height=int(h * cell + 60 + 40), showlegend=False,
-        margin=dict(l=4, r=4, t=50, b=40), paper_bgcolor="#ffffff",
+        width=int(2 * side / 0.94), height=int(h * cell + top + 50), showlegend=False,
+        margin=dict(l=4, r=4, t=top, b=40), paper_bgcolor="#ffffff",
         font=dict(family=fig_lib.SANS, color=fig_lib.TEXT_COLOR),
-        annotations=[dict(text="<b>" + _("larger image") + "</b>", x=0.235, y=1.0,
-                          xref="paper", yref="paper", yanchor="bottom", showarrow=False,
-                          font=dict(size=font)),
-                     dict(text="<b>" + _("most probable class per pixel") + "</b>", x=0.765,
-                          y=1.0, xref="paper", yref="paper", yanchor="bottom",
-                          showarrow=False, font=dict(size=font))])
+        annotations=[dict(text="<b>" + title + "</b>", x=x, y=1.0, xref="paper",
+                          yref="paper", yanchor="bottom", xanchor="center", showarrow=False,
+                          font=dict(size=font))
+                     for title, x in zip(titles, (0.235, 0.765), strict=True)])
     return fig
+
+
+def _break_title(title: str, room_px: float, font_px: float) -> str:
+    """``title`` broken at spaces (``<br>``) into lines of at most ``room_px`` (bold text
+    is about a tenth wider than :func:`ui.figures.title_width_px` says)."""
+    lines: list[str] = []
+    for word in title.split(" "):
+        if lines and 1.1 * fig_lib.title_width_px(lines[-1] + " " + word, font_px) <= room_px:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def class_colors(n: int) -> list[str]:
