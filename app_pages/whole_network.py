@@ -472,9 +472,14 @@ def unit_section(run, layer: int, index: tuple) -> None:
     network = run.network
     st.header(_("3 · The picked unit, down to its sum"))
     shape = run.activations[layer].shape
-    c = st.columns([2.2, 1, 1, 1])
-    c[0].selectbox(_("Layer"), list(range(len(network))), key=LAYER,
-                   format_func=lambda k: network.layers[k])
+    if _presenting():  # the layer's long name gets a row of its own on a projector
+        st.selectbox(_("Layer"), list(range(len(network))), key=LAYER,
+                     format_func=lambda k: network.layers[k])
+        c = [None, *st.columns(3)]
+    else:
+        c = st.columns([2.2, 1, 1, 1])
+        c[0].selectbox(_("Layer"), list(range(len(network))), key=LAYER,
+                       format_func=lambda k: network.layers[k])
     if len(shape) == 3:
         c[1].number_input(_("Channel"), 0, shape[0] - 1, key=CH, step=1)
         c[2].number_input(_("Row"), 0, shape[1] - 1, key=ROW, step=1)
@@ -848,12 +853,15 @@ def training_section() -> None:
     st.markdown(_(
         "From random weights, with PyTorch: Adam, batches of 64, the learning rate falling "
         "from 0.004 to 0.0002 over {steps} steps — the recipe that made the shipped weights "
-        "(seed 0 gives exactly them: {acc} % on the test set). The loss, the test accuracy "
+        "(seed 0 retraces them: {acc} % on the test set, give or take a few tenths on another "
+        "kind of CPU, whose arithmetic rounds differently). The loss, the test accuracy "
         "and the first layer's six kernels are redrawn as it learns; pause whenever you "
         "like.").format(steps=TRAIN_STEPS, acc=f"{100 * target:.2f}"))
     ss = st.session_state
     ss.setdefault(PLAYING, False)
-    c = st.columns([1, 1.4, 1, 1])
+    # On a projector: seed and start on one row, play and pause on the next (four in a row
+    # cut "Start from random weights" short).
+    c = [*st.columns([1, 2]), *st.columns(2)] if _presenting() else st.columns([1, 1.4, 1, 1])
     c[0].number_input(_("Seed"), 0, 99, key=SEED, step=1, disabled=bool(ss[PLAYING]))
     c[1].button(_("Start from random weights"), key=f"{P}_start", on_click=_start_training,
                 icon=":material/restart_alt:", disabled=bool(ss[PLAYING]))
