@@ -34,7 +34,6 @@ from convcore.methods import IM2COL_MAX_BYTES, SWEEP_MAX_PIXELS
 from convcore.trace import format_number
 from ui import a11y, controls, i18n, image_source, presenter
 from ui import figures_methods as FM
-from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
 from ui.i18n import N_, _
@@ -152,15 +151,10 @@ def _show(fig, name: str, **kwargs):
 
 
 def _show_grid(fig, name: str, **kwargs):
-    """A grid figure; in presenter mode enlarged and fitted to a projector
-    (:func:`ui.figures_why.presenter_fit`: numbers too small to read there are left to the
-    tables, titles clear of the column numbers)."""
-    if _presenting():
-        scale = presenter.figure_scale()
-        fig = FW.presenter_fit(presenter.scale_figure(fig, scale),
-                               min_text_px=presenter.MIN_PROJECTED_PX,
-                               title_px=scale["title_font_px"], tick_px=scale["tick_font_px"])
-    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
+    """A grid figure, fitted to a projector in presenter mode (``controls.show_grid``:
+    numbers too small to read there are left to the tables, titles clear of the column
+    numbers)."""
+    return controls.show_grid(fig, name, base=CHART_CONFIG, **kwargs)
 
 
 def _clamp(key: str, low: int, high: int) -> int:
@@ -319,7 +313,9 @@ def im2col_section() -> None:
         "row per output cell, one column per kernel tap). The whole convolution is then one "
         "matrix–vector product, `patches @ K.ravel()`. Click a row (or an output cell) to "
         "see its window on the input."))
-    c = st.columns([1, 1.4, 1])
+    # On a projector the row picker gets a row of its own (its long label wrapped and
+    # pushed its box below the others).
+    c = [*st.columns(2), st.container()] if _presenting() else st.columns([1, 1.4, 1])
     side = int(c[0].number_input(_("Input size"), 4, 10, key=I2_SIDE, step=1))
     kname = c[1].selectbox(_("Kernel"), list(I2_KERNELS), key=I2_KERNEL,
                            format_func=i18n.option_labels(I2_KERNELS))
@@ -444,7 +440,7 @@ def fourier_section() -> None:
                             steps.product_log_magnitude, steps.inverse,
                             max_cell_px=10, available_px=_width(),
                             short_titles=_presenting())
-    _show_grid(fig, "fft_spectra", key=f"{P}_fft_chart")
+    _show_grid(fig, "fft_spectra", key=f"{P}_fft_chart", ticks=False)
     gap = float(np.abs(steps.result - direct).max())
     fh, fw = steps.fft_shape
     st.success(_(
@@ -459,7 +455,7 @@ def fourier_section() -> None:
     st.subheader(_("Circular, unless padded"))
     fig = FM.wrap_figure(steps.circular, steps.linear, steps.circular_error, steps.wraps,
                          max_cell_px=12, available_px=_width())
-    _show_grid(fig, "fft_wrap", key=f"{P}_wrap_chart")
+    _show_grid(fig, "fft_wrap", key=f"{P}_wrap_chart", ticks=False)
     inside = float(np.abs(steps.circular_error[~steps.wraps]).max())
     edge = float(np.abs(steps.circular_error[steps.wraps]).max())
     st.markdown(_(
@@ -483,6 +479,12 @@ def fourier_section() -> None:
 # ------------------------------------------------------------------------------ 4 · separable
 
 
+def _rounding_is_zero(value: float, tolerance: float) -> float:
+    """``value``, or 0 when it is below the tolerance under which convcore calls a singular
+    value zero (what is left there is floating-point rounding)."""
+    return 0.0 if abs(value) <= tolerance else float(value)
+
+
 def separable_section() -> None:
     st.header(_("4 · Separable kernels: two 1-D passes"))
     st.markdown(_(
@@ -501,7 +503,10 @@ def separable_section() -> None:
     fig = FM.singular_values_figure(analysis.singular_values, analysis.tolerance,
                                     width_px=min(_width(), 460), presenting=_presenting())
     _show(fig, "singular_values", key=f"{P}_sv_chart")
-    values = ", ".join(format_number(v, digits=4) for v in analysis.singular_values)
+    # Below the tolerance a singular value is rounding, not structure: say 0 (Sobel's
+    # second singular value came out as 4.345e-16 and read as if it were real).
+    values = ", ".join(format_number(_rounding_is_zero(v, analysis.tolerance), digits=4)
+                       for v in analysis.singular_values)
     photo = small_photo(32)
     direct = convcore.conv2d(photo, analysis.kernel, padding=(kh // 2, kw // 2))
     if analysis.separable:
@@ -534,16 +539,23 @@ def separable_section() -> None:
     approximations = analysis.approximations
     titles = []
     for a in approximations:
-        rel = a.frobenius_error / max(float(np.linalg.norm(analysis.kernel)), 1e-300)
-        titles.append(_("<b>rank {r}</b>: error {e} %").format(
-            r=a.rank, e=format_number(100 * rel, digits=3)))
+        error = _rounding_is_zero(a.frobenius_error, analysis.tolerance)
+        rel = error / max(float(np.linalg.norm(analysis.kernel)), 1e-300)
+        # On a projector the short title (the errors are in the list below the figure):
+        # three long titles over three small grids were stepped up to three heights.
+        titles.append(_("<b>rank {r}</b>").format(r=a.rank) if _presenting() else
+                      _("<b>rank {r}</b>: error {e} %").format(
+                          r=a.rank, e=format_number(100 * rel, digits=3)))
     fig = FM.approximations_figure(analysis.kernel, [a.kernel for a in approximations],
-                                   titles, max_cell_px=40, available_px=_width())
+                                   titles, max_cell_px=72 if _presenting() else 40,
+                                   available_px=_width())
     _show_grid(fig, "low_rank", key=f"{P}_lr_chart")
     lines = [_("- best rank-{r} approximation ({p} 1-D passes): Frobenius error {e}, "
                "largest-direction error {s}").format(
-        r=a.rank, p=a.passes, e=format_number(a.frobenius_error, digits=3),
-        s=format_number(a.spectral_error, digits=3)) for a in approximations]
+        r=a.rank, p=a.passes,
+        e=format_number(_rounding_is_zero(a.frobenius_error, analysis.tolerance), digits=3),
+        s=format_number(_rounding_is_zero(a.spectral_error, analysis.tolerance), digits=3))
+        for a in approximations]
     st.markdown(_("The best approximations by sums of outer products (Eckart–Young: keep "
                   "the largest singular values):") + "\n" + "\n".join(lines))
     with st.expander(_("Show as numbers: the kernel and its approximations")):
@@ -615,7 +627,9 @@ def timing_section() -> None:
         "interleaved (every method once per round, so a busy moment slows all alike) and "
         "the median of the rounds is kept. A method that would not fit in the time budget "
         "is skipped at larger kernels (—)."))
-    c = st.columns([1.4, 1.2, 1, 1.2])
+    # On a projector two rows of two: four boxes in a row cut their values short.
+    c = ([*st.columns(2), *st.columns(2)] if _presenting() else
+         st.columns([1.4, 1.2, 1, 1.2]))
     src = c[0].selectbox(_("Image"), list(SOURCES), key=T_SRC,
                          format_func=i18n.option_labels(SOURCES))
     if src == "generated":

@@ -54,7 +54,6 @@ from convcore.units import (
 )
 from ui import a11y, code_panel, controls, i18n, image_source, model_upload, presenter
 from ui import figures_network as FN
-from ui import figures_why as FW
 from ui import url_state as us
 from ui.figures import picked_cell
 from ui.i18n import N_, _, current_language
@@ -214,23 +213,9 @@ def _show(fig, name: str, **kwargs):
     return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
 
 
-def _show_grid(fig, name: str, *, max_width_px: float = 740, ticks: bool = True,
-               **kwargs):
-    """A grid figure; in presenter mode enlarged and fitted to the projector's column
-    (:func:`ui.figures_why.presenter_fit`: titles at projector size, broken or lifted
-    where they would run into a neighbour, the figure no wider than ``max_width_px``).
-    ``ticks=False``: no row and column numbers on the projector (feature maps and kernels
-    whose cells are narrower than a 24 px number)."""
-    if _presenting():
-        scale = presenter.figure_scale()
-        fig = FW.presenter_fit(presenter.scale_figure(fig, scale),
-                               min_text_px=presenter.MIN_PROJECTED_PX,
-                               title_px=scale["title_font_px"], tick_px=scale["tick_font_px"],
-                               max_width_px=max_width_px)
-        if not ticks:
-            fig.update_xaxes(showticklabels=False)
-            fig.update_yaxes(showticklabels=False)
-    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
+def _show_grid(fig, name: str, **kwargs):
+    """A grid figure, fitted to a projector in presenter mode (``controls.show_grid``)."""
+    return controls.show_grid(fig, name, base=CHART_CONFIG, **kwargs)
 
 
 def _clamp(key: str, low: int, high: int) -> int:

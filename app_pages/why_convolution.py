@@ -146,14 +146,9 @@ def _number(container, label: str, key: str, low: int, high: int, help: str | No
 
 
 def _show(fig, name: str, **kwargs):
-    """``controls.show_chart``; in presenter mode the figure is enlarged and fitted to a
-    projector (:func:`ui.figures_why.presenter_fit`)."""
-    if _presenting():
-        scale = presenter.figure_scale()
-        fig = FW.presenter_fit(presenter.scale_figure(fig, scale),
-                               min_text_px=presenter.MIN_PROJECTED_PX,
-                               title_px=scale["title_font_px"], tick_px=scale["tick_font_px"])
-    return controls.show_chart(fig, name, base=CHART_CONFIG, **kwargs)
+    """``controls.show_grid``: in presenter mode the figure is enlarged and fitted to a
+    projector."""
+    return controls.show_grid(fig, name, base=CHART_CONFIG, **kwargs)
 
 
 def _width() -> float:

@@ -93,6 +93,7 @@ select:focus-visible, summary:focus-visible, [tabindex]:focus-visible,
 .a11y-legend span.item {{ display: inline-flex; align-items: center; gap: 0.4rem; }}
 .a11y-swatch {{ display: inline-block; width: 1.15em; height: 1.15em; flex: none;
   box-sizing: border-box; }}
+.a11y-scroll {{ overflow-x: auto; max-width: 100%; }}
 table.a11y-grid {{ border-collapse: collapse; font-variant-numeric: tabular-nums; }}
 table.a11y-grid caption {{ text-align: left; font-weight: 600; padding-bottom: 0.3rem; }}
 table.a11y-grid th, table.a11y-grid td {{ border: 1px solid #c9ced8; padding: 0.15rem 0.5rem;
@@ -208,7 +209,11 @@ def show_as_numbers(values, caption: str, *, label: str | None = None,
     """
     with st.expander(label or _("Show as numbers: {caption}").format(caption=caption),
                      expanded=expanded):
-        st.html(grid_table_html(values, caption, **table_kwargs))
+        # focusable and named: a table wider than the column (a 16×9 patch matrix on a
+        # projector ran past the window's edge) scrolls inside its own box
+        st.html(f'<div class="a11y-scroll" tabindex="0" role="region" '
+                f'aria-label="{html.escape(caption)}">'
+                f"{grid_table_html(values, caption, **table_kwargs)}</div>")
 
 
 # ------------------------------------------------------------------------------ live text
