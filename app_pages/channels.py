@@ -665,6 +665,8 @@ def multi_output_tab(x: np.ndarray, kernel: np.ndarray) -> None:
                 language=None)
         st.caption(_("`{code}` holds exactly these {params} parameters.").format(
             code=FC.conv2d_layer_code(c_in, c_out, (kh, kw), bias), params=f"{cost.params:,}"))
+        # The bias toggle counts parameters; the maps above are drawn without one (zeros).
+        code_panel.conv_panel(f"{P}_mo_code", x, bank, np.zeros(c_out) if bias else None)
     with right:
         fig = shared_cache.figure(FC.kernel_bank_figure, x, bank, outputs,
                                   **figure_size(44, 560))
@@ -762,6 +764,7 @@ def mixing_tab() -> None:
         st.markdown(_("Weight {shape}: **{params}** parameters (c_o·c_i), **{macs}** "
                       "multiply-adds (c_o·c_i·h·w).").format(
                           shape=cost.weight_shape, params=cost.params, macs=cost.macs))
+        code_panel.conv_panel(f"{P}_mx_code", x, weight)
     with right:
         r, c = pixel
         lines = [f"Y[{o}, {r}, {c}] = "

@@ -39,13 +39,18 @@ def open_page(path: str) -> AppTest:
     return at
 
 
-def panel_code(at: AppTest, framework: str) -> str | None:
-    """The code block the panel shows (its first line names the imports of that framework)."""
+def panel_codes(at: AppTest, framework: str) -> list[str]:
+    """The code blocks the page's panels show (their first lines name the imports of that
+    framework), in page order."""
     first = {"PyTorch": "import torch", "Keras": "import keras", "JAX": "from jax import lax",
              "MXNet": "# MXNet Gluon"}[framework]
-    blocks = [c.value for c in at.code if c.language == "python" and first in c.value
-              and "# input (C, H, W), channels first" in c.value]
-    assert len(blocks) <= 1, blocks
+    return [c.value for c in at.code if c.language == "python" and first in c.value
+            and "# input (C, H, W), channels first" in c.value]
+
+
+def panel_code(at: AppTest, framework: str) -> str | None:
+    """The code block of the page's first panel (channels has three: one a tab)."""
+    blocks = panel_codes(at, framework)
     return blocks[0] if blocks else None
 
 
@@ -62,11 +67,37 @@ def test_each_page_has_the_panel_with_four_frameworks(path, key):
     assert any(e.label.endswith("This layer in code") for e in at.expander)
     radio = at.radio(key=key)
     assert radio.options == ["PyTorch", "Keras 3", "JAX", "MXNet (retired)"]
-    assert panel_code(at, "PyTorch") is not None  # the default: one block, the copy button's
+    torch_blocks = len(panel_codes(at, "PyTorch"))  # the default, one a panel
+    assert torch_blocks >= 1 and not panel_codes(at, "MXNet")
     radio.set_value("MXNet").run()
     assert not at.exception
-    assert panel_code(at, "PyTorch") is None and panel_code(at, "MXNet") is not None
+    assert len(panel_codes(at, "PyTorch")) == torch_blocks - 1
+    assert len(panel_codes(at, "MXNet")) == 1
     assert any("MXNet is retired" in c.value for c in at.caption)
+
+
+def test_every_channels_tab_with_a_layer_has_its_panel_and_its_code_runs():
+    """Many inputs, many outputs and the 1×1 convolution each get the panel; each PyTorch
+    snippet prints conv2d of the input and weights it holds (the page's own arrays)."""
+    at = open_page("app_pages/channels.py")
+    for key in ("channels_mi_code", "channels_mo_code", "channels_mx_code"):
+        assert at.radio(key=key).options[0] == "PyTorch"
+    blocks = panel_codes(at, "PyTorch")
+    assert len(blocks) == 3
+    for code in blocks:
+        data, lines, inside = {}, [], False
+        for line in code.splitlines():  # the x = / w = / b = statements and their rows
+            if re.match(r"^(x|w|b) = ", line):
+                inside = True
+            elif not line.startswith(" "):
+                inside = False
+            if inside:
+                lines.append(line)
+        exec(compile("import numpy as np\n" + "\n".join(lines), "<data>", "exec"), data)
+        expected = conv2d(data["x"], data["w"])
+        if "b" in data:
+            expected = expected + np.asarray(data["b"])[:, None, None]
+        np.testing.assert_allclose(printed(code), expected.ravel(), rtol=1e-4, atol=1e-4)
 
 
 def test_padding_stride_pytorch_code_prints_the_pages_output():
