@@ -107,6 +107,40 @@ def note(code: str, args: dict | None = None) -> str:
     return _(NOTE_TEXT[code]).format(**(args or {}))
 
 
+#: The framework in a link (``?fw=keras``): every panel opens with it, and picking one in any
+#: panel puts it there, so a prepared link shows the code a class is learning (PyTorch, the
+#: default, is left out of the link).
+URL_KEY = "fw"
+#: Session-state key of the framework last picked in any panel.
+REMEMBERED_KEY = "_code_framework"
+
+
+def chosen_framework() -> str:
+    """The framework the session's panels open with: the link's ``fw=`` (any case; an unknown
+    name is ignored), else the one last picked in any panel, else PyTorch."""
+    raw = st.query_params.get(URL_KEY)
+    by_word = {name.lower(): name for name in FRAMEWORKS}
+    if raw is not None and raw.strip().lower() in by_word:
+        st.session_state[REMEMBERED_KEY] = by_word[raw.strip().lower()]
+    return st.session_state.get(REMEMBERED_KEY, FRAMEWORKS[0])
+
+
+def _picked(key: str) -> None:
+    """A panel's radio changed: that framework is the session's (and the link's) from now."""
+    st.session_state[REMEMBERED_KEY] = st.session_state[key]
+    _framework_to_url()  # now: the panels drawn in this run read the link
+
+
+def _framework_to_url() -> None:
+    name = st.session_state.get(REMEMBERED_KEY, FRAMEWORKS[0])
+    params = st.query_params
+    if name == FRAMEWORKS[0]:
+        if URL_KEY in params:
+            del params[URL_KEY]
+    elif params.get(URL_KEY) != name.lower():
+        params[URL_KEY] = name.lower()
+
+
 def show_snippets(snippets: list[FC.Snippet], key: str, *, intro: str,
                   extra: Callable[[], None] | None = None) -> None:
     """The folded panel: a framework selector, its notes and its code (``extra`` draws
@@ -116,9 +150,12 @@ def show_snippets(snippets: list[FC.Snippet], key: str, *, intro: str,
         if extra is not None:
             extra()
         by_name = {s.framework: s for s in snippets}
-        st.session_state.setdefault(key, FRAMEWORKS[0])
+        if key not in st.session_state:
+            st.session_state[key] = chosen_framework()
         name = st.radio(_("Framework"), list(FRAMEWORKS), key=key, horizontal=True,
-                        format_func=option_labels(FRAMEWORK_LABELS))
+                        format_func=option_labels(FRAMEWORK_LABELS), on_change=_picked,
+                        args=(key,))
+        _framework_to_url()
         snippet = by_name[name]
         for code, args in snippet.notes:
             st.caption(note(code, args))

@@ -29,7 +29,8 @@ those widgets Streamlit's own ``bind="query-params"``: this module owns the quer
   drops the query string) restores the settings the page last had in this session.
 - :func:`sync_to_url` writes the current values back, leaving out those equal to their
   default so that links stay short. Query keys of other features listed in
-  :data:`GLOBAL_PARAMS` (presenter mode, language) are kept; everything else is dropped.
+  :data:`GLOBAL_PARAMS` (presenter mode, language, the code panels' framework) are kept;
+  everything else is dropped.
 
 Kinds and their text in the URL:
 
@@ -76,7 +77,7 @@ KINDS = ("choice", "int", "float", "bool", "str", "int-list", "float-grid")
 
 #: Query keys owned by app-wide features; a page's :func:`sync_to_url` keeps them and
 #: :func:`parse_query` does not call them unknown.
-GLOBAL_PARAMS = frozenset({"present", "lang"})
+GLOBAL_PARAMS = frozenset({"present", "lang", "fw"})
 
 #: Session-state key of what this module last wrote to the URL, per page.
 WRITTEN_KEY = "_url_state_written"

@@ -170,3 +170,24 @@ def test_the_panel_in_chinese():
     at.switch_page("app_pages/padding_stride.py").run()
     assert any(e.label.endswith("这一层的代码") for e in at.expander)
     assert at.radio(key="ps_code").options[-1] == "MXNet（已停止维护）"
+
+
+def test_the_framework_travels_in_the_link():
+    """``?fw=keras`` opens every panel at Keras; picking JAX in one puts ``fw=jax`` in the
+    link and the next page's panel opens with it; PyTorch (the default) leaves the link."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["fw"] = "Keras"
+    at.run()
+    at.switch_page("app_pages/channels.py").run()
+    assert not at.exception
+    assert [at.radio(key=k).value for k in
+            ("channels_mi_code", "channels_mo_code", "channels_mx_code")] == ["Keras"] * 3
+    at.radio(key="channels_mo_code").set_value("JAX").run()
+    assert at.query_params["fw"] == "jax"
+    at.switch_page("app_pages/pooling.py").run()
+    assert at.radio(key="pool_code").value == "JAX"
+    at.radio(key="pool_code").set_value("PyTorch").run()
+    assert "fw" not in at.query_params
+    at.query_params["fw"] = "fortran"  # unknown: ignored, the session's choice stays
+    at.switch_page("app_pages/sliding_window.py").run()
+    assert not at.exception and at.radio(key="sw_code").value == "PyTorch"
