@@ -13,7 +13,7 @@ import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 import streamlit as st
 
-from ui import a11y, i18n, presenter, reconnect
+from ui import a11y, code_panel, i18n, presenter, reconnect
 from ui.i18n import _
 from ui.navigation import existing_pages, routed_pages
 
@@ -62,5 +62,6 @@ navigation = st.navigation([
 ])
 sidebar()
 reconnect.rerun_on_reconnect()  # a restarted process shows the link's view at once
+code_panel.keep_framework_in_link()  # ?fw=: the code panels' framework, kept across pages
 navigation.run()
 freeze_startup_objects()

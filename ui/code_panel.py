@@ -131,6 +131,14 @@ def _picked(key: str) -> None:
     _framework_to_url()  # now: the panels drawn in this run read the link
 
 
+def keep_framework_in_link() -> None:
+    """Once per run, before the page (``app.py``): read ``fw=`` from the link and write the
+    session's framework back into it, so that it survives the sidebar's page switches
+    (which drop the query string) as the language and presenter mode do."""
+    chosen_framework()
+    _framework_to_url()
+
+
 def _framework_to_url() -> None:
     name = st.session_state.get(REMEMBERED_KEY, FRAMEWORKS[0])
     params = st.query_params
