@@ -332,7 +332,8 @@ def test_settings_round_trip_through_the_url(state):
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.one_of(st.sampled_from(["mode", "n", "gain", "on", "title", "rng",
-                                                   "w", "present"]), st.text(max_size=20)),
+                                                   "w", "present", "lang", "fw"]),
+                                 st.text(max_size=20)),
                        st.one_of(st.text(max_size=60), st.text(alphabet="0123456789,;.-e ",
                                                                 max_size=60)),
                        max_size=10))
@@ -342,7 +343,7 @@ def test_any_query_gives_valid_settings_or_defaults(query):
     for param in SCHEMA.params:
         if param.default is not None:
             assert us.decode(param, us.encode(param, updates[param.key])) == updates[param.key]
-    unknown = [n for n in query if n not in SCHEMA.url_names and n != "present"]
+    unknown = [n for n in query if n not in SCHEMA.url_names and n not in us.GLOBAL_PARAMS]
     refused = [p for p in SCHEMA.params if p.url_name in query and p.key not in parsed.values]
     assert len(problems) == len(unknown) + len(refused)
     notice = us.notice_text(problems)
