@@ -114,15 +114,20 @@ def test_every_tab_renders(server, browser_page):
     page = browser_page
     _open(page, server)
     page.get_by_role("tab", name="Many outputs").click()
+    wait_idle(page)  # each tab's run finished before the next click (under CI load a
+    # click during the previous run's rerun was undone by it)
     page.get_by_text("Y[2] = [[96, 128], [192, 224]]", exact=False).first.wait_for(
         timeout=TIMEOUT_MS)
     page.get_by_role("tab", name="1×1 convolution").click()
+    wait_idle(page)
     page.get_by_text("‖Y₁ − Y₂‖ = ", exact=False).first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_role("tab", name="Groups & depthwise").click()
+    wait_idle(page)
     graph = page.locator(".st-key-channels_g_graph .js-plotly-plot")
     graph.wait_for(timeout=TIMEOUT_MS)
     assert "inputs (4)" in " ".join(graph.evaluate(DRAWN_TEXTS))
     page.get_by_role("tab", name="RGB photo").click()
+    wait_idle(page)
     photo = page.locator(".st-key-channels_photo_chart .js-plotly-plot")
     photo.wait_for(timeout=TIMEOUT_MS)
     photo.scroll_into_view_if_needed()
