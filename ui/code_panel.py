@@ -163,7 +163,6 @@ def show_snippets(snippets: list[FC.Snippet], key: str, *, intro: str,
         name = st.radio(_("Framework"), list(FRAMEWORKS), key=key, horizontal=True,
                         format_func=option_labels(FRAMEWORK_LABELS), on_change=_picked,
                         args=(key,))
-        _framework_to_url()
         snippet = by_name[name]
         for code, args in snippet.notes:
             st.caption(note(code, args))

@@ -28,7 +28,7 @@ from convcore.image import ImageLoadError, crop_patch, downsample, load_image, t
 from convcore.kernels import get_kernel, kernel_names
 from convcore.padding import PADDING_MODES
 from convcore.trace import format_number
-from ui import figures_why, i18n, presenter, state
+from ui import figures, i18n, presenter, state
 from ui import image_source as session_image
 from ui.downloads import plotly_png_config
 from ui.i18n import N_, _
@@ -868,14 +868,14 @@ def show_grid(fig, file_name: str, *, base: dict | None = None, max_width_px: fl
               ticks: bool = True, **kwargs):
     """A grid figure (:func:`ui.figures.grid_figure`) through :func:`show_chart`; in
     presenter mode first enlarged and fitted to the projector's column
-    (:func:`ui.figures_why.presenter_fit`: titles at projector size, broken or lifted where
+    (:func:`ui.figures.presenter_fit`: titles at projector size, broken or lifted where
     they would meet a neighbour, numbers too small to read left to the tables, the figure
     no wider than ``max_width_px``). ``ticks=False``: no row and column numbers on the
     projector (feature maps, spectra, kernels whose cells are narrower than a 24 px number).
     """
     if presenter.presenter_mode():
         scale = presenter.figure_scale()
-        fig = figures_why.presenter_fit(
+        fig = figures.presenter_fit(
             presenter.scale_figure(fig, scale), min_text_px=presenter.MIN_PROJECTED_PX,
             title_px=scale["title_font_px"], tick_px=scale["tick_font_px"],
             max_width_px=max_width_px)

@@ -527,7 +527,7 @@ def grid_figure(panels: Sequence[Panel], *, digits: int = 3, top_px: int | None 
                                  min_width_px=min_width_px, max_cell_px=max_cell_px,
                                  available_px=available_px)
     # The layout is validated as plotly always does: skipping it halved the build time but
-    # lost the presenter mode's title lift on the Why page (ui.figures_why.presenter_fit),
+    # lost the presenter mode's title lift on the Why page (presenter_fit below),
     # so the shared caches (ui.shared_cache) are what save the time instead.
     return go.Figure(data=traces, layout=layout)
 
@@ -1017,3 +1017,90 @@ def picked_cell(selection: Mapping | None) -> tuple[str, int, int] | None:
             continue
     return None
 
+
+# ------------------------------------------------------------------------------ presenter
+# Fitting a scaled grid figure to a projector (ui.controls.show_grid calls it on every page).
+
+
+def text_width_px(text: str, font_px: float) -> float:
+    """Rough drawn width of a label (HTML tags dropped; CJK characters count full width)."""
+    plain = re.sub(r"<[^>]+>", "", text)
+    return font_px * sum(1.0 if ord(ch) >= 0x2E80 else 0.6 for ch in plain) + 6
+
+
+def wrap_title(title: str, room_px: float, font_px: float) -> str:
+    """``title`` broken at the space that makes its widest line narrowest, when it does not
+    fit ``room_px`` on one line (at most two lines)."""
+    if text_width_px(title, font_px) <= room_px or " " not in title:
+        return title
+    spaces = [k for k, ch in enumerate(title) if ch == " "]
+    best = min(spaces, key=lambda k: max(text_width_px(title[:k], font_px),
+                                         text_width_px(title[k + 1:], font_px)))
+    return title[:best] + "<br>" + title[best + 1:]
+
+
+def presenter_fit(fig: go.Figure, *, min_text_px: float = 24, title_px: float = 26,
+                  tick_px: float = 20, max_width_px: float = 740) -> go.Figure:
+    """Make a scaled grid figure (``ui.presenter.scale_figure``) fit a projector (in place).
+
+    - Numbers printed in cells smaller than ``min_text_px`` are not printed (a projector
+      cannot show them; the page's tables and sentences carry them).
+    - A panel title wider than the room before the next panel is broken onto two lines;
+      titles move up above the column numbers (``tick_px`` tall), the top margin growing
+      with them, so that no title touches a tick label or another title.
+    - The figure stays at most ``max_width_px`` wide (the page's column at 1280×720 with
+      the sidebar open is about 760 px): its right margin grows until the last title fits,
+      the panels shrinking if need be.
+
+    Returns
+    -------
+    go.Figure
+        ``fig`` itself.
+    """
+    for trace in fig.data:
+        if trace.type == "heatmap" and trace.texttemplate:
+            size = trace.textfont.size if trace.textfont and trace.textfont.size else 0
+            if size < min_text_px:
+                trace.update(texttemplate=None, text=None)
+    margin = fig.layout.margin
+    left, right = margin.l or 0, margin.r or 0
+    width = min(float(fig.layout.width or max_width_px), max_width_px)
+    titles = [a for a in fig.layout.annotations
+              if isinstance(a.xref, str) and a.xref.endswith(" domain")]
+    domains = [fig.layout["xaxis" + a.xref.split()[0][1:]].domain for a in titles]
+    extra = 0.0
+    for _round in range(3):  # the room depends on the margin, and back
+        plot_w = width - left - right - extra
+        starts = [left + d[0] * plot_w for d in domains]
+        last = text_width_px(titles[-1].text or "", title_px) if titles else 0.0
+        extra = max(0.0, (starts[-1] + last) - (width - 4)) + extra if titles else 0.0
+        plot_w = width - left - right - extra
+        starts = [left + d[0] * plot_w for d in domains]
+        if not titles or starts[-1] + last <= width - 4 + 0.5:
+            break
+    lines = 1
+    line_px = title_px * 1.3
+    raised = [0.0] * len(titles)  # extra lift of a title stepped above its neighbour's
+    for k, annotation in enumerate(titles):
+        if k + 1 < len(titles):
+            room = starts[k + 1] - starts[k] - 8
+            annotation.text = wrap_title(annotation.text or "", room, title_px)
+            own = (annotation.text or "").count("<br>") + 1
+            lines = max(lines, own)
+            widest = max(text_width_px(line, title_px)
+                         for line in (annotation.text or "").split("<br>"))
+            if widest > room and not raised[k]:
+                # Still too wide even broken (a narrow kernel panel with a long Chinese
+                # word): the next title steps up above this one instead of touching it.
+                next_lines = (titles[k + 1].text or "").count("<br>") + 1
+                raised[k + 1] = own * line_px
+                lines = max(lines, own + next_lines)
+    lift = int(tick_px + 10)  # titles above the column numbers
+    grow = lift + int((lines - 1) * line_px)  # and room for a second line
+    if any(raised):
+        grow += int(line_px)  # a stepped-up title: one more line of headroom
+    for annotation, extra_lift in zip(titles, raised, strict=True):
+        annotation.yshift = (annotation.yshift or 0) + lift + int(extra_lift)
+    fig.update_layout(margin=dict(t=(margin.t or 0) + grow, r=right + int(np.ceil(extra))),
+                      width=int(width), height=(fig.layout.height or 0) + grow)
+    return fig

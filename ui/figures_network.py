@@ -607,8 +607,8 @@ def class_map_figure(image: np.ndarray, best: np.ndarray, confidence: np.ndarray
     # Presenting, the figure sits in a folded section of the projector's ~600 px column.
     side = 280 if presenting else 400
     cell = side / w
-    titles = [_break_title(_("larger image"), side, font),
-              _break_title(_("most probable class per pixel"), side, font)]
+    titles = [fig_lib.wrap_title(_("larger image"), side, font),
+              fig_lib.wrap_title(_("most probable class per pixel"), side, font)]
     top = 50 + (font + 6) * max(t.count("<br>") for t in titles)
     for axis, dom in (("", [0, 0.47]), ("2", [0.53, 1])):
         fig.update_layout(**{f"xaxis{axis}": dict(domain=dom, visible=False, fixedrange=True,
@@ -624,18 +624,6 @@ def class_map_figure(image: np.ndarray, best: np.ndarray, confidence: np.ndarray
                           font=dict(size=font))
                      for title, x in zip(titles, (0.235, 0.765), strict=True)])
     return fig
-
-
-def _break_title(title: str, room_px: float, font_px: float) -> str:
-    """``title`` broken at spaces (``<br>``) into lines of at most ``room_px`` (bold text
-    is about a tenth wider than :func:`ui.figures.title_width_px` says)."""
-    lines: list[str] = []
-    for word in title.split(" "):
-        if lines and 1.1 * fig_lib.title_width_px(lines[-1] + " " + word, font_px) <= room_px:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
 
 
 def class_colors(n: int) -> list[str]:

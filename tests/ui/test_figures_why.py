@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import pytest
 
 import convcore
+from ui import figures as F
 from ui import figures_why as FW
 from ui import presenter
 from ui.i18n import use_language
@@ -230,7 +231,7 @@ def test_presenter_fit_hides_small_numbers_lifts_titles_and_widens_for_the_last_
     fig = FW.matrix_product_figure(drawn, x, y, FW.MatrixPick("row", 0, 0))
     before = (fig.layout.margin.t, fig.layout.width, fig.layout.annotations[0].yshift)
     scale = presenter.figure_scale(True)
-    fitted = FW.presenter_fit(presenter.scale_figure(fig, scale), title_px=26, tick_px=24)
+    fitted = F.presenter_fit(presenter.scale_figure(fig, scale), title_px=26, tick_px=24)
     for tr in fitted.data:
         if tr.type == "heatmap" and tr.texttemplate:
             assert tr.textfont.size >= 24
@@ -240,11 +241,11 @@ def test_presenter_fit_hides_small_numbers_lifts_titles_and_widens_for_the_last_
     axis = fitted.layout["xaxis" + last.xref.split()[0][1:]]
     plot_w = fitted.layout.width - fitted.layout.margin.l - fitted.layout.margin.r
     right_edge = (fitted.layout.margin.l + axis.domain[0] * plot_w
-                  + FW.text_width_px(last.text, 26))
+                  + F.text_width_px(last.text, 26))
     assert right_edge <= fitted.layout.width - 4 + 1e-6
     assert isinstance(fitted, go.Figure)
 
 
 def test_cjk_titles_count_full_width():
-    assert FW.text_width_px("卷积", 20) == pytest.approx(46)
-    assert FW.text_width_px("<b>ab</b>", 20) == pytest.approx(0.6 * 40 + 6)
+    assert F.text_width_px("卷积", 20) == pytest.approx(46)
+    assert F.text_width_px("<b>ab</b>", 20) == pytest.approx(0.6 * 40 + 6)
