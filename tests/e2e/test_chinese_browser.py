@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_page, wait_idle
+from tests.e2e.conftest import TIMEOUT_MS, open_page, wait_idle
 from ui.navigation import existing_pages
 
 pytestmark = pytest.mark.e2e
@@ -42,4 +43,6 @@ def test_the_language_follows_the_reader_across_pages(server, browser_page):
     browser_page.locator("[data-testid='stSidebar'] button", has_text="English").click()
     browser_page.wait_for_function("document.documentElement.lang === 'en'")
     assert "padding_stride" in browser_page.url
-    assert "Padding & stride" in browser_page.locator("[data-testid='stSidebarNav']").inner_text()
+    # the lang attribute can change before the navigation's labels are redrawn: wait for them
+    expect(browser_page.locator("[data-testid='stSidebarNav']")).to_contain_text(
+        "Padding & stride", timeout=TIMEOUT_MS)
